@@ -1,0 +1,158 @@
+"""The subcommands' bodies."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from engine.errors import UsageError
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(header, widths, strict=True))]
+    for row in rows:
+        lines.append(
+            "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+        )
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def plugins(args: argparse.Namespace) -> int:
+    from engine.plugin import discover_plugins, get_plugin
+
+    if args.plugin:
+        return _show_plugin(get_plugin(args.plugin))
+    entries = discover_plugins()
+    rows = []
+    for entry in entries:
+        kinds = ", ".join(entry.plugin.data_kinds) if entry.plugin else ""
+        status = "ok" if entry.ok else "failed"
+        rows.append([entry.id, entry.name, status, kinds, entry.error or ""])
+    print(_table(rows, ["ID", "NAME", "STATUS", "DATA", "ERROR"]))
+    if args.traceback:
+        for entry in entries:
+            if entry.traceback:
+                print(f"\n--- {entry.id} ({entry.target}) ---\n{entry.traceback}")
+    return 0
+
+
+def _show_plugin(plugin) -> int:
+    print(f"{plugin.id}: {plugin.name}\n  {plugin.description}")
+    print(f"  data kinds: {', '.join(plugin.data_kinds)}")
+    metrics = ", ".join(f"{name} ({direction})" for name, direction in plugin.metrics.items())
+    print(f"  metrics: {metrics}\n")
+    rows = []
+    for param in plugin.full_schema():
+        valid = param.describe_valid()
+        rows.append([param.name, param.kind, str(param.default), valid, param.help])
+    print(_table(rows, ["NAME", "TYPE", "DEFAULT", "VALID", "HELP"]))
+    return 0
+
+
+def datasets(args: argparse.Namespace) -> int:
+    from engine.data import list_datasets
+
+    rows = [[info.id, info.kind, info.task, info.description] for info in list_datasets()]
+    print(_table(rows, ["ID", "KIND", "TASK", "DESCRIPTION"]))
+    return 0
+
+
+class _StopFlag:
+    """SIGINT/SIGTERM ask the run to stop after the current step; a second SIGINT aborts."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def __call__(self) -> bool:
+        return self.event.is_set()
+
+    def install(self) -> None:
+        def handle(signum, frame):
+            if self.event.is_set() and signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            self.event.set()
+            print(
+                "\nnetyard: stopping after this step (Ctrl-C again to abort)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        signal.signal(signal.SIGINT, handle)
+        signal.signal(signal.SIGTERM, handle)
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.cli._progress import ProgressPrinter, format_metrics
+    from engine.plugin import get_plugin
+    from engine.runner import RunConfig, execute_run, prepare_run
+
+    plugin = get_plugin(args.plugin)
+    hparams = plugin.full_schema().parse_assignments(args.assignments)
+    if args.steps is not None:
+        hparams["steps"] = args.steps
+    config = RunConfig(
+        plugin=args.plugin,
+        dataset=args.dataset,
+        hparams=hparams,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+        workspace=args.workspace,
+        tracking_uri=args.tracking_uri,
+        experiment=args.experiment,
+        run_name=args.run_name,
+        resume=args.resume,
+        track=not args.no_track,
+    )
+    prepared = prepare_run(config)
+    if config.track:
+        from engine.tracking import reconcile_dead_runs
+
+        reconcile_dead_runs(prepared.tracking_uri)
+    stop = _StopFlag()
+    stop.install()
+    outcome = execute_run(prepared, ProgressPrinter(), stop)
+
+    print(f"\nStatus: {outcome.status} at step {outcome.step}")
+    if outcome.error:
+        print(f"Error: {outcome.error}")
+    if outcome.metrics:
+        print(f"Metrics: {format_metrics(outcome.metrics)}")
+    if outcome.checkpoint:
+        print(f"Checkpoint: {outcome.checkpoint}")
+    if outcome.run_id:
+        print(f"MLflow run: {outcome.run_id} (experiment {outcome.experiment_id})")
+        print(f"Tracking store: {outcome.tracking_uri}")
+        where = f" --workspace {prepared.workspace.root}" if args.workspace else ""
+        print(
+            f"View it: netyard ui mlflow{where}   "
+            f"(then #/experiments/{outcome.experiment_id}/runs/{outcome.run_id})"
+        )
+    if outcome.status == "KILLED" and outcome.checkpoint:
+        print(
+            f"Resume: netyard run {args.plugin} --dataset {args.dataset} --resume "
+            f"{outcome.checkpoint}"
+        )
+    return {"FINISHED": 0, "FAILED": 1, "KILLED": 130}[outcome.status]
+
+
+def ui_mlflow(args: argparse.Namespace) -> int:
+    from engine.tracking.server import MlflowServer
+    from engine.workspace import Workspace
+
+    workspace = Workspace.resolve(args.workspace).ensure()
+    server = MlflowServer(args.tracking_uri or workspace.tracking_uri, workspace.artifacts_dir)
+    try:
+        url = server.start(port=args.port)
+    except RuntimeError as error:
+        raise UsageError(str(error)) from None
+    print(f"MLflow UI for {server.backend_store_uri}\n  {url}\nPress Ctrl-C to stop.", flush=True)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()

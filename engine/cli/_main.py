@@ -1,0 +1,134 @@
+"""Argument parsing and dispatch. User errors print one line and exit with status 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from engine.errors import UsageError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other user error
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from engine.cli import _commands
+
+    parser = _Parser(
+        prog="netyard",
+        description="Netyard: train deep-learning plugins, track runs in MLflow.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    plugins = commands.add_parser("plugins", help="list plugins, or show one plugin's parameters")
+    plugins.add_argument("plugin", nargs="?", help="a plugin id: show its hyperparameters")
+    plugins.add_argument("--traceback", action="store_true", help="show load tracebacks")
+    plugins.set_defaults(handler=_commands.plugins)
+
+    datasets = commands.add_parser("datasets", help="list the built-in datasets")
+    datasets.set_defaults(handler=_commands.datasets)
+
+    run = commands.add_parser("run", help="train a plugin on a dataset")
+    run.add_argument("plugin", help="plugin id (see 'netyard plugins')")
+    run.add_argument("--dataset", required=True, help="dataset id (see 'netyard datasets')")
+    run.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a hyperparameter, e.g. --set lr=3e-3 (repeatable)",
+    )
+    run.add_argument("--steps", type=_positive_int, help="training steps (same as --set steps=N)")
+    run.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    run.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    run.add_argument("--threads", type=_positive_int, help="CPU threads (default: all cores)")
+    _add_workspace_options(run)
+    run.add_argument("--experiment", help="MLflow experiment (default: PLUGIN-DATASET)")
+    run.add_argument("--run-name", help="MLflow run name")
+    run.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint file")
+    run.add_argument("--no-track", action="store_true", help="do not log to MLflow")
+    run.set_defaults(handler=_commands.run)
+
+    ui = commands.add_parser("ui", help="open a web UI on the workspace")
+    ui_which = ui.add_subparsers(dest="ui", metavar="UI", parser_class=_Parser, required=True)
+    ui_mlflow = ui_which.add_parser("mlflow", help="the MLflow UI on the workspace's runs")
+    _add_workspace_options(ui_mlflow)
+    ui_mlflow.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
+    ui_mlflow.set_defaults(handler=_commands.ui_mlflow)
+    return parser
+
+
+def _add_workspace_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="workspace folder (default: $NETYARD_WORKSPACE or the user data dir)",
+    )
+    parser.add_argument(
+        "--tracking-uri", metavar="URI", help="an MLflow tracking URI instead of the workspace's"
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}: expected a whole number >= 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"invalid seed {text!r}: expected a whole number from 0 to 4294967295"
+        )
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: expected 0 to 65535")
+    return value
+
+
+def _version() -> str:
+    import engine
+
+    return f"netyard {engine.__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        return int(args.handler(args) or 0)
+    except UsageError as error:
+        print(f"netyard: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("netyard: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Deterministic splits: a seed decides which samples go where, nothing else does."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from engine.data._spec import Split
+
+
+def permutation(n: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).permutation(n)
+
+
+def carve_validation(
+    x: np.ndarray, y: np.ndarray | None, val_fraction: float, seed: int
+) -> tuple[Split, Split]:
+    """Split the training arrays into train and validation by a seeded permutation."""
+    order = permutation(len(x), seed)
+    n_val = max(1, int(round(len(x) * val_fraction)))
+    val_index, train_index = order[:n_val], order[n_val:]
+    return to_split(x[train_index], None if y is None else y[train_index]), to_split(
+        x[val_index], None if y is None else y[val_index]
+    )
+
+
+def to_split(x: np.ndarray, y: np.ndarray | None) -> Split:
+    x_tensor = torch.as_tensor(np.ascontiguousarray(x))
+    if x_tensor.is_floating_point():
+        x_tensor = x_tensor.float()
+    y_tensor = None if y is None else torch.as_tensor(np.ascontiguousarray(y))
+    return Split(x_tensor, y_tensor)

@@ -1,0 +1,117 @@
+"""Plain-Python progress events, the one language between the engine and its consumers.
+
+The training loop and the sweep runner emit them; the CLI's progress bar, the worker process
+(as JSON lines on a pipe) and the app (as Qt signals, in one adapter) consume them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: ClassVar[str] = "event"
+
+    def to_json(self) -> str:
+        return json.dumps({"kind": self.kind, **asdict(self)}, allow_nan=True)
+
+    @staticmethod
+    def from_json(line: str) -> Event:
+        data = json.loads(line)
+        cls = _KINDS[data.pop("kind")]
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class RunStarted(Event):
+    kind: ClassVar[str] = "run_started"
+    run_id: str | None
+    plugin: str
+    dataset: str
+    total_steps: int
+    start_step: int
+    device: str
+    params: dict[str, Any] = field(default_factory=dict)
+    experiment_id: str | None = None
+    tracking_uri: str | None = None
+
+
+@dataclass(frozen=True)
+class StepMetrics(Event):
+    """Training metrics for a chunk of consecutive steps (one value per step per metric)."""
+
+    kind: ClassVar[str] = "step_metrics"
+    steps: list[int]
+    metrics: dict[str, list[float]]
+    total_steps: int
+
+    @property
+    def step(self) -> int:
+        return self.steps[-1]
+
+
+@dataclass(frozen=True)
+class EvalMetrics(Event):
+    kind: ClassVar[str] = "eval_metrics"
+    step: int
+    metrics: dict[str, float]
+    total_steps: int
+
+
+@dataclass(frozen=True)
+class Checkpointed(Event):
+    kind: ClassVar[str] = "checkpointed"
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class RunFinished(Event):
+    kind: ClassVar[str] = "run_finished"
+    run_id: str | None
+    step: int
+    metrics: dict[str, float]
+    stopped_early: bool = False
+    checkpoint: str | None = None
+
+
+@dataclass(frozen=True)
+class RunFailed(Event):
+    kind: ClassVar[str] = "run_failed"
+    run_id: str | None
+    step: int
+    reason: str
+    traceback: str = ""
+
+
+@dataclass(frozen=True)
+class RunCancelled(Event):
+    kind: ClassVar[str] = "run_cancelled"
+    run_id: str | None
+    step: int
+    checkpoint: str | None = None
+
+
+_KINDS: dict[str, type[Event]] = {}
+
+
+def register_event(cls: type[Event]) -> type[Event]:
+    """Make an event kind readable by ``Event.from_json`` (sweeps add their own kinds)."""
+    _KINDS[cls.kind] = cls
+    return cls
+
+
+for _cls in (
+    RunStarted,
+    StepMetrics,
+    EvalMetrics,
+    Checkpointed,
+    RunFinished,
+    RunFailed,
+    RunCancelled,
+):
+    register_event(_cls)

@@ -1,0 +1,184 @@
+"""The plugin contract, after Lightning's LightningModule: a few required methods, every other
+hook an empty default.
+
+Importing this module does not import torch, so listing plugins stays cheap; torch is only
+needed once a plugin builds a model.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from engine.options import TRAINING_SCHEMA
+from engine.schema import Choice, Schema
+
+if TYPE_CHECKING:
+    import torch
+
+    from engine.data import Batch, Dataset, DataSpec, Split
+
+_DIRECTIONS = ("min", "max")
+_REQUIRED = ("name", "description", "data_kinds", "schema", "metrics", "monitor")
+
+
+class OptimizationContext(ABC):
+    """What a plugin with manual optimisation uses to step its optimizers.
+
+    It applies the engine's mixed precision (loss scaling) and gradient clipping, so a GAN's
+    generator and discriminator steps get them exactly like an automatic step.
+    """
+
+    optimizers: Sequence[torch.optim.Optimizer]
+
+    @abstractmethod
+    def backward(self, loss: torch.Tensor) -> None:
+        """Back-propagate ``loss`` (scaled when fp16 mixed precision is on)."""
+
+    @abstractmethod
+    def step(self, optimizer: torch.optim.Optimizer) -> None:
+        """Clip, step and zero the gradients of one optimizer."""
+
+    @abstractmethod
+    def autocast(self) -> Any:
+        """A context manager for the forward pass under the run's precision."""
+
+
+class Plugin(ABC):
+    """Base of every architecture plugin.
+
+    Class attributes (checked when a subclass that sets ``id`` is defined):
+
+    - ``id``: the short name users type (``cnn``); ``name``, ``description``: for people.
+    - ``data_kinds``: the dataset kinds it can learn from (``sequence``, ``image``...).
+    - ``schema``: its hyperparameters; the engine's training options are merged in.
+    - ``metrics``: evaluation metrics it reports, each ``"min"`` or ``"max"``; the engine
+      prefixes them with ``val_`` and ``test_``. ``monitor`` is the one early stopping and
+      sweeps watch by default.
+    - ``training_defaults``: new defaults for the engine's training options.
+    - ``automatic_optimization``: False for plugins that step their optimizers themselves.
+    """
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    description: ClassVar[str]
+    data_kinds: ClassVar[tuple[str, ...]]
+    schema: ClassVar[Schema]
+    metrics: ClassVar[Mapping[str, str]]
+    monitor: ClassVar[str]
+    training_defaults: ClassVar[Mapping[str, Any]] = {}
+    automatic_optimization: ClassVar[bool] = True
+    icon: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "id" in cls.__dict__:
+            cls._check_declaration()
+            cls._full_schema = cls._build_full_schema()
+
+    @classmethod
+    def _check_declaration(cls) -> None:
+        missing = [attr for attr in _REQUIRED if not hasattr(cls, attr)]
+        if missing:
+            raise TypeError(f"plugin {cls.__name__} lacks required attributes: {missing}")
+        if not isinstance(cls.id, str) or not cls.id.isidentifier():
+            raise TypeError(f"plugin {cls.__name__}: id {cls.id!r} must be an identifier")
+        if not isinstance(cls.schema, Schema):
+            raise TypeError(f"plugin {cls.id}: schema must be an engine.schema.Schema")
+        if not cls.data_kinds or isinstance(cls.data_kinds, str):
+            raise TypeError(f"plugin {cls.id}: data_kinds must be a non-empty tuple of kinds")
+        bad = {m: d for m, d in cls.metrics.items() if d not in _DIRECTIONS}
+        if bad:
+            raise TypeError(f"plugin {cls.id}: metric directions must be min or max, got {bad}")
+        if cls.monitor not in cls.metrics:
+            raise TypeError(f"plugin {cls.id}: monitor {cls.monitor!r} is not in its metrics")
+
+    @classmethod
+    def _build_full_schema(cls) -> Schema:
+        monitor = Choice(
+            "monitor",
+            f"val_{cls.monitor}",
+            choices=tuple(f"val_{m}" for m in cls.metrics),
+            help="Validation metric that early stopping watches.",
+        )
+        return cls.schema.merged(TRAINING_SCHEMA, cls.training_defaults).merged(Schema(monitor))
+
+    @classmethod
+    def full_schema(cls) -> Schema:
+        """The plugin's hyperparameters followed by the engine's training options."""
+        return cls._full_schema
+
+    @classmethod
+    def metric_direction(cls, metric: str) -> str:
+        """``min`` or ``max`` for a metric name with or without its split prefix."""
+        for prefix in ("val_", "test_", "train_", ""):
+            if metric.startswith(prefix) and metric[len(prefix) :] in cls.metrics:
+                return cls.metrics[metric[len(prefix) :]]
+        raise KeyError(metric)
+
+    @classmethod
+    def accepts(cls, kind: str) -> bool:
+        return kind in cls.data_kinds
+
+    # -- per run ----------------------------------------------------------------------------
+    def __init__(self, hparams: Mapping[str, Any], spec: DataSpec) -> None:
+        self.hparams = dict(hparams)
+        self.spec = spec
+
+    def check(self) -> None:
+        """Raise ``UsageError`` if these hyperparameters cannot work for ``self.spec``.
+
+        Called before anything is tracked, so a model that cannot be built (say, too many
+        strided layers for a short input) is reported as bad input, not as a failed run.
+        """
+        return None
+
+    @abstractmethod
+    def build_model(self) -> torch.nn.Module:
+        """The model for ``self.spec`` and ``self.hparams``."""
+
+    def configure_optimizers(
+        self, model: torch.nn.Module
+    ) -> torch.optim.Optimizer | Sequence[torch.optim.Optimizer]:
+        """One optimizer from the usual ``optimizer``, ``lr``, ``weight_decay`` hyperparameters."""
+        from engine.plugin._optim import make_optimizer
+
+        return make_optimizer(model.parameters(), self.hparams)
+
+    @abstractmethod
+    def training_step(
+        self,
+        model: torch.nn.Module,
+        batch: Batch,
+        step: int,
+        context: OptimizationContext | None = None,
+    ) -> Mapping[str, Any]:
+        """One step. Returns metrics as tensors or numbers.
+
+        With automatic optimisation the mapping must hold ``loss``, which the engine
+        back-propagates and steps; ``context`` is None. With manual optimisation the plugin
+        calls ``context.backward`` and ``context.step`` itself.
+        """
+
+    def validation_step(self, model: torch.nn.Module, batch: Batch) -> Mapping[str, Any]:
+        """Metric sums for one evaluation batch (averaged by ``evaluate``)."""
+        raise NotImplementedError(f"plugin {self.id} must implement validation_step or evaluate")
+
+    def evaluate(self, model: torch.nn.Module, split: Split) -> dict[str, float]:
+        """Metrics over a whole split (model in eval mode, no gradients)."""
+        from engine.data import iterate_batches
+
+        totals: dict[str, float] = {}
+        for batch in iterate_batches(split, self.eval_batch_size()):
+            for key, value in self.validation_step(model, batch).items():
+                totals[key] = totals.get(key, 0.0) + float(value)
+        return {key: total / len(split) for key, total in totals.items()}
+
+    def eval_batch_size(self) -> int:
+        return max(256, int(self.hparams.get("batch_size", 256)))
+
+    def write_artifacts(self, model: torch.nn.Module, dataset: Dataset, out_dir: Path) -> None:
+        """Write end-of-run artifacts (plots, samples) into ``out_dir``; nothing by default."""
+        return None

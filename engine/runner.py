@@ -1,0 +1,353 @@
+"""One training run end to end: validate, load data, track in MLflow, train, report.
+
+``prepare_run`` checks everything a user can get wrong (plugin, hyperparameters, dataset,
+device, checkpoint) and loads the data before anything is written to the tracking store, so
+bad input leaves nothing behind. ``execute_run`` then owns the MLflow run and guarantees it
+ends FINISHED, FAILED or KILLED.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import UsageError
+from engine.events import (
+    EvalMetrics,
+    Event,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StepMetrics,
+)
+from engine.workspace import Workspace
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run; plain data, so it crosses process boundaries as JSON."""
+
+    plugin: str
+    dataset: str
+    hparams: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    device: str = "auto"
+    threads: int | None = None
+    workspace: str | None = None
+    tracking_uri: str | None = None
+    experiment: str | None = None
+    run_name: str | None = None
+    resume: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    parent_run_id: str | None = None
+    track: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        return cls(**data)
+
+
+@dataclass
+class PreparedRun:
+    config: RunConfig
+    plugin_cls: type
+    hparams: dict[str, Any]
+    dataset: Any
+    device: Any
+    workspace: Workspace
+    tracking_uri: str
+    resume_state: dict[str, Any] | None
+
+
+@dataclass
+class RunOutcome:
+    status: str  # FINISHED, FAILED or KILLED
+    run_id: str | None
+    step: int
+    metrics: dict[str, float]
+    error: str | None = None
+    checkpoint: str | None = None
+    experiment_id: str | None = None
+    tracking_uri: str | None = None
+
+
+def experiment_name(plugin_id: str, dataset_id: str) -> str:
+    readable = dataset_id.replace("\\", "/").rstrip("/").split("/")[-1]
+    return f"{plugin_id}-{readable}"
+
+
+def check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise UsageError(f"invalid seed {seed!r}: expected a whole number from 0 to 4294967295")
+    return seed
+
+
+def prepare_run(config: RunConfig) -> PreparedRun:
+    """Validate the config and load the data; raises ``UsageError``; writes no tracking data."""
+    from engine.data import dataset_info
+    from engine.plugin import get_plugin
+    from engine.training import load_checkpoint, resolve_device
+
+    check_seed(config.seed)
+    if config.threads is not None and not 1 <= config.threads <= 1024:
+        raise UsageError(f"invalid thread count {config.threads!r}: expected 1 to 1024")
+    plugin_cls = get_plugin(config.plugin)
+    resume_state = None
+    overrides = dict(config.hparams)
+    if config.resume:
+        resume_state = load_checkpoint(config.resume)
+        if resume_state.get("plugin") != plugin_cls.id:
+            raise UsageError(
+                f"checkpoint {config.resume!r} belongs to plugin "
+                f"{resume_state.get('plugin')!r}, not {plugin_cls.id!r}"
+            )
+        if resume_state.get("dataset") != config.dataset:
+            raise UsageError(
+                f"checkpoint {config.resume!r} was trained on dataset "
+                f"{resume_state.get('dataset')!r}, not {config.dataset!r}"
+            )
+        # A resumed run keeps its hyperparameters; only the step budget may grow.
+        overrides = {
+            **resume_state["hparams"],
+            **{k: v for k, v in overrides.items() if k == "steps"},
+        }
+    hparams = plugin_cls.full_schema().resolve(overrides)
+    if resume_state and hparams["steps"] <= int(resume_state["step"]):
+        raise UsageError(
+            f"checkpoint {config.resume!r} is already at step {resume_state['step']}; "
+            f"give --steps above that to train further"
+        )
+    info = dataset_info(config.dataset)
+    if not plugin_cls.accepts(info.kind):
+        raise UsageError(
+            f"plugin {plugin_cls.id!r} cannot take dataset {config.dataset!r} "
+            f"(a {info.kind} dataset); it accepts: {', '.join(plugin_cls.data_kinds)}"
+        )
+    device = resolve_device(config.device)
+    workspace = Workspace.resolve(config.workspace).ensure()
+    dataset = info.load(workspace.datasets_dir, config.seed, float(hparams["val_fraction"]))
+    plugin_cls(hparams, dataset.spec).check()
+    tracking_uri = config.tracking_uri or workspace.tracking_uri
+    return PreparedRun(
+        config, plugin_cls, hparams, dataset, device, workspace, tracking_uri, resume_state
+    )
+
+
+def execute_run(
+    prepared: PreparedRun,
+    emit: Callable[[Event], None] = lambda event: None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RunOutcome:
+    """Train and track a prepared run; always ends the MLflow run with a final status."""
+    import torch
+
+    from engine.training import Trainer, default_threads
+    from engine.training._loop import NonFiniteLoss
+
+    config = prepared.config
+    torch.set_num_threads(config.threads or default_threads())
+    plugin = prepared.plugin_cls(prepared.hparams, prepared.dataset.spec)
+    dataset = prepared.dataset.to(prepared.device)
+    tracker = _start_tracking(prepared) if config.track else None
+    run_id = tracker.run_id if tracker else None
+    checkpoint_dir = prepared.workspace.checkpoints_dir / (run_id or _untracked_name(config))
+    start_step = int(prepared.resume_state["step"]) if prepared.resume_state else 0
+
+    def forward(event: Event) -> None:
+        if tracker is not None:
+            if isinstance(event, StepMetrics):
+                tracker.log_series(event.steps, event.metrics)
+            elif isinstance(event, EvalMetrics):
+                tracker.log_metrics(event.step, event.metrics)
+        emit(event)
+
+    emit(
+        RunStarted(
+            run_id=run_id,
+            plugin=plugin.id,
+            dataset=config.dataset,
+            total_steps=int(prepared.hparams["steps"]),
+            start_step=start_step,
+            device=str(prepared.device),
+            params=dict(prepared.hparams),
+            experiment_id=tracker.experiment_id if tracker else None,
+            tracking_uri=prepared.tracking_uri if tracker else None,
+        )
+    )
+    trainer = Trainer(
+        plugin,
+        dataset,
+        prepared.device,
+        config.seed,
+        forward,
+        should_stop,
+        checkpoint_path=checkpoint_dir / "last.ckpt",
+        checkpoint_extra={"dataset": config.dataset, "mlflow_run_id": run_id},
+    )
+    step = start_step
+    try:
+        result = trainer.fit(prepared.resume_state)
+        step = result.step
+        checkpoint = str(result.checkpoint) if result.checkpoint else None
+        if result.status == "cancelled":
+            _end(tracker, "KILLED", tags={"netyard.checkpoint": checkpoint or ""})
+            emit(RunCancelled(run_id=run_id, step=step, checkpoint=checkpoint))
+            return RunOutcome(
+                "KILLED",
+                run_id,
+                step,
+                result.metrics,
+                None,
+                checkpoint,
+                tracker.experiment_id if tracker else None,
+                prepared.tracking_uri,
+            )
+        if tracker is not None:
+            tracker.log_metrics(step, result.metrics)
+            _log_run_artifacts(tracker, prepared, plugin, dataset, result.model)
+        _end(
+            tracker,
+            "FINISHED",
+            tags={
+                "netyard.checkpoint": checkpoint or "",
+                "netyard.stopped_early": str(result.stopped_early).lower(),
+            },
+        )
+        emit(RunFinished(run_id, step, result.metrics, result.stopped_early, checkpoint))
+        return RunOutcome(
+            "FINISHED",
+            run_id,
+            step,
+            result.metrics,
+            None,
+            checkpoint,
+            tracker.experiment_id if tracker else None,
+            prepared.tracking_uri,
+        )
+    except BaseException as error:
+        step = max(step, getattr(trainer, "_last_step", step))
+        if isinstance(error, KeyboardInterrupt):
+            _end(tracker, "KILLED", error="interrupted")
+            emit(RunCancelled(run_id=run_id, step=step))
+            raise
+        reason = _failure_reason(error, NonFiniteLoss)
+        _end(tracker, "FAILED", error=reason)
+        emit(RunFailed(run_id=run_id, step=step, reason=reason, traceback=traceback.format_exc()))
+        return RunOutcome(
+            "FAILED",
+            run_id,
+            step,
+            {},
+            reason,
+            None,
+            tracker.experiment_id if tracker else None,
+            prepared.tracking_uri,
+        )
+
+
+def run(
+    config: RunConfig,
+    emit: Callable[[Event], None] = lambda event: None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> RunOutcome:
+    return execute_run(prepare_run(config), emit, should_stop)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def _untracked_name(config: RunConfig) -> str:
+    import time
+
+    return f"untracked-{config.plugin}-{int(time.time() * 1000)}"
+
+
+def _failure_reason(error: BaseException, non_finite: type) -> str:
+    import torch
+
+    if isinstance(error, non_finite):
+        return str(error)
+    if isinstance(error, torch.cuda.OutOfMemoryError):
+        return f"out of GPU memory: {str(error).splitlines()[0]}"
+    if isinstance(error, MemoryError):
+        return "out of memory"
+    return f"{type(error).__name__}: {error}"
+
+
+def _start_tracking(prepared: PreparedRun):
+    from engine.tracking import RunTracker
+    from engine.tracking._mlflow import versions
+
+    config = prepared.config
+    tracker = RunTracker(prepared.tracking_uri, prepared.workspace.artifacts_dir)
+    resume_run_id = None
+    if prepared.resume_state and prepared.resume_state.get("mlflow_run_id"):
+        candidate = prepared.resume_state["mlflow_run_id"]
+        if _run_exists(tracker.client, candidate):
+            resume_run_id = candidate
+    params = {
+        **prepared.hparams,
+        "plugin": config.plugin,
+        "dataset": config.dataset,
+        "seed": config.seed,
+        "device": str(prepared.device),
+        **versions(),
+    }
+    tags = {"netyard.plugin": config.plugin, "netyard.dataset": config.dataset, **config.tags}
+    tracker.start(
+        experiment=config.experiment or experiment_name(config.plugin, config.dataset),
+        run_name=config.run_name
+        or f"{config.plugin}-{experiment_name('', config.dataset)[1:]}-seed{config.seed}",
+        params=params,
+        tags=tags,
+        parent_run_id=config.parent_run_id,
+        resume_run_id=resume_run_id,
+    )
+    return tracker
+
+
+def _run_exists(client, run_id: str) -> bool:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_run(run_id)
+    except MlflowException:
+        return False
+    return True
+
+
+def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -> None:
+    from safetensors.torch import save_model
+
+    from engine.tracking._mlflow import versions
+
+    with tempfile.TemporaryDirectory(prefix="netyard-artifacts-") as folder:
+        out = Path(folder)
+        save_model(model, str(out / "model.safetensors"))
+        config = {
+            "plugin": prepared.config.plugin,
+            "dataset": prepared.config.dataset,
+            "seed": prepared.config.seed,
+            "device": str(prepared.device),
+            "hparams": prepared.hparams,
+            "data_spec": dataset.spec.to_dict(),
+            "versions": versions(),
+        }
+        (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
+        plugin.write_artifacts(model, dataset, out)
+        tracker.log_artifacts(out)
+
+
+def _end(tracker, status: str, error: str | None = None, tags: dict | None = None) -> None:
+    if tracker is None:
+        return
+    if tags:
+        tracker.set_tags({k: v for k, v in tags.items() if v})
+    tracker.end(status, error)

@@ -1,0 +1,6 @@
+"""Tracking: every run is an MLflow run, its metrics written in batches off the training path."""
+
+from engine.tracking._mlflow import RunTracker, reconcile_dead_runs
+from engine.tracking._writer import MetricWriter
+
+__all__ = ["MetricWriter", "RunTracker", "reconcile_dead_runs"]

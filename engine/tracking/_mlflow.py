@@ -1,0 +1,182 @@
+"""One MLflow run per training run, written through ``MlflowClient`` (no global state).
+
+Status ends FINISHED on success, FAILED on error (the reason in the ``netyard.error`` tag),
+KILLED on user cancel, and is never left RUNNING by a process that is still alive to end it.
+Runs whose process died (kill -9, power loss) are found and failed by ``reconcile_dead_runs``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engine.tracking._writer import MetricWriter
+
+MAX_PARAM_VALUE = 6000
+ERROR_TAG = "netyard.error"
+PID_TAG = "netyard.pid"
+HOST_TAG = "netyard.host"
+
+
+def versions() -> dict[str, str]:
+    import torch
+
+    import engine
+
+    return {
+        "netyard_version": engine.__version__,
+        "torch_version": torch.__version__,
+        "python_version": platform.python_version(),
+    }
+
+
+def _client(tracking_uri: str):
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri)
+
+
+def get_or_create_experiment(client, name: str, artifact_root: Path | None) -> str:
+    from mlflow.exceptions import MlflowException
+
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        if experiment.lifecycle_stage == "deleted":
+            client.restore_experiment(experiment.experiment_id)
+        return experiment.experiment_id
+    location = (artifact_root / _safe_folder(name)).as_uri() if artifact_root else None
+    try:
+        return client.create_experiment(name, artifact_location=location)
+    except MlflowException:
+        # Another worker created it between our look-up and our create.
+        experiment = client.get_experiment_by_name(name)
+        if experiment is None:
+            raise
+        return experiment.experiment_id
+
+
+def _safe_folder(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+class RunTracker:
+    """Creates (or resumes) the MLflow run and writes params, metrics, artifacts, status."""
+
+    def __init__(self, tracking_uri: str, artifact_root: Path | None = None) -> None:
+        self.tracking_uri = tracking_uri
+        self.artifact_root = artifact_root
+        self.client = _client(tracking_uri)
+        self.run_id: str | None = None
+        self.experiment_id: str | None = None
+        self._writer: MetricWriter | None = None
+
+    def start(
+        self,
+        experiment: str,
+        run_name: str | None,
+        params: Mapping[str, Any],
+        tags: Mapping[str, str],
+        parent_run_id: str | None = None,
+        resume_run_id: str | None = None,
+    ) -> str:
+        from mlflow.entities import Param, RunStatus
+
+        if resume_run_id:
+            run = self.client.get_run(resume_run_id)
+            self.run_id = resume_run_id
+            self.experiment_id = run.info.experiment_id
+            self.client.update_run(resume_run_id, status=RunStatus.to_string(RunStatus.RUNNING))
+            self.client.set_tag(resume_run_id, PID_TAG, str(os.getpid()))
+        else:
+            self.experiment_id = get_or_create_experiment(
+                self.client, experiment, self.artifact_root
+            )
+            all_tags = {
+                "mlflow.source.name": "netyard",
+                "mlflow.source.type": "LOCAL",
+                PID_TAG: str(os.getpid()),
+                HOST_TAG: socket.gethostname(),
+                **tags,
+            }
+            if parent_run_id:
+                all_tags["mlflow.parentRunId"] = parent_run_id
+            run = self.client.create_run(self.experiment_id, tags=all_tags, run_name=run_name)
+            self.run_id = run.info.run_id
+            entries = [Param(k, _param_text(v)) for k, v in params.items()]
+            for start in range(0, len(entries), 100):  # MLflow's limit per call
+                self.client.log_batch(self.run_id, params=entries[start : start + 100])
+        self._writer = MetricWriter(self.client, self.run_id)
+        return self.run_id
+
+    # -- metrics and artifacts --------------------------------------------------------------
+    def log_series(self, steps: list[int], series: Mapping[str, list[float]]) -> None:
+        assert self._writer is not None
+        self._writer.add_series(steps, series)
+
+    def log_metrics(self, step: int, metrics: Mapping[str, float]) -> None:
+        assert self._writer is not None
+        self._writer.add(step, metrics)
+
+    def log_artifacts(self, folder: Path, artifact_path: str | None = None) -> None:
+        self.client.log_artifacts(self.run_id, str(folder), artifact_path)
+
+    def set_tags(self, tags: Mapping[str, str]) -> None:
+        from mlflow.entities import RunTag
+
+        self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+
+    # -- the end ----------------------------------------------------------------------------
+    def end(self, status: str, error: str | None = None) -> None:
+        """Flush metrics and set the final status (FINISHED, FAILED or KILLED)."""
+        if self.run_id is None:
+            return
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        finally:
+            if error:
+                self.client.set_tag(self.run_id, ERROR_TAG, error[:MAX_PARAM_VALUE])
+            self.client.set_terminated(self.run_id, status=status)
+
+
+def _param_text(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_PARAM_VALUE else text[: MAX_PARAM_VALUE - 3] + "..."
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reconcile_dead_runs(tracking_uri: str) -> list[str]:
+    """Mark FAILED the RUNNING runs started on this host by a process that no longer exists."""
+    from mlflow.entities import ViewType
+
+    client = _client(tracking_uri)
+    host = socket.gethostname()
+    failed = []
+    experiments = client.search_experiments(view_type=ViewType.ACTIVE_ONLY)
+    if not experiments:
+        return failed
+    runs = client.search_runs(
+        [e.experiment_id for e in experiments],
+        filter_string=f"attributes.status = 'RUNNING' and tags.`{HOST_TAG}` = '{host}'",
+        max_results=1000,
+    )
+    for run in runs:
+        pid = run.data.tags.get(PID_TAG, "")
+        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+            client.set_tag(run.info.run_id, ERROR_TAG, f"the process (pid {pid}) died")
+            client.set_terminated(run.info.run_id, status="FAILED")
+            failed.append(run.info.run_id)
+    return failed

@@ -1,0 +1,17 @@
+"""The training engine: device choice, the step loop, evaluation, checkpoints, resume.
+
+It reports progress as ``engine.events`` and knows nothing of Qt, Optuna or MLflow.
+"""
+
+from engine.training._checkpoint import load_checkpoint, save_checkpoint
+from engine.training._device import default_threads, resolve_device
+from engine.training._loop import Trainer, TrainResult
+
+__all__ = [
+    "TrainResult",
+    "Trainer",
+    "default_threads",
+    "load_checkpoint",
+    "resolve_device",
+    "save_checkpoint",
+]

@@ -1,0 +1,64 @@
+"""Checkpoints: written atomically, read back with ``weights_only=True``.
+
+Loading never unpickles arbitrary objects: a file carrying anything but tensors and plain
+containers is refused with a clear message before any of it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from engine.errors import UsageError
+
+FORMAT = "netyard-checkpoint"
+VERSION = 1
+
+
+def save_checkpoint(state: dict[str, Any], path: Path) -> Path:
+    """Write ``state`` to ``path`` via a temporary file and an atomic rename."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            torch.save({"format": FORMAT, "version": VERSION, **state}, stream)
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"checkpoint {str(path)!r} does not exist or is not a file")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise UsageError(
+            f"checkpoint {str(path)!r} was refused: it holds objects other than tensors and "
+            f"plain data, which are never unpickled ({first_line})"
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError) as error:
+        raise UsageError(
+            f"checkpoint {str(path)!r} is not a readable checkpoint "
+            f"({type(error).__name__}: {error})"
+        ) from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise UsageError(f"checkpoint {str(path)!r} is not a Netyard checkpoint")
+    if state.get("version") != VERSION:
+        raise UsageError(
+            f"checkpoint {str(path)!r} has format version {state.get('version')!r}; "
+            f"this Netyard reads version {VERSION}"
+        )
+    return state

@@ -1,0 +1,42 @@
+"""Choosing the device and the CPU thread count."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from engine.errors import UsageError
+
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+def default_threads() -> int:
+    """All cores this process may use (respects affinity masks and container limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_device(requested: str = "auto"):
+    """``auto`` picks CUDA when present, else CPU; an unavailable device is a usage error."""
+    import torch
+
+    requested = (requested or "auto").strip().lower()
+    if not _DEVICE.match(requested):
+        raise UsageError(f"invalid device {requested!r}: expected auto, cpu, cuda or cuda:N")
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise UsageError(
+                f"device {requested!r} requested but no CUDA GPU is available; use cpu"
+            )
+        index = int(requested.split(":")[1]) if ":" in requested else 0
+        if index >= torch.cuda.device_count():
+            raise UsageError(
+                f"device {requested!r} does not exist: "
+                f"{torch.cuda.device_count()} GPU(s), cuda:0 to cuda:{torch.cuda.device_count() - 1}"
+            )
+        return torch.device(f"cuda:{index}")
+    return torch.device("cpu")

@@ -1,0 +1,242 @@
+"""The step loop: train, report, evaluate, stop early, checkpoint, cancel cooperatively."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.data import BatchSampler, Dataset, Split
+from engine.events import Checkpointed, EvalMetrics, Event, StepMetrics
+from engine.plugin import Plugin
+from engine.training._checkpoint import save_checkpoint
+from engine.training._optimization import StepOptimization
+from engine.training._schedule import lr_multiplier
+
+Emit = Callable[[Event], None]
+FLUSH_STEPS = 100
+FLUSH_SECONDS = 0.2
+EVALUATIONS_PER_RUN = 20
+
+
+class NonFiniteLoss(RuntimeError):
+    """A training metric became NaN or infinite: the run cannot continue."""
+
+
+@dataclass
+class TrainResult:
+    status: str  # "finished" or "cancelled"
+    step: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    stopped_early: bool = False
+    checkpoint: Path | None = None
+    model: torch.nn.Module | None = None
+
+
+class Trainer:
+    """Trains one plugin on one in-memory dataset, on one device."""
+
+    def __init__(
+        self,
+        plugin: Plugin,
+        dataset: Dataset,
+        device: torch.device,
+        seed: int,
+        emit: Emit,
+        should_stop: Callable[[], bool] = lambda: False,
+        checkpoint_path: Path | None = None,
+        checkpoint_extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.plugin = plugin
+        self.dataset = dataset
+        self.device = device
+        self.seed = seed
+        self.emit = emit
+        self.should_stop = should_stop
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_extra = dict(checkpoint_extra or {})
+        hp = plugin.hparams
+        self.total_steps = int(hp["steps"])
+        self.eval_every = int(hp["eval_every"]) or max(1, self.total_steps // EVALUATIONS_PER_RUN)
+        self.monitor = str(hp["monitor"])
+        self.monitor_sign = 1.0 if plugin.metric_direction(self.monitor) == "max" else -1.0
+        self.patience = int(hp["patience"])
+        self.best: float | None = None
+        self.bad_evaluations = 0
+
+    # -- set-up -----------------------------------------------------------------------------
+    def _seed_everything(self) -> None:
+        random.seed(self.seed)
+        np.random.seed(self.seed % 2**32)
+        torch.manual_seed(self.seed)
+
+    def _build(self) -> None:
+        self._seed_everything()
+        hp = self.plugin.hparams
+        self.model = self.plugin.build_model().to(self.device)
+        optimizers = self.plugin.configure_optimizers(self.model)
+        if isinstance(optimizers, torch.optim.Optimizer):
+            optimizers = [optimizers]
+        self.optimization = StepOptimization(
+            optimizers, self.device, bool(hp["amp"]), float(hp["grad_clip"])
+        )
+        self.schedulers = []
+        if hp["lr_schedule"] != "none" or hp["warmup_steps"]:
+            multiplier = lr_multiplier(hp["lr_schedule"], self.total_steps, hp["warmup_steps"])
+            self.schedulers = [
+                torch.optim.lr_scheduler.LambdaLR(opt, multiplier) for opt in optimizers
+            ]
+        self.sampler = BatchSampler(self.dataset.train, int(hp["batch_size"]), self.seed)
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def state_dict(self, step: int) -> dict[str, Any]:
+        rng = {"torch": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        return {
+            **self.checkpoint_extra,
+            "plugin": self.plugin.id,
+            "hparams": self.plugin.hparams,
+            "seed": self.seed,
+            "step": step,
+            "model": self.model.state_dict(),
+            "optimizers": [opt.state_dict() for opt in self.optimization.optimizers],
+            "schedulers": [s.state_dict() for s in self.schedulers],
+            "scaler": self.optimization.state_dict(),
+            "sampler": self.sampler.state_dict(),
+            "rng": rng,
+            "early_stopping": {
+                "best": self.best if self.best is not None else float("nan"),
+                "bad_evaluations": self.bad_evaluations,
+            },
+        }
+
+    def _restore(self, state: dict[str, Any]) -> int:
+        self.model.load_state_dict(state["model"])
+        for optimizer, saved in zip(self.optimization.optimizers, state["optimizers"], strict=True):
+            optimizer.load_state_dict(saved)
+        for scheduler, saved in zip(self.schedulers, state["schedulers"], strict=False):
+            scheduler.load_state_dict(saved)
+        self.optimization.load_state_dict(state["scaler"])
+        self.sampler.load_state_dict(state["sampler"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if "cuda" in state["rng"] and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+        best = float(state["early_stopping"]["best"])
+        self.best = None if math.isnan(best) else best
+        self.bad_evaluations = int(state["early_stopping"]["bad_evaluations"])
+        return int(state["step"])
+
+    def _checkpoint(self, step: int) -> Path | None:
+        if self.checkpoint_path is None:
+            return None
+        save_checkpoint(self.state_dict(step), self.checkpoint_path)
+        self.emit(Checkpointed(step=step, path=str(self.checkpoint_path)))
+        return self.checkpoint_path
+
+    # -- evaluation -------------------------------------------------------------------------
+    def evaluate(self, split: Split, prefix: str) -> dict[str, float]:
+        self.model.eval()
+        with torch.no_grad(), self.optimization.autocast():
+            metrics = self.plugin.evaluate(self.model, split)
+        self.model.train()
+        return {f"{prefix}_{key}": float(value) for key, value in metrics.items()}
+
+    def _improved(self, metrics: dict[str, float]) -> bool:
+        value = metrics.get(self.monitor)
+        if value is None or not math.isfinite(value):
+            return False
+        if self.best is None or self.monitor_sign * (value - self.best) > 0:
+            self.best = value
+            return True
+        return False
+
+    # -- the loop ---------------------------------------------------------------------------
+    def fit(self, resume_state: dict[str, Any] | None = None) -> TrainResult:
+        self._build()
+        step = self._restore(resume_state) if resume_state else 0
+        optimization = self.optimization
+        automatic = self.plugin.automatic_optimization
+        pending_steps: list[int] = []
+        pending: dict[str, list[Any]] = {}
+        last_flush = time.monotonic()
+        stopped_early = False
+        last_eval: dict[str, float] = {}
+        self.model.train()
+
+        while step < self.total_steps:
+            if self.should_stop():
+                self._flush(pending_steps, pending)
+                return TrainResult("cancelled", step, last_eval, checkpoint=self._checkpoint(step))
+            step += 1
+            batch = self.sampler.next()
+            optimization.zero_grad()
+            if automatic:
+                with optimization.autocast():
+                    outputs = self.plugin.training_step(self.model, batch, step)
+                optimization.backward(outputs["loss"])
+                for optimizer in optimization.optimizers:
+                    optimization.step(optimizer)
+            else:
+                outputs = self.plugin.training_step(self.model, batch, step, optimization)
+            optimization.end_step()
+            for scheduler in self.schedulers:
+                scheduler.step()
+
+            pending_steps.append(step)
+            for key, value in outputs.items():
+                pending.setdefault(key, []).append(
+                    value.detach() if isinstance(value, torch.Tensor) else value
+                )
+            now = time.monotonic()
+            evaluate_now = step % self.eval_every == 0 or step == self.total_steps
+            if (
+                len(pending_steps) >= FLUSH_STEPS
+                or now - last_flush >= FLUSH_SECONDS
+                or evaluate_now
+            ):
+                self._flush(pending_steps, pending)
+                pending_steps, pending, last_flush = [], {}, now
+
+            if evaluate_now:
+                last_eval = self.evaluate(self.dataset.val, "val")
+                last_eval["lr"] = optimization.optimizers[0].param_groups[0]["lr"]
+                self.emit(EvalMetrics(step=step, metrics=last_eval, total_steps=self.total_steps))
+                if self._improved(last_eval):
+                    self.bad_evaluations = 0
+                else:
+                    self.bad_evaluations += 1
+                if self.patience and self.bad_evaluations >= self.patience:
+                    stopped_early = True
+                    break
+            checkpoint_every = int(self.plugin.hparams["checkpoint_every"])
+            if checkpoint_every and step % checkpoint_every == 0 and step < self.total_steps:
+                self._checkpoint(step)
+
+        final = dict(last_eval)
+        final.pop("lr", None)
+        final.update(self.evaluate(self.dataset.test, "test"))
+        checkpoint = self._checkpoint(step)
+        return TrainResult("finished", step, final, stopped_early, checkpoint, self.model)
+
+    def _flush(self, steps: list[int], pending: dict[str, list[Any]]) -> None:
+        if not steps:
+            return
+        series: dict[str, list[float]] = {}
+        for key, values in pending.items():
+            if all(isinstance(v, torch.Tensor) for v in values):
+                numbers = torch.stack([v.float() for v in values]).cpu().tolist()
+            else:
+                numbers = [float(v) for v in values]
+            for step, number in zip(steps, numbers, strict=True):
+                if not math.isfinite(number):
+                    raise NonFiniteLoss(f"train_{key} became {number} at step {step}")
+            series[f"train_{key}"] = numbers
+        self.emit(StepMetrics(steps=list(steps), metrics=series, total_steps=self.total_steps))

@@ -1,0 +1,1 @@
+"""Netyard's built-in architecture plugins, one package each; pure PyTorch, never Qt."""
