@@ -5,7 +5,13 @@ test deterministically by seed, and described by a ``DataSpec`` that plugins bui
 """
 
 from engine.data._batching import BatchSampler, iterate_batches
-from engine.data._registry import DatasetInfo, dataset_info, list_datasets, load_dataset
+from engine.data._registry import (
+    DatasetInfo,
+    dataset_info,
+    list_datasets,
+    list_sources,
+    load_dataset,
+)
 from engine.data._spec import Batch, Dataset, DataSpec, Split
 
 __all__ = [
@@ -18,5 +24,6 @@ __all__ = [
     "dataset_info",
     "iterate_batches",
     "list_datasets",
+    "list_sources",
     "load_dataset",
 ]

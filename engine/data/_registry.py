@@ -32,6 +32,11 @@ class DatasetInfo:
 
 
 _BUILTINS: dict[str, DatasetInfo] = {}
+_SOURCES: dict[str, tuple[Callable[[str], DatasetInfo], str]] = {}
+
+# Modules that register built-in datasets and user-data sources when imported. Importing them
+# is deferred to the first look-up so that listing plugins or opening the app stays cheap.
+_BUILTIN_MODULES = ("_mnist1d", "_digits")
 
 
 def register(info: DatasetInfo) -> DatasetInfo:
@@ -39,9 +44,26 @@ def register(info: DatasetInfo) -> DatasetInfo:
     return info
 
 
+def register_source(scheme: str, factory: Callable[[str], DatasetInfo], syntax: str) -> None:
+    """User data: ids ``SCHEME:ARGUMENT`` become ``factory(ARGUMENT)``.
+
+    ``factory`` checks the argument (file exists, options parse) and raises ``UsageError``
+    naming the file and the problem; ``syntax`` documents the id form for listings.
+    """
+    _SOURCES[scheme] = (factory, syntax)
+
+
+def list_sources() -> dict[str, str]:
+    """User-data schemes and their syntax, e.g. ``{"csv": "csv:PATH[...]"}``."""
+    _ensure_builtins()
+    return {scheme: syntax for scheme, (_, syntax) in _SOURCES.items()}
+
+
 def _ensure_builtins() -> None:
-    # Importing the modules registers their datasets; kept lazy so listing stays cheap.
-    from engine.data import _digits, _mnist1d  # noqa: F401
+    import importlib
+
+    for module in _BUILTIN_MODULES:
+        importlib.import_module(f"engine.data.{module}")
 
 
 def list_datasets() -> list[DatasetInfo]:
@@ -53,7 +75,10 @@ def dataset_info(dataset_id: str) -> DatasetInfo:
     _ensure_builtins()
     if dataset_id in _BUILTINS:
         return _BUILTINS[dataset_id]
-    valid = ", ".join(_BUILTINS)
+    scheme, sep, argument = dataset_id.partition(":")
+    if sep and scheme in _SOURCES:
+        return _SOURCES[scheme][0](argument)
+    valid = ", ".join([*_BUILTINS, *(syntax for _, syntax in _SOURCES.values())])
     close = difflib.get_close_matches(dataset_id, list(_BUILTINS), n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
     raise UsageError(f"unknown dataset {dataset_id!r}{hint}; valid: {valid}")

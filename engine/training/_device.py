@@ -33,10 +33,10 @@ def resolve_device(requested: str = "auto"):
                 f"device {requested!r} requested but no CUDA GPU is available; use cpu"
             )
         index = int(requested.split(":")[1]) if ":" in requested else 0
-        if index >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        if index >= count:
             raise UsageError(
-                f"device {requested!r} does not exist: "
-                f"{torch.cuda.device_count()} GPU(s), cuda:0 to cuda:{torch.cuda.device_count() - 1}"
+                f"device {requested!r} does not exist: {count} GPU(s), cuda:0 to cuda:{count - 1}"
             )
         return torch.device(f"cuda:{index}")
     return torch.device("cpu")
