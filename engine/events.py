@@ -63,6 +63,15 @@ class EvalMetrics(Event):
 
 
 @dataclass(frozen=True)
+class Snapshot(Event):
+    """A plugin's live view data at an evaluation (see ``Plugin.snapshot``)."""
+
+    kind: ClassVar[str] = "snapshot"
+    step: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Checkpointed(Event):
     kind: ClassVar[str] = "checkpointed"
     step: int
@@ -109,6 +118,7 @@ for _cls in (
     RunStarted,
     StepMetrics,
     EvalMetrics,
+    Snapshot,
     Checkpointed,
     RunFinished,
     RunFailed,

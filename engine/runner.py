@@ -24,6 +24,7 @@ from engine.events import (
     RunFailed,
     RunFinished,
     RunStarted,
+    Snapshot,
     StepMetrics,
 )
 from engine.workspace import Workspace
@@ -168,6 +169,8 @@ def execute_run(
                 tracker.log_series(event.steps, event.metrics)
             elif isinstance(event, EvalMetrics):
                 tracker.log_metrics(event.step, event.metrics)
+            elif isinstance(event, Snapshot):
+                tracker.log_json(event.data, f"snapshots/step_{event.step:07d}.json")
         emit(event)
 
     emit(

@@ -179,6 +179,15 @@ class Plugin(ABC):
     def eval_batch_size(self) -> int:
         return max(256, int(self.hparams.get("batch_size", 256)))
 
+    def snapshot(self, model: torch.nn.Module, dataset: Dataset) -> dict[str, Any] | None:
+        """Small JSON-able data to show live at each evaluation (samples, attention maps...).
+
+        The engine emits it as a ``Snapshot`` event (the app draws it) and logs it as the
+        artifact ``snapshots/step_NNNNNNN.json``. Keep it small: a few hundred points or one
+        small matrix. Called in eval mode under ``torch.no_grad``; None (default) for nothing.
+        """
+        return None
+
     def write_artifacts(self, model: torch.nn.Module, dataset: Dataset, out_dir: Path) -> None:
         """Write end-of-run artifacts (plots, samples) into ``out_dir``; nothing by default."""
         return None

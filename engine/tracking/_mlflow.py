@@ -124,6 +124,17 @@ class RunTracker:
     def log_artifacts(self, folder: Path, artifact_path: str | None = None) -> None:
         self.client.log_artifacts(self.run_id, str(folder), artifact_path)
 
+    def log_json(self, data: Mapping[str, Any], artifact_file: str) -> None:
+        """One JSON artifact at ``artifact_file`` (a path inside the run's artifacts)."""
+        import json
+        import tempfile
+
+        folder, _, name = artifact_file.rpartition("/")
+        with tempfile.TemporaryDirectory(prefix="netyard-json-") as temp:
+            path = Path(temp) / name
+            path.write_text(json.dumps(data))
+            self.client.log_artifact(self.run_id, str(path), folder or None)
+
     def set_tags(self, tags: Mapping[str, str]) -> None:
         from mlflow.entities import RunTag
 

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from engine.data import BatchSampler, Dataset, Split
-from engine.events import Checkpointed, EvalMetrics, Event, StepMetrics
+from engine.events import Checkpointed, EvalMetrics, Event, Snapshot, StepMetrics
 from engine.plugin import Plugin
 from engine.training._checkpoint import save_checkpoint
 from engine.training._optimization import StepOptimization
@@ -149,6 +149,14 @@ class Trainer:
         self.model.train()
         return {f"{prefix}_{key}": float(value) for key, value in metrics.items()}
 
+    def _snapshot(self, step: int) -> None:
+        self.model.eval()
+        with torch.no_grad(), self.optimization.autocast():
+            data = self.plugin.snapshot(self.model, self.dataset)
+        self.model.train()
+        if data:
+            self.emit(Snapshot(step=step, data=data))
+
     def _improved(self, metrics: dict[str, float]) -> bool:
         value = metrics.get(self.monitor)
         if value is None or not math.isfinite(value):
@@ -209,6 +217,7 @@ class Trainer:
                 last_eval = self.evaluate(self.dataset.val, "val")
                 last_eval["lr"] = optimization.optimizers[0].param_groups[0]["lr"]
                 self.emit(EvalMetrics(step=step, metrics=last_eval, total_steps=self.total_steps))
+                self._snapshot(step)
                 if self._improved(last_eval):
                     self.bad_evaluations = 0
                 else:
