@@ -237,7 +237,7 @@ def execute_run(
             prepared.tracking_uri,
         )
     except BaseException as error:
-        step = max(step, getattr(trainer, "_last_step", step))
+        step = max(step, getattr(trainer, "step", step))
         if isinstance(error, KeyboardInterrupt):
             _end(tracker, "KILLED", error="interrupted")
             emit(RunCancelled(run_id=run_id, step=step))

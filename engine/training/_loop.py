@@ -184,6 +184,7 @@ class Trainer:
                 self._flush(pending_steps, pending)
                 return TrainResult("cancelled", step, last_eval, checkpoint=self._checkpoint(step))
             step += 1
+            self.step = step  # read by the runner to say where a failed run stopped
             batch = self.sampler.next()
             optimization.zero_grad()
             if automatic:
