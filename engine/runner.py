@@ -133,6 +133,9 @@ def prepare_run(config: RunConfig) -> PreparedRun:
             f"plugin {plugin_cls.id!r} cannot take dataset {config.dataset!r} "
             f"(a {info.kind} dataset); it accepts: {', '.join(plugin_cls.data_kinds)}"
         )
+    if "monitor" not in overrides:
+        # A plugin that serves several tasks watches a metric that the task reports.
+        hparams["monitor"] = f"val_{plugin_cls.monitor_for(info.task)}"
     device = resolve_device(config.device)
     workspace = Workspace.resolve(config.workspace).ensure()
     dataset = info.load(workspace.datasets_dir, config.seed, float(hparams["val_fraction"]))

@@ -57,6 +57,9 @@ class Plugin(ABC):
     - ``metrics``: evaluation metrics it reports, each ``"min"`` or ``"max"``; the engine
       prefixes them with ``val_`` and ``test_``. ``monitor`` is the one early stopping and
       sweeps watch by default.
+    - ``task_monitors``: optional per-task defaults for ``monitor`` (``{"forecasting":
+      "mse_ratio"}``), for a plugin whose metrics depend on the dataset's task; the runner
+      uses ``monitor_for(task)`` when the user names no monitor.
     - ``training_defaults``: new defaults for the engine's training options.
     - ``automatic_optimization``: False for plugins that step their optimizers themselves.
     """
@@ -68,6 +71,7 @@ class Plugin(ABC):
     schema: ClassVar[Schema]
     metrics: ClassVar[Mapping[str, str]]
     monitor: ClassVar[str]
+    task_monitors: ClassVar[Mapping[str, str]] = {}
     training_defaults: ClassVar[Mapping[str, Any]] = {}
     automatic_optimization: ClassVar[bool] = True
     icon: ClassVar[str] = ""
@@ -94,6 +98,9 @@ class Plugin(ABC):
             raise TypeError(f"plugin {cls.id}: metric directions must be min or max, got {bad}")
         if cls.monitor not in cls.metrics:
             raise TypeError(f"plugin {cls.id}: monitor {cls.monitor!r} is not in its metrics")
+        stray = {t: m for t, m in cls.task_monitors.items() if m not in cls.metrics}
+        if stray:
+            raise TypeError(f"plugin {cls.id}: task monitors not in its metrics: {stray}")
 
     @classmethod
     def _build_full_schema(cls) -> Schema:
@@ -101,7 +108,8 @@ class Plugin(ABC):
             "monitor",
             f"val_{cls.monitor}",
             choices=tuple(f"val_{m}" for m in cls.metrics),
-            help="Validation metric that early stopping watches.",
+            help="Validation metric that early stopping watches."
+            + "".join(f" Default for {t} data: val_{m}." for t, m in cls.task_monitors.items()),
         )
         return cls.schema.merged(TRAINING_SCHEMA, cls.training_defaults).merged(Schema(monitor))
 
@@ -109,6 +117,11 @@ class Plugin(ABC):
     def full_schema(cls) -> Schema:
         """The plugin's hyperparameters followed by the engine's training options."""
         return cls._full_schema
+
+    @classmethod
+    def monitor_for(cls, task: str) -> str:
+        """The metric (without ``val_``) watched by default on a dataset of this task."""
+        return cls.task_monitors.get(task, cls.monitor)
 
     @classmethod
     def metric_direction(cls, metric: str) -> str:
