@@ -1,0 +1,56 @@
+"""Hyperparameter sweeps with Optuna: spec, validation, the coordinator, storage, events.
+
+The public surface, all plain data or plain calls, for the CLI and the app:
+
+- ``SweepSpec`` (with ``SearchParam``, ``Objective``): what to search; ``SweepSpec.load`` /
+  ``save`` read and write YAML; ``resolve_spec`` validates without running anything.
+- ``SweepRunner(spec, emit)``: ``run()`` blocks until the sweep ends; ``stop()`` and
+  ``cancel_trial()`` may be called from another thread. ``join_sweep`` makes a runner that
+  joins a study another machine started (``netyard worker``).
+- ``list_studies(storage)``: every study with trial counts by state and the best value.
+- Events: ``SweepStarted``, ``TrialStarted``, ``TrialProgress``, ``TrialFinished``,
+  ``TrialPruned``, ``TrialFailed``, ``BestChanged``, ``SweepFinished``.
+
+The search syntax is documented in docs/sweeps.md.
+"""
+
+from engine.sweeps._algorithms import PRUNERS, SAMPLERS
+from engine.sweeps._events import (
+    BestChanged,
+    SweepFinished,
+    SweepStarted,
+    TrialFailed,
+    TrialFinished,
+    TrialProgress,
+    TrialPruned,
+    TrialStarted,
+)
+from engine.sweeps._runner import SweepRunner, join_sweep
+from engine.sweeps._search import SearchParam, parse_search
+from engine.sweeps._spec import Objective, ResolvedSweep, SweepSpec, resolve_spec, valid_metrics
+from engine.sweeps._storage import StudyInfo, default_storage_url, list_studies
+
+__all__ = [
+    "PRUNERS",
+    "SAMPLERS",
+    "BestChanged",
+    "Objective",
+    "ResolvedSweep",
+    "SearchParam",
+    "StudyInfo",
+    "SweepFinished",
+    "SweepRunner",
+    "SweepSpec",
+    "SweepStarted",
+    "TrialFailed",
+    "TrialFinished",
+    "TrialProgress",
+    "TrialPruned",
+    "TrialStarted",
+    "default_storage_url",
+    "join_sweep",
+    "list_studies",
+    "parse_search",
+    "resolve_spec",
+    "valid_metrics",
+]

@@ -1,0 +1,125 @@
+"""The sweep runner's events: plain data, JSON round-trip like every ``engine.events`` kind.
+
+The CLI draws them as a progress display; the app turns them into Qt signals. Trial numbers
+are Optuna's (0, 1, 2... per study).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from engine.events import Event, register_event
+
+
+@register_event
+@dataclass(frozen=True)
+class SweepStarted(Event):
+    kind: ClassVar[str] = "sweep_started"
+    name: str
+    plugin: str
+    dataset: str
+    storage: str
+    metrics: list[str]
+    directions: list[str]
+    trials: int | None  # the budget; None when only a timeout bounds the sweep
+    parallel: int
+    done_before: int = 0  # trials kept from earlier runs of this sweep (resume)
+    reconciled: list[int] = field(default_factory=list)  # stale trials marked FAIL on start
+    parent_run_id: str | None = None
+    experiment_id: str | None = None
+    tracking_uri: str | None = None
+
+
+@register_event
+@dataclass(frozen=True)
+class TrialStarted(Event):
+    kind: ClassVar[str] = "trial_started"
+    number: int
+    params: dict[str, Any]
+    worker: int  # index of the worker slot (0..parallel-1)
+    pid: int  # the worker process
+    attempt: int = 1
+
+
+@register_event
+@dataclass(frozen=True)
+class TrialProgress(Event):
+    """An evaluation inside a trial (the value the pruner saw is ``metrics[metric]``)."""
+
+    kind: ClassVar[str] = "trial_progress"
+    number: int
+    step: int
+    total_steps: int
+    metrics: dict[str, float]
+    run_id: str | None = None
+
+
+@register_event
+@dataclass(frozen=True)
+class TrialFinished(Event):
+    kind: ClassVar[str] = "trial_finished"
+    number: int
+    values: list[float]
+    params: dict[str, Any]
+    run_id: str | None
+    seconds: float
+
+
+@register_event
+@dataclass(frozen=True)
+class TrialPruned(Event):
+    kind: ClassVar[str] = "trial_pruned"
+    number: int
+    step: int
+    value: float | None
+    run_id: str | None
+    seconds: float
+
+
+@register_event
+@dataclass(frozen=True)
+class TrialFailed(Event):
+    """A trial ended FAIL: an error, a NaN/inf loss, out of memory, a dead worker, a cancel."""
+
+    kind: ClassVar[str] = "trial_failed"
+    number: int
+    reason: str
+    run_id: str | None
+    seconds: float
+    cancelled: bool = False
+    will_retry: bool = False
+
+
+@register_event
+@dataclass(frozen=True)
+class BestChanged(Event):
+    """A new best trial (single objective) or a new member of the Pareto front."""
+
+    kind: ClassVar[str] = "best_changed"
+    number: int
+    values: list[float]
+    params: dict[str, Any]
+
+
+@register_event
+@dataclass(frozen=True)
+class SweepFinished(Event):
+    kind: ClassVar[str] = "sweep_finished"
+    name: str
+    status: str  # finished (budget or timeout reached), stopped (by the user) or failed
+    states: dict[str, int]  # trial counts by Optuna state over the whole study
+    best_number: int | None
+    best_values: list[float] | None
+    best_params: dict[str, Any] | None
+    seconds: float
+    reason: str = ""
+
+
+@register_event
+@dataclass(frozen=True)
+class TrialModelSize(Event):
+    """From a trial worker to its coordinator: the model's parameter count (an objective)."""
+
+    kind: ClassVar[str] = "trial_model_size"
+    param_count: int

@@ -1,0 +1,141 @@
+"""MLflow for sweeps: one parent run per sweep, one nested child run per trial.
+
+The child runs are ordinary training runs (``engine.runner``) with the parent's id, so each
+holds its full per-evaluation metric history; this module adds the sweep's side: the parent
+(the spec as params, the best value and parameters as trials finish) and the Optuna state
+tags on each child once Optuna has decided it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+STATE_TAG = "optuna.state"
+STUDY_TAG = "optuna.study_name"
+TRIAL_NUMBER_TAG = "optuna.trial_number"
+TRIAL_ID_TAG = "optuna.trial_id"
+SWEEP_TAG = "netyard.sweep"
+
+
+def spec_params(resolved) -> dict[str, Any]:
+    """The spec as flat MLflow params: the compare view lines sweeps up side by side."""
+    spec = resolved.spec
+    params: dict[str, Any] = {
+        "plugin": spec.plugin,
+        "dataset": spec.dataset,
+        "sampler": resolved.sampler,
+        "pruner": resolved.pruner,
+        "trials": resolved.trials if resolved.trials is not None else "",
+        "timeout": spec.timeout if spec.timeout is not None else "",
+        "parallel": spec.parallel,
+        "seed": spec.seed,
+        "retries": spec.retries,
+        "objectives": ", ".join(
+            f"{m} ({d})" for m, d in zip(resolved.metrics, resolved.directions, strict=True)
+        ),
+    }
+    for search in resolved.search:
+        params[f"search.{search.name}"] = search.to_text().partition("=")[2] or "all"
+    for name, value in spec.fixed.items():
+        params[f"fixed.{name}"] = value
+    return params
+
+
+class ParentRun:
+    """The sweep's parent run: created, resumed on a re-run, or only written to by a joiner."""
+
+    def __init__(self, tracking_uri: str, artifact_root: Path | None) -> None:
+        from engine.tracking import RunTracker
+
+        self.tracker = RunTracker(tracking_uri, artifact_root)
+        self.owned = False
+
+    @property
+    def run_id(self) -> str | None:
+        return self.tracker.run_id
+
+    @property
+    def experiment_id(self) -> str | None:
+        return self.tracker.experiment_id
+
+    def open(self, resolved, experiment: str, storage: str, existing: str | None) -> str:
+        """Resume ``existing`` if it is still in the store, else create the parent run."""
+        self.owned = True
+        if existing and _exists(self.tracker.client, existing):
+            return self.tracker.start(experiment, None, {}, {}, resume_run_id=existing)
+        tags = {
+            SWEEP_TAG: resolved.name,
+            STUDY_TAG: resolved.name,
+            "netyard.storage": storage,
+            "netyard.plugin": resolved.spec.plugin,
+            "netyard.dataset": resolved.spec.dataset,
+        }
+        run_id = self.tracker.start(experiment, resolved.name, spec_params(resolved), tags)
+        self.tracker.log_json(resolved.spec.to_dict(), "sweep.json")
+        return run_id
+
+    def attach(self, run_id: str) -> None:
+        """Write best values to a parent another process owns (``netyard worker``)."""
+        from engine.tracking._writer import MetricWriter
+
+        if not _exists(self.tracker.client, run_id):
+            return
+        self.tracker.run_id = run_id
+        self.tracker.experiment_id = self.tracker.client.get_run(run_id).info.experiment_id
+        self.tracker._writer = MetricWriter(self.tracker.client, run_id)
+
+    def best(
+        self, number: int, metrics: list[str], values: list[float], params: Mapping[str, Any]
+    ) -> None:
+        if self.tracker.run_id is None:
+            return
+        self.tracker.log_metrics(
+            number, {f"best_{m}": v for m, v in zip(metrics, values, strict=True)}
+        )
+        tags = {"netyard.best_trial": str(number)}
+        tags.update({f"best.{name}": str(value) for name, value in params.items()})
+        self.tracker.set_tags(tags)
+
+    def end(self, status: str, error: str | None = None) -> None:
+        if self.tracker.run_id is None:
+            return
+        if self.owned:
+            self.tracker.end(status, error)
+        elif self.tracker._writer is not None:
+            self.tracker._writer.close()
+
+
+def _exists(client, run_id: str) -> bool:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_run(run_id)
+    except MlflowException:
+        return False
+    return True
+
+
+def mark_trial_run(
+    client,
+    run_id: str | None,
+    state: str,
+    reason: str | None = None,
+    fail_run: bool = False,
+) -> None:
+    """Tag a trial's run with its Optuna state; ``fail_run`` also ends it FAILED."""
+    if not run_id:
+        return
+    from engine.tracking._mlflow import ERROR_TAG, MAX_PARAM_VALUE
+
+    client.set_tag(run_id, STATE_TAG, state)
+    if reason:
+        client.set_tag(run_id, ERROR_TAG, reason[:MAX_PARAM_VALUE])
+    if fail_run:
+        client.set_terminated(run_id, status="FAILED")
+
+
+def finite(values: list[float]) -> bool:
+    return all(isinstance(v, int | float) and math.isfinite(v) for v in values)
