@@ -48,6 +48,8 @@ class RunConfig:
     tags: dict[str, str] = field(default_factory=dict)
     parent_run_id: str | None = None
     track: bool = True
+    # False skips resumable checkpoints (sweep trials are rerun, never resumed).
+    checkpoints: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -196,7 +198,7 @@ def execute_run(
         config.seed,
         forward,
         should_stop,
-        checkpoint_path=checkpoint_dir / "last.ckpt",
+        checkpoint_path=checkpoint_dir / "last.ckpt" if config.checkpoints else None,
         checkpoint_extra={"dataset": config.dataset, "mlflow_run_id": run_id},
     )
     step = start_step
