@@ -17,7 +17,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine.cli import _commands
+    from engine.cli import _commands, _sweep_commands
 
     parser = _Parser(
         prog="netyard",
@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workspace_options(ui_mlflow)
     ui_mlflow.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
     ui_mlflow.set_defaults(handler=_commands.ui_mlflow)
+
+    gui = commands.add_parser("gui", help="open the desktop app (also: netyard with no arguments)")
+    gui.add_argument("--workspace", metavar="DIR", help="workspace folder to open")
+    gui.set_defaults(handler=_launch_gui)
+    _sweep_commands.add_commands(commands)
     return parser
 
 
@@ -108,6 +113,19 @@ def _port(text: str) -> int:
     return value
 
 
+def _launch_gui(args: argparse.Namespace) -> int:
+    """Start the desktop app, found through the ``netyard.gui`` entry point.
+
+    The engine never imports the app (or Qt): the app registers its ``main`` like a plugin.
+    """
+    from importlib.metadata import entry_points
+
+    launchers = list(entry_points(group="netyard.gui"))
+    if not launchers:
+        raise UsageError("the desktop app is not installed; run 'netyard --help' for commands")
+    return int(launchers[0].load()(workspace=getattr(args, "workspace", None)) or 0)
+
+
 def _version() -> str:
     import engine
 
@@ -119,8 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help()
-            return 0
+            return _launch_gui(args)
         return int(args.handler(args) or 0)
     except UsageError as error:
         print(f"netyard: error: {error}", file=sys.stderr)

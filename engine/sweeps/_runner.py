@@ -316,7 +316,7 @@ class SweepRunner:
         config = RunConfig(
             plugin=self.spec.plugin,
             dataset=self.spec.dataset,
-            hparams={**resolved.fixed, **params},
+            hparams={**resolved.overrides, **params},
             seed=self.spec.seed,
             device="cuda" if self._gpu_env[slot].get("CUDA_VISIBLE_DEVICES") else "cpu",
             threads=threads,

@@ -194,7 +194,8 @@ class ResolvedSweep:
     spec: SweepSpec
     name: str
     plugin_cls: type
-    fixed: dict[str, Any]  # every hyperparameter not searched, validated
+    fixed: dict[str, Any]  # every hyperparameter not searched, validated, defaults included
+    overrides: dict[str, Any]  # the fixed values the user gave, validated (sent to trials)
     search: list[SearchParam]  # defaults filled in from the schema
     distributions: dict[str, Any]
     metrics: list[str]
@@ -251,12 +252,14 @@ def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
     if both:
         raise UsageError(f"hyperparameter {both[0]!r} is both searched and fixed; pick one")
     fixed = schema.resolve(spec.fixed)
+    overrides = {name: fixed[name] for name in spec.fixed}
     for name in searched:
         fixed.pop(name, None)
     search = [check_search(s, schema) for s in spec.search]
     distributions = {s.name: distribution(s, schema[s.name]) for s in search}
 
-    metrics, directions = _resolve_objectives(spec, plugin_cls)
+    task = info.task if check_data else None
+    metrics, directions = _resolve_objectives(spec, plugin_cls, task)
     multi = len(metrics) > 1
     sampler = (spec.sampler or ("nsgaii" if multi else "tpe")).lower()
     pruner = (spec.pruner or ("none" if multi else "median")).lower()
@@ -296,6 +299,7 @@ def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
         name,
         plugin_cls,
         fixed,
+        overrides,
         search,
         distributions,
         metrics,
@@ -312,8 +316,11 @@ def _check_count(what: str, value: Any, low: int, high: int) -> None:
         raise UsageError(f"invalid {what} {value!r}: expected a whole number from {low} to {high}")
 
 
-def _resolve_objectives(spec: SweepSpec, plugin_cls: type) -> tuple[list[str], list[str]]:
-    objectives = spec.objectives or [Objective(f"val_{plugin_cls.monitor}")]
+def _resolve_objectives(
+    spec: SweepSpec, plugin_cls: type, task: str | None
+) -> tuple[list[str], list[str]]:
+    monitor = plugin_cls.monitor_for(task) if task else plugin_cls.monitor
+    objectives = spec.objectives or [Objective(f"val_{monitor}")]
     valid = valid_metrics(plugin_cls)
     metrics, directions = [], []
     for objective in objectives:

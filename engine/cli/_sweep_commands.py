@@ -1,0 +1,408 @@
+"""``netyard sweep``, ``netyard sweeps``, ``netyard worker`` and ``netyard ui optuna``.
+
+``add_commands`` registers them on the main parser; the search syntax is in docs/sweeps.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from typing import Any, TextIO
+
+from engine.errors import UsageError
+
+SEARCH_HELP = (
+    "a hyperparameter to search: NAME (its whole valid range), NAME=LOW:HIGH[:log|:linear]"
+    "[:step=S] or NAME=A,B,C (repeatable; see docs/sweeps.md)"
+)
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    from engine.cli._main import _add_workspace_options, _port, _positive_int, _seed
+    from engine.sweeps import PRUNERS, SAMPLERS
+
+    sweep = commands.add_parser("sweep", help="search hyperparameters with Optuna")
+    sweep.add_argument("plugin", nargs="?", help="plugin id (or give --config)")
+    sweep.add_argument("--config", metavar="YAML", help="a sweep spec file; flags override it")
+    sweep.add_argument("--dataset", help="dataset id (see 'netyard datasets')")
+    sweep.add_argument("--search", action="append", default=[], metavar="SPEC", help=SEARCH_HELP)
+    sweep.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="fix a hyperparameter for every trial (repeatable)",
+    )
+    sweep.add_argument("--steps", type=_positive_int, help="training steps per trial")
+    sweep.add_argument("--trials", type=_positive_int, help="trial budget (default 20)")
+    sweep.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
+    sweep.add_argument("--parallel", type=_positive_int, help="trials at once (default 1)")
+    sweep.add_argument("--trials-per-gpu", type=_positive_int, help="trials per GPU (default 1)")
+    sweep.add_argument("--threads", type=_positive_int, help="CPU threads per trial")
+    sweep.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
+    sweep.add_argument("--sampler", help=f"one of {', '.join(SAMPLERS)} (default tpe)")
+    sweep.add_argument("--pruner", help=f"one of {', '.join(PRUNERS)} (default median)")
+    sweep.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        help="objective metric, e.g. val_accuracy or param_count (repeat for several)",
+    )
+    sweep.add_argument(
+        "--direction",
+        action="append",
+        default=[],
+        help="maximize or minimize, one per --metric (default: the metric's own)",
+    )
+    sweep.add_argument("--seed", type=_seed, help="seed of the sampler and of every trial")
+    sweep.add_argument("--retries", type=int, help="rerun a failed trial up to N times")
+    sweep.add_argument("--name", help="study name; an existing name resumes that sweep")
+    sweep.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
+    sweep.add_argument("--experiment", help="MLflow experiment (default: PLUGIN-DATASET)")
+    sweep.add_argument("--save-config", metavar="YAML", help="write the spec to a file and exit")
+    sweep.add_argument("--json", action="store_true", help="print events as JSON lines")
+    _add_workspace_options(sweep)
+    sweep.set_defaults(handler=sweep_command)
+
+    sweeps = commands.add_parser("sweeps", help="list sweeps (Optuna studies) in a storage")
+    sweeps.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
+    sweeps.add_argument("--json", action="store_true", help="print JSON")
+    _add_workspace_options(sweeps)
+    sweeps.set_defaults(handler=sweeps_command)
+
+    worker = commands.add_parser("worker", help="join a running sweep and run its trials here")
+    worker.add_argument("--study", required=True, help="the sweep's study name")
+    worker.add_argument("--storage", required=True, metavar="URL", help="the sweep's storage")
+    worker.add_argument("--parallel", type=_positive_int, default=1, help="trials at once")
+    worker.add_argument("--device", help="auto, cpu, cuda or cuda:N (default: the sweep's)")
+    worker.add_argument("--json", action="store_true", help="print events as JSON lines")
+    _add_workspace_options(worker)
+    worker.set_defaults(handler=worker_command)
+
+    ui = commands.choices["ui"]
+    ui_which = next(a for a in ui._actions if isinstance(a, argparse._SubParsersAction))
+    ui_optuna = ui_which.add_parser("optuna", help="optuna-dashboard on the sweeps' storage")
+    ui_optuna.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
+    ui_optuna.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
+    _add_workspace_options(ui_optuna)
+    ui_optuna.set_defaults(handler=ui_optuna_command)
+
+
+# -- building the spec ------------------------------------------------------------------------
+def spec_from_args(args: argparse.Namespace):
+    """The spec of ``--config`` (if any) with every given flag applied on top."""
+    from engine.plugin import get_plugin
+    from engine.sweeps import Objective, SweepSpec, parse_search
+
+    if args.config:
+        spec = SweepSpec.load(args.config)
+        if args.plugin and args.plugin != spec.plugin:
+            spec.plugin = args.plugin
+    else:
+        if not args.plugin:
+            raise UsageError("give a plugin id (netyard sweep PLUGIN ...) or --config FILE")
+        if not args.dataset:
+            raise UsageError("give --dataset ID (see 'netyard datasets') or --config FILE")
+        spec = SweepSpec(plugin=args.plugin, dataset=args.dataset)
+    if args.dataset:
+        spec.dataset = args.dataset
+    if args.search:
+        given = [parse_search(text) for text in args.search]
+        names = {s.name for s in given}
+        spec.search = [s for s in spec.search if s.name not in names] + given
+    if args.assignments or args.steps is not None:
+        schema = get_plugin(spec.plugin).full_schema()
+        spec.fixed.update(schema.parse_assignments(args.assignments))
+        if args.steps is not None:
+            spec.fixed["steps"] = args.steps
+    if args.direction and len(args.direction) != len(args.metric):
+        raise UsageError(
+            f"{len(args.direction)} --direction for {len(args.metric)} --metric: give one "
+            f"direction per metric, or none"
+        )
+    if args.metric:
+        directions = args.direction or [None] * len(args.metric)
+        spec.objectives = [Objective(m, d) for m, d in zip(args.metric, directions, strict=True)]
+    for flag, field_name in (
+        ("trials", "trials"),
+        ("timeout", "timeout"),
+        ("parallel", "parallel"),
+        ("trials_per_gpu", "trials_per_gpu"),
+        ("threads", "threads"),
+        ("device", "device"),
+        ("sampler", "sampler"),
+        ("pruner", "pruner"),
+        ("seed", "seed"),
+        ("retries", "retries"),
+        ("name", "name"),
+        ("storage", "storage"),
+        ("experiment", "experiment"),
+        ("workspace", "workspace"),
+        ("tracking_uri", "tracking_uri"),
+    ):
+        value = getattr(args, flag)
+        if value is not None:
+            setattr(spec, field_name, value)
+    return spec
+
+
+# -- commands ---------------------------------------------------------------------------------
+def sweep_command(args: argparse.Namespace) -> int:
+    from engine.sweeps import SweepRunner, resolve_spec
+
+    spec = spec_from_args(args)
+    if args.save_config:
+        resolve_spec(spec)
+        spec.save(args.save_config)
+        print(f"Sweep spec written to {args.save_config}")
+        return 0
+    printer = JsonPrinter() if args.json else SweepProgress()
+    runner = SweepRunner(spec, printer)
+    return _run(runner)
+
+
+def worker_command(args: argparse.Namespace) -> int:
+    from engine.sweeps import join_sweep
+
+    printer = JsonPrinter() if args.json else SweepProgress()
+    runner = join_sweep(
+        args.study,
+        args.storage,
+        parallel=args.parallel,
+        emit=printer,
+        workspace=args.workspace,
+        tracking_uri=args.tracking_uri,
+        device=args.device,
+    )
+    return _run(runner)
+
+
+def _run(runner) -> int:
+    presses = []
+
+    def handle(signum, frame):
+        presses.append(signum)
+        if signum == signal.SIGTERM or len(presses) == 2:
+            runner.stop(cancel_running=True)
+            print("\nnetyard: cancelling running trials", file=sys.stderr, flush=True)
+        elif len(presses) == 1:
+            runner.stop(cancel_running=False)
+            print(
+                "\nnetyard: no new trials; running ones finish (Ctrl-C again to cancel them)",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    finished = runner.run()
+    return {"finished": 0, "stopped": 130}.get(finished.status, 1)
+
+
+def sweeps_command(args: argparse.Namespace) -> int:
+    import json
+
+    from engine.cli._commands import _table
+    from engine.sweeps import default_storage_url, list_studies
+    from engine.workspace import Workspace
+
+    storage = args.storage or default_storage_url(Workspace.resolve(args.workspace).root)
+    studies = list_studies(storage)
+    if args.json:
+        print(json.dumps([s.to_dict() for s in studies], indent=2))
+        return 0
+    rows = []
+    for study in studies:
+        states = study.states
+        best = (
+            ", ".join(f"{v:.4g}" for v in study.best_values) + f" (#{study.best_trial})"
+            if study.best_values
+            else "-"
+        )
+        objective = ", ".join(
+            f"{m} {d[:3]}" for m, d in zip(study.metrics, study.directions, strict=False)
+        )
+        rows.append(
+            [
+                study.name,
+                study.plugin,
+                study.dataset,
+                objective,
+                str(states.get("COMPLETE", 0)),
+                str(states.get("PRUNED", 0)),
+                str(states.get("FAIL", 0)),
+                str(states.get("RUNNING", 0)),
+                best,
+            ]
+        )
+    header = ["NAME", "PLUGIN", "DATASET", "OBJECTIVE", "DONE", "PRUNED", "FAILED", "RUNNING"]
+    print(f"Storage: {storage}")
+    print(_table(rows, [*header, "BEST"]) if rows else "No sweeps yet.")
+    return 0
+
+
+def ui_optuna_command(args: argparse.Namespace) -> int:
+    import socket
+
+    from engine.sweeps import default_storage_url
+    from engine.sweeps._storage import open_storage
+    from engine.workspace import Workspace
+
+    try:
+        from optuna_dashboard import run_server
+    except ImportError:
+        raise UsageError(
+            "optuna-dashboard is not installed: pip install optuna-dashboard"
+        ) from None
+    storage_url = args.storage or default_storage_url(Workspace.resolve(args.workspace).root)
+    storage = open_storage(storage_url)
+    port = args.port
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    print(
+        f"Optuna dashboard for {storage_url}\n  http://127.0.0.1:{port}/\nPress Ctrl-C to stop.",
+        flush=True,
+    )
+    try:
+        run_server(storage, host="127.0.0.1", port=port)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+# -- rendering events -------------------------------------------------------------------------
+class JsonPrinter:
+    """Every event as one JSON line on stdout (for scripts and tests)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def __call__(self, event) -> None:
+        self.stream.write(event.to_json() + "\n")
+        self.stream.flush()
+
+
+class SweepProgress:
+    """Trial results as lines, and a live status line: done / pruned / failed, best, ETA."""
+
+    def __init__(self, stream: TextIO | None = None, live: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty() if live is None else live
+        self.counts = {"done": 0, "pruned": 0, "failed": 0}
+        self.running: dict[int, tuple[int, int]] = {}  # trial -> (step, total)
+        self.best = ""
+        self.metrics: list[str] = []
+        self.budget: int | None = None
+        self.before = 0
+        self.started = time.monotonic()
+
+    def __call__(self, event) -> None:
+        from engine.cli._progress import format_duration
+        from engine.sweeps import (
+            BestChanged,
+            SweepFinished,
+            SweepStarted,
+            TrialFailed,
+            TrialFinished,
+            TrialProgress,
+            TrialPruned,
+            TrialStarted,
+        )
+
+        if isinstance(event, SweepStarted):
+            self.metrics, self.budget, self.before = event.metrics, event.trials, event.done_before
+            self.started = time.monotonic()
+            objective = ", ".join(
+                f"{d} {m}" for m, d in zip(event.metrics, event.directions, strict=True)
+            )
+            resumed = f", {event.done_before} trials kept from before" if event.done_before else ""
+            self._line(
+                f"Sweep {event.name}: {event.plugin} on {event.dataset}, {objective}, "
+                f"{event.trials or 'unbounded'} trials, {event.parallel} at once{resumed}"
+            )
+            if event.reconciled:
+                numbers = ", ".join(str(n) for n in event.reconciled)
+                self._line(f"Marked FAIL: trial(s) {numbers}, left running by a dead process")
+            self._line(f"Storage: {event.storage}   MLflow parent run: {event.parent_run_id}")
+        elif isinstance(event, TrialStarted):
+            self.running[event.number] = (0, 0)
+            self._status()
+        elif isinstance(event, TrialProgress):
+            self.running[event.number] = (event.step, event.total_steps)
+            self._status()
+        elif isinstance(event, TrialFinished):
+            self.running.pop(event.number, None)
+            self.counts["done"] += 1
+            values = ", ".join(
+                f"{m} {v:.4g}" for m, v in zip(self.metrics, event.values, strict=False)
+            )
+            self._line(f"trial {event.number} done: {values}  {_params(event.params)}", True)
+        elif isinstance(event, TrialPruned):
+            self.running.pop(event.number, None)
+            self.counts["pruned"] += 1
+            self._line(f"trial {event.number} pruned at step {event.step}", True)
+        elif isinstance(event, TrialFailed):
+            self.running.pop(event.number, None)
+            self.counts["failed"] += 1
+            retry = " (will retry)" if event.will_retry else ""
+            self._line(f"trial {event.number} failed: {event.reason}{retry}", True)
+        elif isinstance(event, BestChanged):
+            values = ", ".join(f"{v:.4g}" for v in event.values)
+            self.best = f"best {values} (#{event.number})"
+        elif isinstance(event, SweepFinished):
+            self._line(
+                f"Sweep {event.name} {event.status} in {format_duration(event.seconds)}: "
+                + ", ".join(f"{n} {s.lower()}" for s, n in sorted(event.states.items()))
+            )
+            if event.best_values is not None:
+                values = ", ".join(f"{v:.4g}" for v in event.best_values)
+                self._line(
+                    f"Best: trial {event.best_number}, {values}  {_params(event.best_params)}"
+                )
+            if event.reason:
+                self._line(f"Reason: {event.reason}")
+
+    def status_text(self) -> str:
+        from engine.cli._progress import format_duration
+
+        ended = sum(self.counts.values())
+        total = f"/{self.budget}" if self.budget else ""
+        eta = "?"
+        elapsed = time.monotonic() - self.started
+        if self.budget and ended:
+            remaining = max(0, self.budget - self.before - ended)
+            eta = format_duration(elapsed / ended * remaining)
+        return (
+            f"trials {self.before + ended}{total}  done {self.counts['done']}  "
+            f"pruned {self.counts['pruned']}  failed {self.counts['failed']}  "
+            f"running {len(self.running)}  {self.best or 'best -'}  ETA {eta}"
+        )
+
+    def _status(self) -> None:
+        if self.live:
+            self.stream.write("\r" + self.status_text() + "\x1b[K")
+            self.stream.flush()
+
+    def _line(self, text: str, trial_ended: bool = False) -> None:
+        if self.live:
+            self.stream.write("\r\x1b[K")
+        self.stream.write(text + "\n")
+        if trial_ended and not self.live:  # piped: the status after every trial instead
+            self.stream.write("  " + self.status_text() + "\n")
+        self.stream.flush()
+        self._status()
+
+
+def _params(params: dict[str, Any] | None) -> str:
+    if not params:
+        return ""
+    return " ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+    )

@@ -1,0 +1,104 @@
+"""Shared pieces of the sweep tests: one workspace per module (the MLflow store is created
+once), a plugin that can fail on purpose, and waiting for processes without sleeping."""
+
+from __future__ import annotations
+
+import os
+import select
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from engine.sweeps import SweepSpec, parse_search
+
+TRAP_PLUGIN = '''
+"""A test plugin: the CNN, plus a ``trap`` that makes a trial fail on purpose."""
+from engine.schema import Choice, Schema
+from plugins.cnn import CNNPlugin
+
+
+class TrapPlugin(CNNPlugin):
+    id = "trap"
+    name = "CNN with traps"
+    schema = CNNPlugin.schema.merged(
+        Schema(Choice("trap", "none", choices=("none", "nan", "raise"), help="how to fail"))
+    )
+
+    def training_step(self, model, batch, step, context=None):
+        outputs = dict(super().training_step(model, batch, step, context))
+        if self.hparams["trap"] == "nan" and step >= 3:
+            outputs["loss"] = outputs["loss"] * float("nan")
+        if self.hparams["trap"] == "raise" and step >= 3:
+            raise RuntimeError("the trap went off")
+        return outputs
+'''
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("sweep-workspace")
+
+
+@pytest.fixture
+def trap_plugin(tmp_path, monkeypatch):
+    """Install the ``trap`` plugin through a real entry point, visible to worker processes."""
+    from engine.plugin import discover_plugins
+
+    site = tmp_path / "site"
+    (site / "trapplug-0.1.dist-info").mkdir(parents=True)
+    (site / "trapplug.py").write_text(textwrap.dedent(TRAP_PLUGIN))
+    (site / "trapplug-0.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: trapplug\nVersion: 0.1\n"
+    )
+    (site / "trapplug-0.1.dist-info" / "entry_points.txt").write_text(
+        "[netyard.plugins]\ntrap = trapplug:TrapPlugin\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    )
+    discover_plugins(refresh=True)
+    yield "trap"
+    monkeypatch.undo()
+    discover_plugins(refresh=True)
+
+
+def tiny_spec(workspace: Path, name: str, *search: str, **fields) -> SweepSpec:
+    """A sweep of the CNN on MNIST-1D with ~20 steps per trial and a small model."""
+    fixed = {"steps": 20, "depth": 2, "channels": 8, "batch_size": 32, **fields.pop("fixed", {})}
+    for item in search:
+        fixed.pop(item.partition("=")[0], None)
+    return SweepSpec(
+        plugin=fields.pop("plugin", "cnn"),
+        dataset="mnist1d",
+        search=[parse_search(item) for item in search],
+        fixed=fixed,
+        workspace=str(workspace),
+        name=name,
+        threads=1,
+        **fields,
+    )
+
+
+def wait_for_exit(pid: int, timeout: float = 60.0) -> bool:
+    """True once process ``pid`` has exited (a pidfd becomes readable); False on timeout."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        return bool(ready)
+    finally:
+        os.close(fd)
+
+
+class Recorder(list):
+    """An ``emit`` that keeps every event."""
+
+    def __call__(self, event) -> None:
+        self.append(event)
+
+    def of(self, cls) -> list:
+        return [event for event in self if isinstance(event, cls)]
