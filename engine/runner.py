@@ -220,7 +220,11 @@ def execute_run(
                 prepared.tracking_uri,
             )
         if tracker is not None:
-            tracker.log_metrics(step, result.metrics)
+            # The val_* values were logged at the last evaluation; again here they would
+            # appear twice at the final step in the metric history.
+            tracker.log_metrics(
+                step, {k: v for k, v in result.metrics.items() if not k.startswith("val_")}
+            )
             _log_run_artifacts(tracker, prepared, plugin, dataset, result.model)
         _end(
             tracker,

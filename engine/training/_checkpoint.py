@@ -44,15 +44,16 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise UsageError(
             f"checkpoint {str(path)!r} was refused: it holds objects other than tensors and "
-            f"plain data, which are never unpickled ({first_line})"
+            f"plain data, which are never unpickled ({_refusal_reason(error)})"
         ) from None
-    except (RuntimeError, EOFError, OSError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - a foreign or corrupt file fails in many ways
+        # (a text file, for one, raises KeyError inside the unpickler)
+        first_line = (str(error).strip().splitlines() or [""])[0]
         raise UsageError(
             f"checkpoint {str(path)!r} is not a readable checkpoint "
-            f"({type(error).__name__}: {error})"
+            f"({type(error).__name__}: {first_line})"
         ) from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise UsageError(f"checkpoint {str(path)!r} is not a Netyard checkpoint")
@@ -62,3 +63,13 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"this Netyard reads version {VERSION}"
         )
     return state
+
+
+def _refusal_reason(error: Exception) -> str:
+    """torch's reason ("Unsupported global: GLOBAL posix.system ..."), not its preamble."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    for line in lines:
+        if "GLOBAL" in line or line.startswith(("WeightsUnpickler", "Unsupported")):
+            # Its first sentence; the rest explains how to allow-list the object.
+            return line.removeprefix("WeightsUnpickler error: ").split(". ")[0]
+    return lines[0] if lines else ""
