@@ -5,7 +5,13 @@ A plugin's test module subclasses ``PluginConformance``; see docs/plugins.md.
 """
 
 from engine.testing._conformance import PluginConformance
-from engine.testing._harness import TinyRun, assert_same_state, model_state, train_tiny
+from engine.testing._harness import (
+    TinyRun,
+    assert_same_state,
+    model_state,
+    one_thread,
+    train_tiny,
+)
 from engine.testing._tiny import (
     TinyFactory,
     from_registered,
@@ -22,6 +28,7 @@ __all__ = [
     "assert_same_state",
     "from_registered",
     "model_state",
+    "one_thread",
     "register_tiny_dataset",
     "shrink",
     "tiny_dataset",

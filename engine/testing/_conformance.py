@@ -25,7 +25,13 @@ from engine.data import Dataset
 from engine.events import Snapshot
 from engine.plugin import Plugin, get_plugin
 from engine.plugin._registry import _contract_problem
-from engine.testing._harness import TinyRun, assert_same_state, model_state, train_tiny
+from engine.testing._harness import (
+    TinyRun,
+    assert_same_state,
+    model_state,
+    one_thread,
+    train_tiny,
+)
 from engine.testing._tiny import TinyFactory, made_once, tiny_dataset
 from engine.training import load_checkpoint
 
@@ -63,13 +69,9 @@ class PluginConformance:
     registered: ClassVar[bool] = True
 
     @pytest.fixture(autouse=True)
-    def _one_thread(self) -> Iterator[None]:
-        # Tiny models run fastest on one thread, and several threads per test process slow
-        # to a crawl when the machine's cores are shared (measured: 30 ms against 1-3 s).
-        previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-        yield
-        torch.set_num_threads(previous)
+    def _one_torch_thread(self) -> Iterator[None]:
+        with one_thread():  # also for the plugin's own tests in the subclass
+            yield
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         # pytest calls this hook on test classes too: one test per claimed data kind.

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
 from mlflow.tracking import MlflowClient
 
 from engine.cli import main
@@ -87,26 +88,29 @@ def test_discovered_through_its_entry_point(installed: Installed) -> None:
 
 
 def test_netyard_run_trains_it(
-    installed: Installed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    installed: Installed, tracked_workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["plugins", "mlp"]) == 0
     assert "width" in capsys.readouterr().out
-    # `netyard run` installs SIGINT/SIGTERM handlers for its stop flag; give pytest its own back.
+    # `netyard run` installs SIGINT/SIGTERM handlers for its stop flag and sets torch's thread
+    # count for the process; give pytest its own back.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    threads = torch.get_num_threads()
     try:
         code = main(
             [
                 *("run", "mlp", "--dataset", "digits", "--steps", "5", "--threads", "1"),
                 *("--set", "width=16", "--set", "eval_every=5"),
-                *("--workspace", str(tmp_path)),
+                *("--workspace", str(tracked_workspace)),
             ]
         )
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+        torch.set_num_threads(threads)
     assert code == 0, capsys.readouterr().err
 
-    client = MlflowClient(Workspace.resolve(str(tmp_path)).tracking_uri)
+    client = MlflowClient(Workspace.resolve(str(tracked_workspace)).tracking_uri)
     experiment = client.get_experiment_by_name("mlp-digits")
     (run,) = client.search_runs([experiment.experiment_id])
     assert run.info.status == "FINISHED"
