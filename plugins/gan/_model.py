@@ -1,0 +1,92 @@
+"""The generator and discriminator MLPs, held in one module so the engine saves them together.
+
+With packing m (PacGAN) the discriminator judges m samples at once: its input is m samples
+concatenated, so a batch of n samples becomes n / m packs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+
+def mlp(
+    inputs: int,
+    width: int,
+    depth: int,
+    outputs: int,
+    activation: type[nn.Module],
+    batch_norm: bool = False,
+) -> nn.Sequential:
+    """``depth`` hidden layers of ``width`` units, then a linear output layer."""
+    layers: list[nn.Module] = []
+    for layer in range(depth):
+        layers.append(nn.Linear(inputs if layer == 0 else width, width))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(width))
+        layers.append(activation())
+    layers.append(nn.Linear(width if depth else inputs, outputs))
+    return nn.Sequential(*layers)
+
+
+class LeakyReLU(nn.LeakyReLU):
+    """LeakyReLU with the slope GAN discriminators usually take (0.2)."""
+
+    def __init__(self) -> None:
+        super().__init__(0.2)
+
+
+class GAN(nn.Module):
+    """A generator from ``latent_dim`` noise to samples of ``data_shape``, and a discriminator.
+
+    Image data lives in [0, 1], so image samples go through a sigmoid; points stay linear.
+    """
+
+    def __init__(self, data_shape: Sequence[int], hparams: Mapping[str, Any], images: bool):
+        super().__init__()
+        self.data_shape = tuple(int(n) for n in data_shape)
+        self.latent_dim = int(hparams["latent_dim"])
+        self.packing = int(hparams["packing"])
+        self.images = images
+        size = math.prod(self.data_shape)
+        self.generator = mlp(
+            self.latent_dim,
+            int(hparams["g_width"]),
+            int(hparams["g_depth"]),
+            size,
+            nn.ReLU,
+            bool(hparams["g_batch_norm"]),
+        )
+        self.discriminator = mlp(
+            size * self.packing, int(hparams["d_width"]), int(hparams["d_depth"]), 1, LeakyReLU
+        )
+
+    def noise(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        device = next(self.parameters()).device
+        if generator is None:
+            return torch.randn(count, self.latent_dim, device=device)
+        # A seeded CPU generator gives the same noise on every device (fixed snapshot noise).
+        return torch.randn(count, self.latent_dim, generator=generator).to(device)
+
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.generator(z)
+        if self.images:
+            x = torch.sigmoid(x)
+        return x.reshape(z.shape[0], *self.data_shape)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.generate(z)
+
+    def criticize(self, x: torch.Tensor) -> torch.Tensor:
+        """Discriminator scores (logits), one per pack of ``packing`` samples."""
+        return self.discriminator(self.pack(x)).squeeze(1)
+
+    def pack(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0] // self.packing, -1)
+
+    def sample(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.generate(self.noise(count, generator))
