@@ -1,0 +1,129 @@
+"""Web UIs started by the app (MLflow UI, Optuna Dashboard), stopped when the app quits.
+
+Both listen on 127.0.0.1 on a free port. The MLflow server is the engine's ``MlflowServer``
+(its security middleware left on); start-up polls for readiness, so it runs on a pool thread.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QDesktopServices
+
+from engine.tracking.server import MlflowServer, free_port
+
+from app._tasks import run_in_background
+
+OPTUNA_START_SECONDS = 60
+
+
+def open_in_browser(url: str) -> None:
+    QDesktopServices.openUrl(QUrl(url))
+
+
+class OptunaDashboard:
+    """``optuna-dashboard STORAGE`` on loopback (a journal file or an RDB URL)."""
+
+    def __init__(self, storage: str) -> None:
+        self.storage = storage
+        self.process: subprocess.Popen | None = None
+        self.url: str | None = None
+
+    def start(self) -> str:
+        port = free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from optuna_dashboard._cli import main; main()",
+                self.storage,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + OPTUNA_START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                error = self.process.stderr.read().decode(errors="replace")[-2000:]
+                raise RuntimeError(f"optuna-dashboard exited with {self.process.returncode}: {error}")
+            try:
+                with urllib.request.urlopen(self.url + "/api/meta", timeout=1):
+                    return self.url
+            except OSError:
+                time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"optuna-dashboard did not answer on {self.url} in time")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class WebUIs(QObject):
+    """One MLflow server per store and one dashboard per storage, reused while the app runs."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.mlflow: dict[str, MlflowServer] = {}
+        self.optuna: dict[str, OptunaDashboard] = {}
+        self.opener: Callable[[str], None] = open_in_browser
+
+    def open_mlflow(
+        self,
+        tracking_uri: str,
+        artifact_root: Path,
+        path: str = "",
+        on_ready: Callable[[str], None] | None = None,
+    ) -> None:
+        """Open the MLflow UI at ``path`` (``#/experiments/ID/runs/RUN``)."""
+        if tracking_uri.startswith(("http://", "https://")):
+            self._opened(tracking_uri.rstrip("/"), path, on_ready)
+            return
+        server = self.mlflow.get(tracking_uri)
+        if server is not None and server.process is not None and server.process.poll() is None:
+            self._opened(server.url, path, on_ready)
+            return
+        server = self.mlflow[tracking_uri] = MlflowServer(tracking_uri, artifact_root)
+        run_in_background(server.start, lambda url: self._opened(url, path, on_ready))
+
+    def open_optuna(
+        self, storage: str, path: str = "", on_ready: Callable[[str], None] | None = None
+    ) -> None:
+        dashboard = self.optuna.get(storage)
+        if dashboard is not None and dashboard.process and dashboard.process.poll() is None:
+            self._opened(dashboard.url, path, on_ready)
+            return
+        dashboard = self.optuna[storage] = OptunaDashboard(storage)
+        run_in_background(dashboard.start, lambda url: self._opened(url, path, on_ready))
+
+    def _opened(self, url: str, path: str, on_ready: Callable[[str], None] | None) -> None:
+        full = f"{url}/{path.lstrip('/')}" if path else url
+        self.opener(full)
+        if on_ready is not None:
+            on_ready(full)
+
+    def stop_all(self) -> None:
+        for server in self.mlflow.values():
+            server.stop()
+        for dashboard in self.optuna.values():
+            dashboard.stop()
+        self.mlflow.clear()
+        self.optuna.clear()

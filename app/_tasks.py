@@ -1,0 +1,88 @@
+"""Short background tasks (MLflow queries, server start-up) on Qt's thread pool.
+
+Training never runs here (it runs in worker processes); these are the short in-process jobs
+that remain, in the shape of superqt's ``thread_worker``: a callable runs on a pool thread and
+its result or exception comes back to the GUI thread as a signal. Exceptions never escape.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class TaskSignals(QObject):
+    done = Signal(object)
+    failed = Signal(str, str)  # message, traceback
+
+
+class _Runnable(QRunnable):
+    def __init__(self, function: Callable[[], Any], signals: TaskSignals) -> None:
+        super().__init__()
+        self.function = function
+        self.signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.function()
+        except BaseException as error:  # noqa: BLE001 - reported to the GUI, never raised
+            self.signals.failed.emit(f"{type(error).__name__}: {error}", traceback.format_exc())
+            return
+        self.signals.done.emit(result)
+
+
+_live: set[TaskSignals] = set()
+_queues: dict[str, QThreadPool] = {}
+
+
+def _pool(queue: str | None) -> QThreadPool:
+    """The shared pool, or a one-thread pool per named queue.
+
+    MLflow work goes through the ``"mlflow"`` queue: importing mlflow from two threads at once
+    trips over its circular imports, and a new SQLite store must not be created twice at once.
+    """
+    if queue is None:
+        return QThreadPool.globalInstance()
+    pool = _queues.get(queue)
+    if pool is None:
+        pool = _queues[queue] = QThreadPool()
+        pool.setMaxThreadCount(1)
+    return pool
+
+
+def run_in_background(
+    function: Callable[[], Any],
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[str, str], None] | None = None,
+    queue: str | None = None,
+) -> TaskSignals:
+    """Run ``function`` on the global pool; call ``on_done(result)`` or ``on_error(msg, tb)``.
+
+    The callbacks run in the GUI thread. Without ``on_error`` the error goes to the app's
+    error reporter, so nothing fails silently.
+    """
+    signals = TaskSignals()
+    _live.add(signals)  # keep the QObject alive until a result arrives
+    if on_done is not None:
+        signals.done.connect(on_done)
+    if on_error is None:
+        from app._errors import report_error
+
+        def on_error(message: str, details: str) -> None:
+            report_error("A background task failed", message, details)
+
+    signals.failed.connect(on_error)
+    signals.done.connect(lambda _result: _live.discard(signals))
+    signals.failed.connect(lambda *_: _live.discard(signals))
+    _pool(queue).start(_Runnable(function, signals))
+    return signals
+
+
+def wait_for_background_tasks(timeout_ms: int = 30000) -> bool:
+    """Block until every pool is idle (used at shutdown and by tests)."""
+    pools = [QThreadPool.globalInstance(), *_queues.values()]
+    return all([pool.waitForDone(timeout_ms) for pool in pools])

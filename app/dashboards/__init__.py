@@ -1,0 +1,7 @@
+"""Live pyqtgraph dashboards: run curves, snapshots, the system panel (and sweeps)."""
+
+from app.dashboards._live_runs import LiveRunsView
+from app.dashboards._snapshot import SnapshotView
+from app.dashboards._system import SystemPanel
+
+__all__ = ["LiveRunsView", "SnapshotView", "SystemPanel"]

@@ -1,0 +1,273 @@
+"""Live curves of runs as they train, several runs overlaid on demand.
+
+One persistent ``PlotDataItem`` per (run, metric), fed from ``GrowingSeries`` buffers. Events
+only append to buffers; a single ~15 Hz timer pushes the changed ones to their curves, so a
+burst of events costs one redraw. Metrics are grouped by name without the split prefix:
+``train_loss`` and ``val_loss`` share the "loss" plot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.events import EvalMetrics, RunFinished, RunStarted, Snapshot, StepMetrics
+
+from app.dashboards._plots import color, fast_plot
+from app.dashboards._series import GrowingSeries
+from app.dashboards._snapshot import SnapshotView
+from app.jobs import RunJob
+
+FRAME_MS = 66  # about 15 frames a second
+PREFIXES = ("train_", "val_", "test_")
+
+
+def metric_group(name: str) -> str:
+    for prefix in PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+@dataclass
+class RunTrace:
+    job: RunJob
+    index: int
+    series: dict[str, GrowingSeries] = field(default_factory=dict)
+    curves: dict[str, pg.PlotDataItem] = field(default_factory=dict)
+    visible: bool = True
+    snapshot: tuple[int, dict] | None = None
+    result_pixmap: QPixmap | None = None
+
+
+class LiveRunsView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.traces: dict[int, RunTrace] = {}
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.current: RunTrace | None = None
+
+        self.run_list = QListWidget()
+        self.run_list.setObjectName("liveRunList")
+        self.run_list.itemChanged.connect(self._check_changed)
+        self.run_list.currentItemChanged.connect(self._current_changed)
+        self.overlay = QCheckBox("Overlay earlier runs")
+        self.overlay.setObjectName("overlayRuns")
+        self.overlay.setToolTip("Keep earlier runs' curves shown when a new run starts")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel("Runs (tick to overlay)"))
+        left_layout.addWidget(self.run_list, 1)
+        left_layout.addWidget(self.overlay)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setObjectName("liveCurves")
+        self.snapshots = SnapshotView()
+        self.result_image = QLabel("The confusion matrix appears here when a classifier run ends.")
+        self.result_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.result_image.setObjectName("resultImage")
+        self.extras = QTabWidget()
+        self.extras.addTab(self.snapshots, "Snapshot")
+        self.extras.addTab(self.result_image, "Confusion matrix")
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.graphics)
+        right.addWidget(self.extras)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("liveSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([220, 800])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+
+    # -- runs --------------------------------------------------------------------------------
+    def add_job(self, job: RunJob) -> None:
+        trace = RunTrace(job, len(self.traces))
+        self.traces[job.number] = trace
+        if not self.overlay.isChecked():
+            for other in self.traces.values():
+                if other is not trace:
+                    self._set_visible(other, False)
+        item = QListWidgetItem(f"#{job.number} {job.title}")
+        item.setData(Qt.ItemDataRole.UserRole, job.number)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked)
+        item.setForeground(pg.mkColor(color(trace.index)))
+        self.run_list.addItem(item)
+        self.run_list.setCurrentItem(item)
+        job.event.connect(lambda event, trace=trace: self.on_event(trace, event))
+        job.changed.connect(lambda job=job, item=item: item.setText(f"#{job.number} {job.title} — {job.state}"))
+
+    def show_job(self, job: RunJob) -> None:
+        trace = self.traces.get(job.number)
+        if trace is None:
+            return
+        item = self._item(trace)
+        item.setCheckState(Qt.CheckState.Checked)
+        self.run_list.setCurrentItem(item)
+
+    def trace_for(self, job: RunJob) -> RunTrace | None:
+        return self.traces.get(job.number)
+
+    def _item(self, trace: RunTrace) -> QListWidgetItem:
+        for row in range(self.run_list.count()):
+            item = self.run_list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == trace.job.number:
+                return item
+        raise KeyError(trace.job.number)
+
+    def _set_visible(self, trace: RunTrace, visible: bool) -> None:
+        trace.visible = visible
+        for curve in trace.curves.values():
+            curve.setVisible(visible)
+        try:
+            item = self._item(trace)
+        except KeyError:
+            return
+        self.run_list.blockSignals(True)
+        item.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
+        self.run_list.blockSignals(False)
+
+    def _check_changed(self, item: QListWidgetItem) -> None:
+        trace = self.traces.get(item.data(Qt.ItemDataRole.UserRole))
+        if trace is not None:
+            self._set_visible(trace, item.checkState() == Qt.CheckState.Checked)
+
+    def _current_changed(self, item: QListWidgetItem | None, _previous) -> None:
+        trace = self.traces.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
+        self.current = trace
+        if trace is None:
+            return
+        if trace.snapshot:
+            step, data = trace.snapshot
+            self.snapshots.show_snapshot(step, data, f"#{trace.job.number}")
+        else:
+            self.snapshots.clear()
+        if trace.result_pixmap is not None:
+            self.result_image.setPixmap(trace.result_pixmap)
+        else:
+            self.result_image.setText("The confusion matrix appears here when a classifier run ends.")
+
+    # -- events (cheap: buffers only) ---------------------------------------------------------
+    def on_event(self, trace: RunTrace, event) -> None:
+        if isinstance(event, StepMetrics):
+            for name, values in event.metrics.items():
+                self._series(trace, name).append(event.steps, values)
+        elif isinstance(event, EvalMetrics):
+            for name, value in event.metrics.items():
+                self._series(trace, name).append([event.step], [value])
+        elif isinstance(event, Snapshot):
+            trace.snapshot = (event.step, event.data)
+            if trace is self.current:
+                self.snapshots.show_snapshot(event.step, event.data, f"#{trace.job.number}")
+        elif isinstance(event, RunFinished) and event.run_id and trace.job.config.get("track", True):
+            self._fetch_confusion_matrix(trace, event.run_id)
+        elif isinstance(event, RunStarted):
+            pass
+
+    def _series(self, trace: RunTrace, name: str) -> GrowingSeries:
+        series = trace.series.get(name)
+        if series is None:
+            series = trace.series[name] = GrowingSeries()
+        return series
+
+    # -- drawing (on the timer) ----------------------------------------------------------------
+    def redraw(self) -> None:
+        for trace in self.traces.values():
+            for name, series in trace.series.items():
+                if not series.dirty:
+                    continue
+                curve = trace.curves.get(name) or self._make_curve(trace, name)
+                curve.setData(series.x, series.y)
+                series.dirty = False
+
+    def _plot(self, group: str) -> pg.PlotItem:
+        plot = self.plots.get(group)
+        if plot is None:
+            count = len(self.plots)
+            plot = self.graphics.addPlot(row=count // 2, col=count % 2)
+            fast_plot(plot, group)
+            plot.setLabel("bottom", "step")
+            plot.addLegend(offset=(-10, 10))
+            if group == "lr":
+                plot.setLogMode(y=True)
+            self.plots[group] = plot
+        return plot
+
+    def _make_curve(self, trace: RunTrace, name: str) -> pg.PlotDataItem:
+        group = metric_group(name)
+        validation = not name.startswith("train_")
+        pen = pg.mkPen(color(trace.index), width=2.5 if validation else 1)
+        if validation:
+            pen.setStyle(Qt.PenStyle.DashLine if name.startswith("test_") else Qt.PenStyle.SolidLine)
+        curve = self._plot(group).plot(
+            pen=pen,
+            name=f"#{trace.job.number} {name}",
+            symbol="o" if validation else None,
+            symbolSize=4,
+            symbolBrush=color(trace.index),
+            symbolPen=None,
+        )
+        curve.setVisible(trace.visible)
+        trace.curves[name] = curve
+        return curve
+
+    # -- end-of-run artifacts ------------------------------------------------------------------
+    def _fetch_confusion_matrix(self, trace: RunTrace, run_id: str) -> None:
+        from app._tasks import run_in_background
+
+        tracking_uri = trace.job.config.get("tracking_uri") or _workspace_uri(trace.job.config)
+
+        def download() -> bytes | None:
+            import tempfile
+            from pathlib import Path
+
+            from mlflow.tracking import MlflowClient
+
+            client = MlflowClient(tracking_uri=tracking_uri)
+            names = {a.path for a in client.list_artifacts(run_id)}
+            if "confusion_matrix.png" not in names:
+                return None
+            with tempfile.TemporaryDirectory() as folder:
+                path = client.download_artifacts(run_id, "confusion_matrix.png", folder)
+                return Path(path).read_bytes()
+
+        def show(data: bytes | None) -> None:
+            if not data:
+                return
+            pixmap = QPixmap()
+            pixmap.loadFromData(data)
+            trace.result_pixmap = pixmap
+            if trace is self.current:
+                self.result_image.setPixmap(pixmap)
+
+        run_in_background(download, show, queue="mlflow")
+
+
+def _workspace_uri(config: dict) -> str:
+    from engine.workspace import Workspace
+
+    return Workspace.resolve(config.get("workspace")).tracking_uri

@@ -1,0 +1,166 @@
+"""A job: one run (or one sweep) in an engine process, its state, progress and timing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from engine.events import (
+    Event,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StepMetrics,
+)
+from engine.worker import UsageProblem
+
+from app.jobs._adapter import WorkerAdapter
+
+ACTIVE_STATES = ("STARTING", "RUNNING", "STOPPING")
+
+
+class Job(QObject):
+    """What the jobs panel and the dashboards see of any job.
+
+    ``event`` forwards every engine event; ``changed`` fires when state or progress moved.
+    """
+
+    event = Signal(object)
+    changed = Signal()
+
+    kind = "job"
+    _next_number = 1
+
+    def __init__(self, title: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.number = Job._next_number
+        Job._next_number += 1
+        self.title = title
+        self.state = "STARTING"
+        self.message = ""
+        self.details = ""
+        self.progress = 0
+        self.total = 0
+        self.started_at = time.monotonic()
+        self.ended_at: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def elapsed(self) -> float:
+        return (self.ended_at or time.monotonic()) - self.started_at
+
+    def eta(self) -> float | None:
+        """Seconds left at the rate so far; None until there is progress to go by."""
+        if not self.active or self.progress <= 0 or self.total <= 0:
+            return None
+        rate = self.progress / max(self.elapsed(), 1e-6)
+        return max(0.0, (self.total - self.progress) / rate)
+
+    def _end(self, state: str, message: str = "", details: str = "") -> None:
+        if not self.active:
+            return
+        self.state = state
+        self.message = message or self.message
+        self.details = details or self.details
+        self.ended_at = time.monotonic()
+        self.changed.emit()
+
+    # Overridden by concrete jobs.
+    def stop(self) -> None: ...
+    def kill(self) -> None: ...
+    def wait(self, timeout_ms: int) -> bool:
+        return True
+
+    def pids(self) -> list[int]:
+        return []
+
+
+class RunJob(Job):
+    """One training run in ``python -m engine.worker``."""
+
+    kind = "run"
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        env: Mapping[str, str] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        title = f"{config['plugin']} on {config['dataset']} (seed {config.get('seed', 0)})"
+        super().__init__(title, parent)
+        self.config = dict(config)
+        self.env = dict(env or {})
+        self.run_id: str | None = None
+        self.experiment_id: str | None = None
+        self.metrics: dict[str, float] = {}
+        self.total = int(self.config.get("hparams", {}).get("steps", 0))
+        self._killed = False
+        self.adapter = WorkerAdapter(stdin_payload=self.config, env=self.env, parent=self)
+        self.adapter.event.connect(self._on_event)
+        self.adapter.ended.connect(self._on_ended)
+
+    def start(self) -> None:
+        self.adapter.start()
+        self.changed.emit()
+
+    def stop(self) -> None:
+        if self.active:
+            self.state = "STOPPING"
+            self.adapter.stop()
+            self.changed.emit()
+
+    def kill(self) -> None:
+        if self.active:
+            self._killed = True
+            self.adapter.kill()
+
+    def wait(self, timeout_ms: int) -> bool:
+        return self.adapter.wait(timeout_ms)
+
+    def pids(self) -> list[int]:
+        return [self.adapter.pid] if self.adapter.running else []
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.run_id = event.run_id
+            self.experiment_id = event.experiment_id
+            self.total = event.total_steps
+            self.progress = event.start_step
+            if self.state == "STARTING":
+                self.state = "RUNNING"
+        elif isinstance(event, StepMetrics):
+            self.progress = event.step
+            self.total = event.total_steps
+        elif isinstance(event, RunFinished):
+            self.progress = event.step
+            self.metrics = dict(event.metrics)
+            self.event.emit(event)
+            self._end("FINISHED", "stopped early" if event.stopped_early else "")
+            return
+        elif isinstance(event, RunFailed):
+            self.event.emit(event)
+            self._end("FAILED", event.reason, event.traceback)
+            return
+        elif isinstance(event, RunCancelled):
+            self.event.emit(event)
+            self._end("KILLED", f"stopped at step {event.step}")
+            return
+        elif isinstance(event, UsageProblem):
+            self.event.emit(event)
+            self._end("FAILED", event.message)
+            return
+        self.event.emit(event)
+        self.changed.emit()
+
+    def _on_ended(self, exit_code: int) -> None:
+        if self._killed:
+            self._end("KILLED", "killed", self.adapter.stderr_tail)
+        else:
+            reason = f"the worker exited with code {exit_code} before reporting an outcome"
+            self._end("FAILED", reason, self.adapter.stderr_tail)

@@ -1,0 +1,58 @@
+"""Every job of this app session: start, re-run, and end them all cleanly at shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.jobs._job import Job, RunJob
+
+STOP_GRACE_MS = 20000
+
+
+class JobManager(QObject):
+    job_added = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.jobs: list[Job] = []
+
+    def add(self, job: Job) -> Job:
+        self.jobs.append(job)
+        self.job_added.emit(job)
+        return job
+
+    def start_run(self, config: Mapping[str, Any], env: Mapping[str, str] | None = None) -> RunJob:
+        job = RunJob(config, env, parent=self)
+        self.add(job)
+        job.start()
+        return job
+
+    def rerun(self, job: Job) -> Job:
+        """The same configuration again, as a new job (a finished or failed one stays listed)."""
+        if isinstance(job, RunJob):
+            config = {**job.config, "resume": None}
+            return self.start_run(config, job.env)
+        rerun = getattr(job, "rerun", None)
+        if rerun is None:
+            raise ValueError(f"{job.title} cannot be re-run")
+        return self.add(rerun())
+
+    def active_jobs(self) -> list[Job]:
+        return [job for job in self.jobs if job.active]
+
+    def shutdown(self, grace_ms: int = STOP_GRACE_MS) -> None:
+        """Stop every active job, wait for them to end cleanly, kill what is left.
+
+        Stopped runs end KILLED in MLflow (the worker ends its own run); sweeps mark their
+        running trials FAIL. Blocks the GUI thread, which is fine while the app closes.
+        """
+        active = self.active_jobs()
+        for job in active:
+            job.stop()
+        for job in active:
+            if not job.wait(grace_ms):
+                job.kill()
+                job.wait(5000)

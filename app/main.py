@@ -1,0 +1,44 @@
+"""Starting the app: ``netyard`` with no arguments, ``netyard gui`` or ``python -m app``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def create_application(argv: Sequence[str] | None = None):
+    """The QApplication with Netyard's names, style, plot theme and error hook."""
+    from PySide6.QtWidgets import QApplication
+
+    from app._errors import install_excepthook
+    from app.dashboards._plots import apply_theme
+
+    app = QApplication.instance() or QApplication(list(argv or sys.argv))
+    app.setOrganizationName("Netyard")
+    app.setApplicationName("Netyard")
+    app.setApplicationDisplayName("Netyard")
+    app.setStyle("Fusion")  # follows the system's light or dark scheme on every platform
+    apply_theme()
+    install_excepthook()
+    return app
+
+
+def main(argv: Sequence[str] | None = None, workspace: str | None = None) -> int:
+    from PySide6.QtCore import QTimer
+
+    app = create_application(argv)
+    from app.window import MainWindow
+
+    window = MainWindow(workspace=workspace)
+    window.show()
+    # Listing datasets imports torch: only once the window is on screen.
+    QTimer.singleShot(0, window.catalog.load_in_background)
+    code = app.exec()
+    from app._tasks import wait_for_background_tasks
+
+    wait_for_background_tasks()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

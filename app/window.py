@@ -1,0 +1,330 @@
+"""The main window: gallery and forms, live dashboards, runs browser, jobs and system docks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+)
+
+from engine.workspace import Workspace
+
+from app._about import show_about
+from app._catalog import Catalog
+from app._icons import icon
+from app._servers import WebUIs
+from app._settings import recent_workspaces, remember_workspace, settings
+from app.browser import RunsBrowser
+from app.dashboards import LiveRunsView, SystemPanel
+from app.dashboards._plots import apply_theme
+from app.form import RunForm
+from app.gallery import PluginGallery
+from app.jobs import JobManager, JobsPanel, RunJob
+
+TITLE = "Netyard"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, workspace: str | None = None, tracking_uri: str | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(TITLE)
+        self.setWindowIcon(icon("netyard"))
+        self.setObjectName("mainWindow")
+        self.catalog = Catalog(self)
+        self.jobs = JobManager(self)
+        self.web = WebUIs(self)
+        self.workspace = Workspace.resolve(workspace)
+        self.custom_tracking_uri = tracking_uri
+        self.confirm_close = self._ask_to_close  # tests answer the real dialog; see conftest
+
+        # -- train tab: gallery | run form ----------------------------------------------------
+        self.gallery = PluginGallery()
+        self.run_form = RunForm(self.catalog)
+        self.forms = QTabWidget()
+        self.forms.setObjectName("formTabs")
+        self.forms.addTab(self.run_form, icon("start"), "Run")
+        self.train_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.train_splitter.setObjectName("trainSplitter")
+        self.train_splitter.addWidget(self.gallery)
+        self.train_splitter.addWidget(self.forms)
+        self.train_splitter.setStretchFactor(1, 1)
+        self.train_splitter.setSizes([330, 700])
+        self.gallery.plugin_chosen.connect(self.run_form.set_plugin)
+        self.run_form.start_requested.connect(self.start_run)
+
+        self.live = LiveRunsView()
+        self.browser = RunsBrowser()
+        self.browser.open_in_mlflow.connect(self.open_mlflow)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.train_splitter, icon("plugin"), "Train")
+        self.tabs.addTab(self.live, icon("system"), "Live runs")
+        self.tabs.addTab(self.browser, icon("compare"), "Runs browser")
+        self.setCentralWidget(self.tabs)
+
+        # -- docks --------------------------------------------------------------------------------
+        self.jobs_panel = JobsPanel(self.jobs)
+        self.jobs_panel.job_selected.connect(self._job_selected)
+        self.jobs_dock = self._dock("Jobs", "jobsDock", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.system = SystemPanel()
+        self.system_dock = self._dock("System", "systemDock", self.system, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.jobs_dock, self.system_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.jobs_dock, self.system_dock], [700, 300], Qt.Orientation.Horizontal)
+        self.jobs.job_added.connect(self._job_added)
+
+        self.workspace_label = QLabel()
+        self.jobs_label = QLabel()
+        self.statusBar().addPermanentWidget(self.jobs_label)
+        self.statusBar().addPermanentWidget(self.workspace_label)
+        self._build_actions()
+        self.gallery.set_entries(self.catalog.plugins)
+        self.set_workspace(str(self.workspace.root), remember=False)
+        self._restore_layout()
+        QApplication.styleHints().colorSchemeChanged.connect(self._color_scheme_changed)
+
+    # -- construction helpers ------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut=None, icon_name: str = "", tip: str = "") -> QAction:
+        action = QAction(icon(icon_name) if icon_name else QIcon(), text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip or text.replace("…", ""))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.open_workspace_action = self._action(
+            "Open workspace…", self.choose_workspace, QKeySequence.StandardKey.Open, "workspace"
+        )
+        file_menu.addAction(self.open_workspace_action)
+        self.recent_menu = file_menu.addMenu("Recent workspaces")
+        self.tracking_action = self._action("Set tracking URI…", self.choose_tracking_uri)
+        file_menu.addAction(self.tracking_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Quit", self.close, QKeySequence.StandardKey.Quit))
+
+        run_menu = menu.addMenu("&Run")
+        self.start_action = self._action("Start run", self.run_form.start, "Ctrl+R", "start")
+        self.stop_action = self._action("Stop selected job", self._stop_selected, "Ctrl+.", "stop")
+        self.kill_action = self._action("Kill selected job", self._kill_selected, "Ctrl+Shift+K", "kill")
+        self.rerun_action = self._action("Re-run selected job", self._rerun_selected, "Ctrl+Shift+R", "rerun")
+        copy_action = self._action("Copy as CLI command", self.run_form.copy_command, "Ctrl+Shift+C")
+        reset_action = self._action("Reset to defaults", self.run_form.reset)
+        for action in (self.start_action, self.stop_action, self.kill_action, self.rerun_action):
+            run_menu.addAction(action)
+        run_menu.addSeparator()
+        run_menu.addAction(copy_action)
+        run_menu.addAction(reset_action)
+
+        view_menu = menu.addMenu("&View")
+        for number, title in enumerate(("Train", "Live runs", "Runs browser"), start=1):
+            view_menu.addAction(
+                self._action(title, lambda n=number: self.show_tab(n - 1), f"Ctrl+{number}")
+            )
+        self.refresh_action = self._action("Refresh runs", self.browser.refresh, "F5", "refresh")
+        view_menu.addAction(self.refresh_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.jobs_dock.toggleViewAction())
+        view_menu.addAction(self.system_dock.toggleViewAction())
+
+        tools = menu.addMenu("&Tools")
+        self.mlflow_action = self._action(
+            "Open in MLflow UI", lambda: self.open_mlflow("", ""), "Ctrl+M", "mlflow"
+        )
+        tools.addAction(self.mlflow_action)
+        self.tools_menu = tools
+
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self._action("About Netyard", lambda: show_about(self), None, "about"))
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        for action in (
+            self.open_workspace_action,
+            self.start_action,
+            self.stop_action,
+            self.kill_action,
+            self.rerun_action,
+            self.refresh_action,
+            self.mlflow_action,
+        ):
+            toolbar.addAction(action)
+        self.toolbar = toolbar
+
+    # -- workspace --------------------------------------------------------------------------------
+    @property
+    def tracking_uri(self) -> str:
+        return self.custom_tracking_uri or self.workspace.tracking_uri
+
+    def set_workspace(self, path: str, remember: bool = True) -> None:
+        self.workspace = Workspace.resolve(path).ensure()
+        if remember:
+            remember_workspace(str(self.workspace.root))
+        self.run_form.workspace = str(self.workspace.root)
+        self.run_form.tracking_uri = self.custom_tracking_uri
+        self.workspace_label.setText(f"Workspace: {self.workspace.root}")
+        self.setWindowTitle(TITLE)
+        self.browser.set_tracking_uri(self.tracking_uri)
+        self._fill_recent()
+
+    def choose_workspace(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open workspace", str(self.workspace.root))
+        if path:
+            self.set_workspace(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in recent_workspaces():
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.set_workspace(p))
+        self.recent_menu.setEnabled(bool(recent_workspaces()))
+
+    def choose_tracking_uri(self) -> None:
+        text, ok = QInputDialog.getText(
+            self,
+            "Tracking URI",
+            "MLflow tracking URI (empty: the workspace's store):",
+            text=self.custom_tracking_uri or "",
+        )
+        if ok:
+            self.custom_tracking_uri = text.strip() or None
+            self.set_workspace(str(self.workspace.root), remember=False)
+
+    def show_tab(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+
+    # -- jobs -----------------------------------------------------------------------------------
+    def start_run(self, config: dict) -> RunJob:
+        job = self.jobs.start_run(config)
+        self.statusBar().showMessage(f"Started {job.title}", 5000)
+        return job
+
+    def _job_added(self, job) -> None:
+        if isinstance(job, RunJob):
+            self.live.add_job(job)
+            self.tabs.setCurrentWidget(self.live)
+        job.changed.connect(self._jobs_changed)
+        self._jobs_changed()
+
+    def _jobs_changed(self) -> None:
+        active = len(self.jobs.active_jobs())
+        self.jobs_label.setText(f"{active} job{'s' * (active != 1)} running")
+        finished = [j for j in self.jobs.jobs if not j.active and not getattr(j, "_announced", False)]
+        for job in finished:
+            job._announced = True
+            self.statusBar().showMessage(f"{job.title}: {job.state} {job.message}".strip(), 8000)
+            if job.state == "FINISHED" or getattr(job, "run_id", None):
+                self.browser.refresh()
+
+    def _job_selected(self, job) -> None:
+        if isinstance(job, RunJob):
+            self.live.show_job(job)
+
+    def _stop_selected(self) -> None:
+        job = self.jobs_panel.selected_job()
+        if job is not None:
+            job.stop()
+
+    def _kill_selected(self) -> None:
+        job = self.jobs_panel.selected_job()
+        if job is not None:
+            job.kill()
+
+    def _rerun_selected(self) -> None:
+        job = self.jobs_panel.selected_job()
+        if job is not None and not job.active:
+            self.jobs.rerun(job)
+
+    # -- web UIs ----------------------------------------------------------------------------------
+    def open_mlflow(self, experiment_id: str = "", run_id: str = "") -> None:
+        path = ""
+        if experiment_id and run_id:
+            path = f"#/experiments/{experiment_id}/runs/{run_id}"
+        elif experiment_id:
+            path = f"#/experiments/{experiment_id}"
+        self.statusBar().showMessage("Starting the MLflow UI…", 5000)
+        self.web.open_mlflow(
+            self.tracking_uri,
+            self.workspace.artifacts_dir,
+            path,
+            lambda url: self.statusBar().showMessage(f"MLflow UI at {url}", 10000),
+        )
+
+    # -- layout and closing -----------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        store = settings()
+        geometry = store.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = store.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        for splitter in self._splitters():
+            saved = store.value(f"splitters/{splitter.objectName()}")
+            if isinstance(saved, QByteArray):
+                splitter.restoreState(saved)
+        self.tabs.setCurrentIndex(int(store.value("window/tab", 0) or 0))
+
+    def save_layout(self) -> None:
+        store = settings()
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState())
+        store.setValue("window/tab", self.tabs.currentIndex())
+        for splitter in self._splitters():
+            store.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
+        store.sync()
+
+    def _splitters(self) -> list[QSplitter]:
+        return [s for s in self.findChildren(QSplitter) if s.objectName()]
+
+    def _ask_to_close(self, count: int) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Jobs are running",
+            f"{count} job{'s are' if count > 1 else ' is'} still running. Stop "
+            f"{'them' if count > 1 else 'it'} and quit? Stopped runs are marked KILLED and "
+            "running sweep trials FAIL.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        active = self.jobs.active_jobs()
+        if active and not self.confirm_close(len(active)):
+            event.ignore()
+            return
+        self.statusBar().showMessage("Stopping jobs…")
+        self.jobs.shutdown()
+        self.web.stop_all()
+        self.save_layout()
+        event.accept()
+
+    def _color_scheme_changed(self, _scheme) -> None:
+        apply_theme()
+        background = pg.getConfigOption("background")
+        for view in self.findChildren(pg.GraphicsView):
+            view.setBackground(background)

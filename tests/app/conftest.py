@@ -1,0 +1,113 @@
+"""Qt test set-up: offscreen, throwaway settings, a workspace per test, errors collected.
+
+The app's error reporter is replaced by a list so an unexpected error dialog fails the test
+(``errors`` fixture) instead of waiting for a click; tests that expect one read the list.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import mlflow.tracking  # noqa: E402, F401 - the tests read stores from the main thread too
+import pytest  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+from app import _errors  # noqa: E402
+from app._tasks import wait_for_background_tasks  # noqa: E402
+
+LONG_MS = 180_000  # worker start-up imports torch and MLflow; generous on a busy machine
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, qapp) -> Iterator[Path]:
+    folder = tmp_path / "settings"
+    QCoreApplication.setOrganizationName("netyard-tests")
+    QCoreApplication.setApplicationName("netyard-tests")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    QSettings().clear()
+    yield folder
+
+
+@pytest.fixture
+def errors() -> Iterator[list[tuple[str, str, str]]]:
+    shown: list[tuple[str, str, str]] = []
+    _errors.set_reporter(lambda *error: shown.append(error))
+    yield shown
+    _errors.set_reporter(_errors.show_error_dialog)
+
+
+@pytest.fixture
+def app_workspace(workspace: Path) -> Path:
+    return workspace
+
+
+@pytest.fixture
+def window(qtbot, app_workspace: Path, errors) -> Iterator:
+    from app.window import MainWindow
+
+    win = MainWindow(workspace=str(app_workspace))
+    opened: list[str] = []
+    win.web.opener = opened.append  # record instead of launching a web browser
+    win.opened_urls = opened
+    qtbot.addWidget(win)
+    win.show()
+    win.catalog.load_in_background()
+    qtbot.waitUntil(lambda: win.catalog.datasets_loaded, timeout=LONG_MS)
+    yield win
+    win.jobs.shutdown(grace_ms=20000)
+    win.web.stop_all()
+    wait_for_background_tasks()
+    for job in win.jobs.jobs:
+        job.wait(10000)
+
+
+def answer_next_dialog(button: QMessageBox.StandardButton) -> list[str]:
+    """Click ``button`` on the next modal message box as soon as it is open; returns its text."""
+    seen: list[str] = []
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.button(button).click()
+        else:
+            QTimer.singleShot(20, click)
+
+    QTimer.singleShot(0, click)
+    return seen
+
+
+def type_into(qtbot, widget, text: str) -> None:
+    """Replace a field's text the way a user does: select all, then type."""
+    from PySide6.QtCore import Qt
+
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(widget, Qt.Key.Key_Delete)
+    qtbot.keyClicks(widget, text)
+
+
+@pytest.fixture
+def fill_tiny_cnn(qtbot) -> Callable:
+    """Set the run form to a tiny, fast CNN on digits with one thread."""
+
+    def fill(win, steps: int) -> None:
+        form = win.run_form
+        assert win.gallery.select("cnn")
+        index = form.dataset.combo.findData("digits")
+        form.dataset.combo.setCurrentIndex(index)
+        fields = form.schema_form.fields
+        type_into(qtbot, fields["channels"].spin.lineEdit(), "4")
+        type_into(qtbot, fields["depth"].spin.lineEdit(), "2")
+        type_into(qtbot, fields["batch_size"].spin.lineEdit(), "16")
+        type_into(qtbot, fields["steps"].spin.lineEdit(), str(steps))
+        type_into(qtbot, fields["eval_every"].spin.lineEdit(), "10")
+        type_into(qtbot, form.threads.lineEdit(), "1")
+
+    return fill
