@@ -19,6 +19,7 @@ from engine.testing._tiny import (
     shrink,
     tiny_dataset,
     tiny_kinds,
+    write_small_mnist1d,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "tiny_dataset",
     "tiny_kinds",
     "train_tiny",
+    "write_small_mnist1d",
 ]

@@ -61,11 +61,12 @@ def from_registered(
     return factory
 
 
-def tiny_mnist1d(seed: int) -> Dataset:
-    """MNIST-1D generated at a tenth of its size, then read by the real ``mnist1d`` loader.
+def write_small_mnist1d(cache_dir: Path, num_samples: int = 400) -> None:
+    """Put a small real MNIST-1D where the ``mnist1d`` loader looks for its cache.
 
-    Generating the full set takes seconds; seeding the loader's cache with a small one keeps
-    the real loader (and so the real spec) at a fraction of the cost.
+    Generating the full set takes seconds; with this in a workspace's ``datasets/`` folder
+    (or any cache folder) the real loader, and so a real run, starts at once. 400 samples
+    give 320 for training (32 of them validation) and 80 for test.
     """
     import numpy as np
     from mnist1d.data import get_dataset_args, make_dataset
@@ -73,11 +74,16 @@ def tiny_mnist1d(seed: int) -> Dataset:
     from engine.data._mnist1d import CACHE_NAME
 
     args = get_dataset_args()
-    args.num_samples = 400  # 320 train (32 of them validation) and 80 test
+    args.num_samples = num_samples
     data = make_dataset(args)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.savez(cache_dir / CACHE_NAME, **{key: data[key] for key in ("x", "y", "x_test", "y_test")})
+
+
+def tiny_mnist1d(seed: int) -> Dataset:
+    """A small MNIST-1D read by the real ``mnist1d`` loader (so with the real spec)."""
     with tempfile.TemporaryDirectory(prefix="netyard-tiny-") as cache:
-        keys = ("x", "y", "x_test", "y_test")
-        np.savez(Path(cache) / CACHE_NAME, **{key: data[key] for key in keys})
+        write_small_mnist1d(Path(cache))
         dataset = dataset_info("mnist1d").load(Path(cache), seed)
     return shrink(dataset)
 
@@ -85,6 +91,9 @@ def tiny_mnist1d(seed: int) -> Dataset:
 _FACTORIES: dict[str, TinyFactory] = {
     "sequence": tiny_mnist1d,
     "image": from_registered("digits"),
+    "timeseries": from_registered("sines"),
+    "points": from_registered("ring8"),
+    "tokens": from_registered("sort"),
 }
 
 
