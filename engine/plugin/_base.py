@@ -60,6 +60,8 @@ class Plugin(ABC):
     - ``task_monitors``: optional per-task defaults for ``monitor`` (``{"forecasting":
       "mse_ratio"}``), for a plugin whose metrics depend on the dataset's task; the runner
       uses ``monitor_for(task)`` when the user names no monitor.
+    - ``task_metrics``: optional ``{task: (metric, ...)}`` for such a plugin: the metrics it
+      reports on data of that task (``metrics_for(task)``); other tasks report all.
     - ``training_defaults``: new defaults for the engine's training options.
     - ``automatic_optimization``: False for plugins that step their optimizers themselves.
     """
@@ -72,6 +74,7 @@ class Plugin(ABC):
     metrics: ClassVar[Mapping[str, str]]
     monitor: ClassVar[str]
     task_monitors: ClassVar[Mapping[str, str]] = {}
+    task_metrics: ClassVar[Mapping[str, Sequence[str]]] = {}
     training_defaults: ClassVar[Mapping[str, Any]] = {}
     automatic_optimization: ClassVar[bool] = True
     icon: ClassVar[str] = ""
@@ -98,9 +101,12 @@ class Plugin(ABC):
             raise TypeError(f"plugin {cls.id}: metric directions must be min or max, got {bad}")
         if cls.monitor not in cls.metrics:
             raise TypeError(f"plugin {cls.id}: monitor {cls.monitor!r} is not in its metrics")
-        stray = {t: m for t, m in cls.task_monitors.items() if m not in cls.metrics}
+        stray = {t: ms for t, ms in cls.task_metrics.items() if not set(ms) <= set(cls.metrics)}
         if stray:
-            raise TypeError(f"plugin {cls.id}: task monitors not in its metrics: {stray}")
+            raise TypeError(f"plugin {cls.id}: task metrics not in its metrics: {stray}")
+        stray = {t: m for t, m in cls.task_monitors.items() if m not in cls.metrics_for(t)}
+        if stray:
+            raise TypeError(f"plugin {cls.id}: task monitors not among the task's metrics: {stray}")
 
     @classmethod
     def _build_full_schema(cls) -> Schema:
@@ -117,6 +123,12 @@ class Plugin(ABC):
     def full_schema(cls) -> Schema:
         """The plugin's hyperparameters followed by the engine's training options."""
         return cls._full_schema
+
+    @classmethod
+    def metrics_for(cls, task: str) -> dict[str, str]:
+        """The metrics (name: direction) this plugin reports on data of ``task``."""
+        names = cls.task_metrics.get(task, cls.metrics)
+        return {name: cls.metrics[name] for name in names}
 
     @classmethod
     def monitor_for(cls, task: str) -> str:

@@ -1,0 +1,257 @@
+"""User data from a CSV file: forecast one numeric column from its past (and other columns).
+
+Dataset ids take the form ``csv:PATH?target=COL&inputs=A,B&window=32&horizon=1``:
+
+- ``target``: the column to forecast; may be left out when the file has one numeric column.
+- ``inputs``: further columns fed to the model beside the target's own past (default none).
+- ``window``: past rows each forecast sees (default 32); ``horizon``: rows ahead (default 1).
+- ``test``: share of the latest rows kept for testing (default 0.2); the validation part
+  comes just before it, sized by the run's ``val_fraction``.
+- ``sep``: the field separator (default ``,``; ``tab`` for tabs).
+
+Rows are taken in file order as time. Values may be %-escaped (``target=unit%20price``).
+Every problem with the file (missing, unreadable, empty, ragged, unknown or non-numeric
+column, empty cells or NaN, too few rows) is one ``UsageError`` naming the file; it is raised
+while the run is prepared, so nothing reaches the tracking store.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import math
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from urllib.parse import unquote
+
+import numpy as np
+
+from engine.data._forecast import (
+    KIND,
+    MAX_HORIZON,
+    MAX_WINDOW,
+    TASK,
+    TEST_FRACTION,
+    forecasting_dataset,
+)
+from engine.data._registry import DatasetInfo, register_source
+from engine.data._spec import Dataset
+from engine.errors import UsageError
+
+SCHEME = "csv"
+SYNTAX = "csv:PATH?target=COL&inputs=A,B&window=32&horizon=1&test=0.2&sep=,"
+OPTIONS = ("target", "inputs", "window", "horizon", "test", "sep")
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    path: Path
+    target: str | None = None
+    inputs: tuple[str, ...] = ()
+    window: int = 32
+    horizon: int = 1
+    test: float = TEST_FRACTION
+    sep: str = ","
+
+    @property
+    def source(self) -> str:
+        return f"CSV file {str(self.path)!r}"
+
+
+# -- the id -----------------------------------------------------------------------------------
+def _split_argument(argument: str) -> tuple[str, str]:
+    # A path may itself hold '?': an existing file named by the whole argument wins.
+    if "?" not in argument or Path(argument).expanduser().is_file():
+        return argument, ""
+    path, _, query = argument.rpartition("?")
+    return path, query
+
+
+def _integer(source: str, key: str, text: str, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= high:
+        raise UsageError(f"{source}: invalid {key} {text!r}: expected a whole number 1 to {high}")
+    return value
+
+
+def parse_options(argument: str) -> CsvOptions:
+    """The path and options of a ``csv:`` id (without the scheme), checked but not read."""
+    path_text, query = _split_argument(argument)
+    if not path_text:
+        raise UsageError(f"csv: needs a file path, e.g. {SYNTAX}")
+    path = Path(path_text).expanduser()
+    source = f"CSV file {str(path)!r}"
+    values: dict[str, str] = {}
+    for item in filter(None, query.split("&")):
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if key not in OPTIONS or not sep:
+            close = difflib.get_close_matches(key, OPTIONS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise UsageError(
+                f"{source}: unknown option {item!r}{hint}; valid: "
+                f"{', '.join(o + '=...' for o in OPTIONS)}"
+            )
+        values[key] = unquote(text).strip()
+    options: dict = {"path": path}
+    if values.get("target"):
+        options["target"] = values["target"]
+    if values.get("inputs"):
+        options["inputs"] = tuple(c.strip() for c in values["inputs"].split(",") if c.strip())
+    if "window" in values:
+        options["window"] = _integer(source, "window", values["window"], MAX_WINDOW)
+    if "horizon" in values:
+        options["horizon"] = _integer(source, "horizon", values["horizon"], MAX_HORIZON)
+    if "test" in values:
+        try:
+            test = float(values["test"])
+        except ValueError:
+            test = math.nan
+        if not 0.0 < test < 0.9:
+            raise UsageError(
+                f"{source}: invalid test {values['test']!r}: expected a fraction 0 < f < 0.9"
+            )
+        options["test"] = test
+    if "sep" in values:
+        sep = {"tab": "\t", "\\t": "\t"}.get(values["sep"], values["sep"])
+        if len(sep) != 1:
+            raise UsageError(
+                f"{source}: invalid sep {values['sep']!r}: expected one character or tab"
+            )
+        options["sep"] = sep
+    return CsvOptions(**options)
+
+
+# -- the file ---------------------------------------------------------------------------------
+def _check_file(options: CsvOptions) -> None:
+    if not options.path.exists():
+        raise UsageError(f"{options.source} does not exist")
+    if not options.path.is_file():
+        raise UsageError(f"{options.source} is not a file")
+
+
+def _read_rows(options: CsvOptions) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the data rows with their line numbers; raises on unreadable files."""
+    source, path = options.source, options.path
+    _check_file(options)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{source} is not UTF-8 text") from None
+    except OSError as error:
+        raise UsageError(f"{source} cannot be read: {error.strerror or error}") from None
+    reader = csv.reader(io.StringIO(text), delimiter=options.sep)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((reader.line_num, row))
+    except csv.Error as error:
+        raise UsageError(f"{source} is not valid CSV at line {reader.line_num}: {error}") from None
+    if not rows:
+        raise UsageError(f"{source} is empty")
+    header = [name.strip() for name in rows[0][1]]
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise UsageError(f"{source} names these columns twice: {', '.join(duplicates)}")
+    if len(rows) == 1:
+        raise UsageError(f"{source} has a header but no data rows")
+    for line, row in rows[1:]:
+        if len(row) != len(header):
+            raise UsageError(
+                f"{source} line {line} has {len(row)} fields but the header has {len(header)} "
+                f"(is the separator {options.sep!r} right? set it with sep=)"
+            )
+    return header, rows[1:]
+
+
+def _column(options: CsvOptions, name: str, index: int, rows) -> np.ndarray:
+    values = np.empty(len(rows), dtype=np.float64)
+    for position, (line, row) in enumerate(rows):
+        text = row[index].strip()
+        if not text:
+            raise UsageError(f"{options.source} column {name!r} has an empty cell at line {line}")
+        try:
+            value = float(text)
+        except ValueError:
+            raise UsageError(
+                f"{options.source} column {name!r} is not numeric: line {line} holds {text!r}"
+            ) from None
+        if not math.isfinite(value):
+            raise UsageError(
+                f"{options.source} column {name!r} holds {text!r} at line {line}; "
+                f"only finite numbers can be learnt from"
+            )
+        values[position] = value
+    return values
+
+
+def _is_numeric(rows, index: int) -> bool:
+    try:
+        return all(math.isfinite(float(row[index])) for _, row in rows)
+    except ValueError:
+        return False
+
+
+def _choose_columns(options: CsvOptions, header: list[str], rows) -> list[str]:
+    """Target first, then the other inputs, each checked to exist."""
+    target = options.target
+    if target is None:
+        numeric = [name for i, name in enumerate(header) if _is_numeric(rows, i)]
+        if len(numeric) != 1:
+            found = f"numeric columns: {', '.join(numeric)}" if numeric else "no numeric column"
+            raise UsageError(
+                f"{options.source}: name the column to forecast with ?target=COL ({found})"
+            )
+        target = numeric[0]
+    columns = [target, *(name for name in options.inputs if name != target)]
+    for name in columns:
+        if name not in header:
+            close = difflib.get_close_matches(name, header, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(
+                f"{options.source} has no column {name!r}{hint}; its columns: {', '.join(header)}"
+            )
+    return list(dict.fromkeys(columns))
+
+
+def load(
+    options: CsvOptions, dataset_id: str, cache_dir: Path, seed: int, val_fraction: float
+) -> Dataset:
+    """Read the file and make the windowed, chronologically split dataset."""
+    header, rows = _read_rows(options)
+    columns = _choose_columns(options, header, rows)
+    series = np.stack([_column(options, c, header.index(c), rows) for c in columns], axis=1)
+    return forecasting_dataset(
+        dataset_id,
+        series,
+        columns,
+        options.window,
+        options.horizon,
+        val_fraction,
+        options.test,
+        source=options.source,
+    )
+
+
+def source(argument: str) -> DatasetInfo:
+    """The ``DatasetInfo`` for ``csv:ARGUMENT``; the file is read only when it is loaded."""
+    options = parse_options(argument)
+    _check_file(options)
+    dataset_id = f"{SCHEME}:{argument}"
+    target = options.target or "its numeric column"
+    return DatasetInfo(
+        id=dataset_id,
+        kind=KIND,
+        task=TASK,
+        description=f"forecast {target} of {options.path} ({options.horizon} ahead)",
+        loader=partial(load, options, dataset_id),
+    )
+
+
+register_source(SCHEME, source, SYNTAX)

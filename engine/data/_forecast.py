@@ -1,0 +1,130 @@
+"""Forecasting datasets from one series: sliding windows and chronological splits.
+
+A series of shape (time, channels) whose channel 0 is the target becomes samples
+``x`` = the ``window`` latest values of every channel (shape window x channels) and
+``y`` = the next ``horizon`` values of the target. The series is cut by time into train,
+validation and test parts (in that order); a sample belongs to the part that holds all of its
+targets, and its inputs may reach back into earlier parts (the past is known at forecast
+time), so no target is ever seen by an earlier split. Every channel is standardised with the
+mean and standard deviation of the training part alone.
+
+The resulting ``DataSpec`` has kind ``timeseries`` and task ``forecasting``; its ``extra``
+holds ``window``, ``horizon``, ``channels`` (names, target first), ``target``,
+``target_mean`` and ``target_std`` (to turn standardised values back into the target's
+units) and ``boundaries`` (the time indices where validation and test begin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.data._spec import Dataset, DataSpec
+from engine.data._splits import to_split
+from engine.errors import UsageError
+
+KIND = "timeseries"
+TASK = "forecasting"
+TEST_FRACTION = 0.2
+MAX_WINDOW = 10_000
+MAX_HORIZON = 1_000
+
+
+def boundaries(length: int, val_fraction: float, test_fraction: float) -> tuple[int, int]:
+    """Time indices where the validation and the test parts begin."""
+    n_test = int(round(length * test_fraction))
+    n_val = int(round((length - n_test) * val_fraction))
+    return length - n_test - n_val, length - n_test
+
+
+def sample_counts(
+    length: int, window: int, horizon: int, val_fraction: float, test_fraction: float
+) -> tuple[int, int, int]:
+    """How many complete samples the train, validation and test parts hold."""
+    val_start, test_start = boundaries(length, val_fraction, test_fraction)
+    # A sample whose targets start at time t needs t >= window and t + horizon <= part end.
+    train = val_start - horizon - window + 1
+    val = test_start - horizon - max(val_start, window) + 1
+    test = length - horizon - max(test_start, window) + 1
+    return max(0, train), max(0, val), max(0, test)
+
+
+def minimum_length(window: int, horizon: int, val_fraction: float, test_fraction: float) -> int:
+    """The shortest series whose three parts each hold at least one sample."""
+    length = window + horizon
+    while min(sample_counts(length, window, horizon, val_fraction, test_fraction)) < 1:
+        length += 1
+    return length
+
+
+def check_length(
+    source: str,
+    length: int,
+    window: int,
+    horizon: int,
+    val_fraction: float,
+    test_fraction: float,
+) -> None:
+    """Raise ``UsageError`` naming ``source`` when the series is too short for the windows."""
+    counts = sample_counts(length, window, horizon, val_fraction, test_fraction)
+    if min(counts) >= 1:
+        return
+    needed = minimum_length(window, horizon, val_fraction, test_fraction)
+    names = ("train", "val", "test")
+    empty = ", ".join(name for name, n in zip(names, counts, strict=True) if n < 1)
+    raise UsageError(
+        f"{source} has {length} rows, too few for window {window} and horizon {horizon}: "
+        f"the chronological {empty} part would hold no complete window; give at least "
+        f"{needed} rows or a smaller window"
+    )
+
+
+def _windows(series: np.ndarray, window: int, horizon: int, start: int, end: int):
+    """Samples whose targets start at times ``start..end-horizon`` (inclusive)."""
+    first = max(start, window)
+    times = np.arange(first, end - horizon + 1)
+    x = np.stack([series[t - window : t] for t in times]) if len(times) else None
+    y = np.stack([series[t : t + horizon, 0] for t in times]) if len(times) else None
+    return x, y
+
+
+def forecasting_dataset(
+    dataset_id: str,
+    series: np.ndarray,
+    channels: Sequence[str],
+    window: int,
+    horizon: int,
+    val_fraction: float,
+    test_fraction: float = TEST_FRACTION,
+    source: str | None = None,
+) -> Dataset:
+    """Window, split by time and standardise ``series`` (time x channels, target first)."""
+    series = np.asarray(series, dtype=np.float64)
+    if series.ndim == 1:
+        series = series[:, None]
+    check_length(source or dataset_id, len(series), window, horizon, val_fraction, test_fraction)
+    val_start, test_start = boundaries(len(series), val_fraction, test_fraction)
+    train_part = series[:val_start]
+    mean = train_part.mean(axis=0)
+    std = train_part.std(axis=0)
+    # A channel that is constant over the training part carries no scale; leave it unscaled.
+    std = np.where(std > 1e-12, std, 1.0)
+    scaled = ((series - mean) / std).astype(np.float32)
+    parts = [(0, val_start), (val_start, test_start), (test_start, len(series))]
+    splits = [to_split(*_windows(scaled, window, horizon, start, end)) for start, end in parts]
+    spec = DataSpec(
+        kind=KIND,
+        task=TASK,
+        input_shape=(window, series.shape[1]),
+        extra={
+            "window": window,
+            "horizon": horizon,
+            "channels": list(channels),
+            "target": channels[0],
+            "target_mean": float(mean[0]),
+            "target_std": float(std[0]),
+            "boundaries": [val_start, test_start],
+        },
+    )
+    return Dataset(dataset_id, spec, *splits)
