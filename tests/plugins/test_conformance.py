@@ -1,7 +1,7 @@
 """The engine's conformance suite: run for the CNN, and shown to catch broken plugins.
 
-The RNN and GAN plugins run it from their own test modules (tests/plugins/test_rnn.py,
-test_gan.py), with the tiny datasets of their extra data kinds.
+The RNN, Transformer and GAN plugins run it from their own test modules
+(tests/plugins/test_rnn.py, test_transformer.py, test_gan.py).
 """
 
 from __future__ import annotations
