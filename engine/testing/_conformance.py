@@ -109,11 +109,8 @@ class PluginConformance:
 
     def reported_metrics(self, kind: str) -> list[str]:
         """The metrics the plugin must report on this kind's tiny dataset."""
-        task = self.dataset(kind).spec.task
-        # ``metrics_for`` serves plugins whose metrics depend on the task (an RNN that
-        # classifies and forecasts); without it a plugin reports all its metrics everywhere.
-        metrics_for = getattr(self.plugin_class, "metrics_for", None)
-        return list(metrics_for(task) if metrics_for else self.plugin_class.metrics)
+        # All its metrics, or those it declares for the task (``task_metrics``).
+        return list(self.plugin_class.metrics_for(self.dataset(kind).spec.task))
 
     def train(self, kind: str, steps: int | None = None, **options: Any) -> TinyRun:
         """A short real training run (options as for ``engine.testing.train_tiny``)."""
