@@ -1,0 +1,5 @@
+"""Transformer: classifies sequences (MNIST-1D), sorts tokens, models text character by character."""
+
+from plugins.transformer._plugin import TransformerPlugin
+
+__all__ = ["TransformerPlugin"]
