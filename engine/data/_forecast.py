@@ -81,12 +81,14 @@ def check_length(
 
 
 def _windows(series: np.ndarray, window: int, horizon: int, start: int, end: int):
-    """Samples whose targets start at times ``start..end-horizon`` (inclusive)."""
-    first = max(start, window)
-    times = np.arange(first, end - horizon + 1)
-    x = np.stack([series[t - window : t] for t in times]) if len(times) else None
-    y = np.stack([series[t : t + horizon, 0] for t in times]) if len(times) else None
-    return x, y
+    """Samples whose targets start at times ``max(start, window)..end-horizon``."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    times = np.arange(max(start, window), end - horizon + 1)
+    # Views, not copies, until the fancy indexing below picks the samples.
+    inputs = sliding_window_view(series, window, axis=0)  # [s] = series[s : s + window].T
+    targets = sliding_window_view(series[:, 0], horizon)  # [t] = series[t : t + horizon, 0]
+    return inputs[times - window].transpose(0, 2, 1), targets[times]
 
 
 def forecasting_dataset(

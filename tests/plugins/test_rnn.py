@@ -14,7 +14,7 @@ from mlflow.tracking import MlflowClient
 from engine.data import Batch, Split, load_dataset
 from engine.errors import UsageError
 from engine.runner import RunConfig, execute_run, prepare_run
-from engine.testing import PluginConformance, from_registered
+from engine.testing import PluginConformance, from_registered, write_small_mnist1d
 from engine.workspace import Workspace
 from plugins.rnn import RNNPlugin
 from plugins.rnn._forecasting import last_value_forecast
@@ -30,9 +30,9 @@ class TestRNNConformance(PluginConformance):
 
 @pytest.fixture(scope="module")
 def mnist1d_cache(tmp_path_factory) -> Path:
-    """MNIST-1D made once for the module, copied into each test's workspace."""
+    """A small real MNIST-1D made once for the module, copied into each test's workspace."""
     folder = tmp_path_factory.mktemp("mnist1d")
-    load_dataset("mnist1d", folder)
+    write_small_mnist1d(folder)
     return folder
 
 
