@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
+from app._tasks import run_in_background
 from engine.errors import UsageError
 from engine.plugin import PluginEntry, discover_plugins
-
-from app._tasks import run_in_background
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from engine.tracking.server import MlflowServer, free_port
-
 from app._tasks import run_in_background
+from engine.tracking.server import MlflowServer, free_port
 
 OPTUNA_START_SECONDS = 60
 
@@ -28,7 +27,7 @@ def open_in_browser(url: str) -> None:
 
 
 class OptunaDashboard:
-    """``optuna-dashboard STORAGE`` on loopback (a journal file or an RDB URL)."""
+    """Optuna Dashboard on a sweep storage, on loopback (``netyard ui optuna``)."""
 
     def __init__(self, storage: str) -> None:
         self.storage = storage
@@ -38,13 +37,15 @@ class OptunaDashboard:
     def start(self) -> str:
         port = free_port()
         self.process = subprocess.Popen(
+            # The engine's `netyard ui optuna` opens any Netyard storage (journal or RDB).
             [
                 sys.executable,
                 "-c",
-                "from optuna_dashboard._cli import main; main()",
+                "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))",
+                "ui",
+                "optuna",
+                "--storage",
                 self.storage,
-                "--host",
-                "127.0.0.1",
                 "--port",
                 str(port),
             ],
@@ -57,14 +58,16 @@ class OptunaDashboard:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 error = self.process.stderr.read().decode(errors="replace")[-2000:]
-                raise RuntimeError(f"optuna-dashboard exited with {self.process.returncode}: {error}")
+                raise RuntimeError(
+                    f"Optuna Dashboard exited with {self.process.returncode}: {error}"
+                )
             try:
                 with urllib.request.urlopen(self.url + "/api/meta", timeout=1):
                     return self.url
             except OSError:
                 time.sleep(0.25)
         self.stop()
-        raise RuntimeError(f"optuna-dashboard did not answer on {self.url} in time")
+        raise RuntimeError(f"Optuna Dashboard did not answer on {self.url} in time")
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -18,9 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.plugin import PluginEntry
-
 from app._icons import icon, plugin_icon
+from engine.plugin import PluginEntry
 
 
 def describe(entry: PluginEntry) -> str:

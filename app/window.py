@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -19,19 +17,19 @@ from PySide6.QtWidgets import (
     QTabWidget,
 )
 
-from engine.workspace import Workspace
-
 from app._about import show_about
 from app._catalog import Catalog
 from app._icons import icon
 from app._servers import WebUIs
 from app._settings import recent_workspaces, remember_workspace, settings
 from app.browser import RunsBrowser
-from app.dashboards import LiveRunsView, SystemPanel
+from app.dashboards import LiveRunsView, SweepDashboard, SystemPanel
 from app.dashboards._plots import apply_theme
-from app.form import RunForm
+from app.form import RunForm, SweepForm
 from app.gallery import PluginGallery
-from app.jobs import JobManager, JobsPanel, RunJob
+from app.jobs import JobManager, JobsPanel, RunJob, SweepJob, TrialJob
+from engine.sweeps import default_storage_url
+from engine.workspace import Workspace
 
 TITLE = "Netyard"
 
@@ -55,6 +53,8 @@ class MainWindow(QMainWindow):
         self.forms = QTabWidget()
         self.forms.setObjectName("formTabs")
         self.forms.addTab(self.run_form, icon("start"), "Run")
+        self.sweep_form = SweepForm(self.catalog)
+        self.forms.addTab(self.sweep_form, icon("sweep"), "Sweep")
         self.train_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.train_splitter.setObjectName("trainSplitter")
         self.train_splitter.addWidget(self.gallery)
@@ -62,7 +62,9 @@ class MainWindow(QMainWindow):
         self.train_splitter.setStretchFactor(1, 1)
         self.train_splitter.setSizes([330, 700])
         self.gallery.plugin_chosen.connect(self.run_form.set_plugin)
+        self.gallery.plugin_chosen.connect(self.sweep_form.set_plugin)
         self.run_form.start_requested.connect(self.start_run)
+        self.sweep_form.start_requested.connect(self.start_sweep)
 
         self.live = LiveRunsView()
         self.browser = RunsBrowser()
@@ -72,15 +74,22 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.train_splitter, icon("plugin"), "Train")
         self.tabs.addTab(self.live, icon("system"), "Live runs")
+        self.sweeps = SweepDashboard()
+        self.sweeps.optuna_button.clicked.connect(self.open_optuna)
+        self.tabs.addTab(self.sweeps, icon("sweep"), "Sweeps")
         self.tabs.addTab(self.browser, icon("compare"), "Runs browser")
         self.setCentralWidget(self.tabs)
 
         # -- docks --------------------------------------------------------------------------------
         self.jobs_panel = JobsPanel(self.jobs)
         self.jobs_panel.job_selected.connect(self._job_selected)
-        self.jobs_dock = self._dock("Jobs", "jobsDock", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.jobs_dock = self._dock(
+            "Jobs", "jobsDock", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.system = SystemPanel()
-        self.system_dock = self._dock("System", "systemDock", self.system, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.system_dock = self._dock(
+            "System", "systemDock", self.system, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.splitDockWidget(self.jobs_dock, self.system_dock, Qt.Orientation.Horizontal)
         self.resizeDocks([self.jobs_dock, self.system_dock], [700, 300], Qt.Orientation.Horizontal)
         self.jobs.job_added.connect(self._job_added)
@@ -103,7 +112,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, slot, shortcut=None, icon_name: str = "", tip: str = "") -> QAction:
+    def _action(
+        self, text: str, slot, shortcut=None, icon_name: str = "", tip: str = ""
+    ) -> QAction:
         action = QAction(icon(icon_name) if icon_name else QIcon(), text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -127,9 +138,15 @@ class MainWindow(QMainWindow):
         run_menu = menu.addMenu("&Run")
         self.start_action = self._action("Start run", self.run_form.start, "Ctrl+R", "start")
         self.stop_action = self._action("Stop selected job", self._stop_selected, "Ctrl+.", "stop")
-        self.kill_action = self._action("Kill selected job", self._kill_selected, "Ctrl+Shift+K", "kill")
-        self.rerun_action = self._action("Re-run selected job", self._rerun_selected, "Ctrl+Shift+R", "rerun")
-        copy_action = self._action("Copy as CLI command", self.run_form.copy_command, "Ctrl+Shift+C")
+        self.kill_action = self._action(
+            "Kill selected job", self._kill_selected, "Ctrl+Shift+K", "kill"
+        )
+        self.rerun_action = self._action(
+            "Re-run selected job", self._rerun_selected, "Ctrl+Shift+R", "rerun"
+        )
+        copy_action = self._action(
+            "Copy as CLI command", self.run_form.copy_command, "Ctrl+Shift+C"
+        )
         reset_action = self._action("Reset to defaults", self.run_form.reset)
         for action in (self.start_action, self.stop_action, self.kill_action, self.rerun_action):
             run_menu.addAction(action)
@@ -138,7 +155,7 @@ class MainWindow(QMainWindow):
         run_menu.addAction(reset_action)
 
         view_menu = menu.addMenu("&View")
-        for number, title in enumerate(("Train", "Live runs", "Runs browser"), start=1):
+        for number, title in enumerate(("Train", "Live runs", "Sweeps", "Runs browser"), start=1):
             view_menu.addAction(
                 self._action(title, lambda n=number: self.show_tab(n - 1), f"Ctrl+{number}")
             )
@@ -153,6 +170,10 @@ class MainWindow(QMainWindow):
             "Open in MLflow UI", lambda: self.open_mlflow("", ""), "Ctrl+M", "mlflow"
         )
         tools.addAction(self.mlflow_action)
+        self.optuna_action = self._action(
+            "Open in Optuna Dashboard", self.open_optuna, "Ctrl+Shift+O", "optuna"
+        )
+        tools.addAction(self.optuna_action)
         self.tools_menu = tools
 
         help_menu = menu.addMenu("&Help")
@@ -168,6 +189,7 @@ class MainWindow(QMainWindow):
             self.rerun_action,
             self.refresh_action,
             self.mlflow_action,
+            self.optuna_action,
         ):
             toolbar.addAction(action)
         self.toolbar = toolbar
@@ -183,6 +205,10 @@ class MainWindow(QMainWindow):
             remember_workspace(str(self.workspace.root))
         self.run_form.workspace = str(self.workspace.root)
         self.run_form.tracking_uri = self.custom_tracking_uri
+        self.sweep_form.workspace = str(self.workspace.root)
+        self.sweep_form.tracking_uri = self.custom_tracking_uri
+        self.sweep_form.set_storage(default_storage_url(self.workspace.root))
+        self.sweep_form.schedule_check()
         self.workspace_label.setText(f"Workspace: {self.workspace.root}")
         self.setWindowTitle(TITLE)
         self.browser.set_tracking_uri(self.tracking_uri)
@@ -220,26 +246,42 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Started {job.title}", 5000)
         return job
 
+    def start_sweep(self, spec: dict) -> SweepJob:
+        job = self.jobs.start_sweep(spec)
+        self.statusBar().showMessage(f"Started {job.title}", 5000)
+        return job
+
     def _job_added(self, job) -> None:
         if isinstance(job, RunJob):
             self.live.add_job(job)
             self.tabs.setCurrentWidget(self.live)
+        elif isinstance(job, SweepJob):
+            self.sweeps.add_sweep(job)
+            self.tabs.setCurrentWidget(self.sweeps)
         job.changed.connect(self._jobs_changed)
         self._jobs_changed()
 
     def _jobs_changed(self) -> None:
         active = len(self.jobs.active_jobs())
         self.jobs_label.setText(f"{active} job{'s' * (active != 1)} running")
-        finished = [j for j in self.jobs.jobs if not j.active and not getattr(j, "_announced", False)]
+        finished = [
+            j for j in self.jobs.jobs if not j.active and not getattr(j, "_announced", False)
+        ]
         for job in finished:
             job._announced = True
             self.statusBar().showMessage(f"{job.title}: {job.state} {job.message}".strip(), 8000)
             if job.state == "FINISHED" or getattr(job, "run_id", None):
                 self.browser.refresh()
+            if isinstance(job, SweepJob):
+                self.sweep_form.refresh_studies()
 
     def _job_selected(self, job) -> None:
         if isinstance(job, RunJob):
             self.live.show_job(job)
+        elif isinstance(job, TrialJob | SweepJob):
+            sweep = job.sweep if isinstance(job, TrialJob) else job
+            if sweep in self.sweeps.sweeps:  # a new job is selected before it is shown
+                self.sweeps.selector.setCurrentIndex(self.sweeps.sweeps.index(sweep))
 
     def _stop_selected(self) -> None:
         job = self.jobs_panel.selected_job()
@@ -269,6 +311,16 @@ class MainWindow(QMainWindow):
             self.workspace.artifacts_dir,
             path,
             lambda url: self.statusBar().showMessage(f"MLflow UI at {url}", 10000),
+        )
+
+    def open_optuna(self) -> None:
+        sweep = self.sweeps.sweep
+        storage = sweep.storage if sweep and sweep.storage else self.sweep_form.storage
+        self.statusBar().showMessage("Starting Optuna Dashboard…", 5000)
+        self.web.open_optuna(
+            storage,
+            "",
+            lambda url: self.statusBar().showMessage(f"Optuna Dashboard at {url}", 10000),
         )
 
     # -- layout and closing -----------------------------------------------------------------------

@@ -46,7 +46,9 @@ class RunsBrowser(QWidget):
 
         self.search = QLineEdit()
         self.search.setObjectName("mlflowFilter")
-        self.search.setPlaceholderText("MLflow filter, e.g. metrics.val_accuracy > 0.8 and params.lr = '0.01'")
+        self.search.setPlaceholderText(
+            "MLflow filter, e.g. metrics.val_accuracy > 0.8 and params.lr = '0.01'"
+        )
         self.search.returnPressed.connect(self.refresh)
         self.quick = QLineEdit()
         self.quick.setObjectName("quickFilter")
@@ -95,7 +97,9 @@ class RunsBrowser(QWidget):
         self.diff = ParamsDiff()
         self.note = QPlainTextEdit()
         self.note.setObjectName("runNote")
-        self.note.setPlaceholderText("Notes on the selected run (saved as the MLflow run description)")
+        self.note.setPlaceholderText(
+            "Notes on the selected run (saved as the MLflow run description)"
+        )
         self.save_note_button = QPushButton("Save note")
         self.save_note_button.setObjectName("saveNoteButton")
         self.save_note_button.clicked.connect(self._save_note)
@@ -157,7 +161,9 @@ class RunsBrowser(QWidget):
         self.experiment.setCurrentText(current if current in experiments else ALL)
         self.experiment.blockSignals(False)
         self.table.resizeColumnsToContents()
-        self.status.setText(f"{len(rows)} runs in {len(experiments)} experiments · {self.tracking_uri}")
+        self.status.setText(
+            f"{len(rows)} runs in {len(experiments)} experiments · {self.tracking_uri}"
+        )
         self.loaded.emit(len(rows))
 
     def _load_failed(self, message: str, _details: str) -> None:

@@ -2,6 +2,7 @@
 
 from app.dashboards._live_runs import LiveRunsView
 from app.dashboards._snapshot import SnapshotView
+from app.dashboards._sweep import SweepDashboard
 from app.dashboards._system import SystemPanel
 
-__all__ = ["LiveRunsView", "SnapshotView", "SystemPanel"]
+__all__ = ["LiveRunsView", "SnapshotView", "SweepDashboard", "SystemPanel"]

@@ -24,12 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.events import EvalMetrics, RunFinished, RunStarted, Snapshot, StepMetrics
-
 from app.dashboards._plots import color, fast_plot
 from app.dashboards._series import GrowingSeries
 from app.dashboards._snapshot import SnapshotView
 from app.jobs import RunJob
+from engine.events import EvalMetrics, RunFinished, RunStarted, Snapshot, StepMetrics
 
 FRAME_MS = 66  # about 15 frames a second
 PREFIXES = ("train_", "val_", "test_")
@@ -119,7 +118,9 @@ class LiveRunsView(QWidget):
         self.run_list.addItem(item)
         self.run_list.setCurrentItem(item)
         job.event.connect(lambda event, trace=trace: self.on_event(trace, event))
-        job.changed.connect(lambda job=job, item=item: item.setText(f"#{job.number} {job.title} — {job.state}"))
+        job.changed.connect(
+            lambda job=job, item=item: item.setText(f"#{job.number} {job.title} — {job.state}")
+        )
 
     def show_job(self, job: RunJob) -> None:
         trace = self.traces.get(job.number)
@@ -169,7 +170,9 @@ class LiveRunsView(QWidget):
         if trace.result_pixmap is not None:
             self.result_image.setPixmap(trace.result_pixmap)
         else:
-            self.result_image.setText("The confusion matrix appears here when a classifier run ends.")
+            self.result_image.setText(
+                "The confusion matrix appears here when a classifier run ends."
+            )
 
     # -- events (cheap: buffers only) ---------------------------------------------------------
     def on_event(self, trace: RunTrace, event) -> None:
@@ -183,7 +186,9 @@ class LiveRunsView(QWidget):
             trace.snapshot = (event.step, event.data)
             if trace is self.current:
                 self.snapshots.show_snapshot(event.step, event.data, f"#{trace.job.number}")
-        elif isinstance(event, RunFinished) and event.run_id and trace.job.config.get("track", True):
+        elif (
+            isinstance(event, RunFinished) and event.run_id and trace.job.config.get("track", True)
+        ):
             self._fetch_confusion_matrix(trace, event.run_id)
         elif isinstance(event, RunStarted):
             pass
@@ -222,7 +227,9 @@ class LiveRunsView(QWidget):
         validation = not name.startswith("train_")
         pen = pg.mkPen(color(trace.index), width=2.5 if validation else 1)
         if validation:
-            pen.setStyle(Qt.PenStyle.DashLine if name.startswith("test_") else Qt.PenStyle.SolidLine)
+            pen.setStyle(
+                Qt.PenStyle.DashLine if name.startswith("test_") else Qt.PenStyle.SolidLine
+            )
         curve = self._plot(group).plot(
             pen=pen,
             name=f"#{trace.job.number} {name}",

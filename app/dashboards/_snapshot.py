@@ -79,7 +79,9 @@ def panels(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str, Any]]
 class SnapshotView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.caption = QLabel("No snapshot yet: plugins that draw samples or attention show them here.")
+        self.caption = QLabel(
+            "No snapshot yet: plugins that draw samples or attention show them here."
+        )
         self.caption.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         layout = QVBoxLayout(self)
@@ -109,7 +111,9 @@ class SnapshotView(QWidget):
         self._items = []
         columns = 2 if len(parts) > 1 else 1
         for index, (title, kind, _payload) in enumerate(parts):
-            plot = fast_plot(self.graphics.addPlot(row=index // columns, col=index % columns), title)
+            plot = fast_plot(
+                self.graphics.addPlot(row=index // columns, col=index % columns), title
+            )
             if kind == "points":
                 modes = pg.ScatterPlotItem(size=9, brush=None, pen=pg.mkPen("#D55E00", width=2))
                 samples = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(color(0) + "a0"))

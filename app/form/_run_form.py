@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QScrollArea,
@@ -22,13 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.errors import UsageError
-from engine.plugin import Plugin
-from engine.runner import check_seed
-
 from app._catalog import Catalog, check_dataset
 from app._settings import load_json, save_json
 from app.form._schema_form import ERROR_STYLE, SchemaForm
+from engine.errors import UsageError
+from engine.plugin import Plugin
+from engine.runner import check_seed
 
 USER_DATA = "user:"  # combo item data prefix for a user-data scheme
 
@@ -94,7 +94,7 @@ class DatasetPicker(QWidget):
     def dataset_id(self) -> str:
         data = self.combo.currentData() or ""
         if data.startswith(USER_DATA):
-            return f"{data[len(USER_DATA):]}:{self.argument.text().strip()}"
+            return f"{data[len(USER_DATA) :]}:{self.argument.text().strip()}"
         return data
 
     def set_dataset_id(self, dataset_id: str) -> None:
@@ -171,6 +171,8 @@ class RunForm(QWidget):
         content_layout.addWidget(run_box)
         content_layout.addLayout(self.form_holder)
         content_layout.addStretch(1)
+        # Never squeeze the rows to fit: the scroll area scrolls instead.
+        content_layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
@@ -198,7 +200,11 @@ class RunForm(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
 
-        for signal in (self.dataset.changed, self.seed.textChanged, self.device.currentIndexChanged):
+        for signal in (
+            self.dataset.changed,
+            self.seed.textChanged,
+            self.device.currentIndexChanged,
+        ):
             signal.connect(self.validate)
         self.threads.valueChanged.connect(self.validate)
         self.experiment.textChanged.connect(self.validate)

@@ -8,11 +8,10 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from app.form._fields import ParamField, make_field
 from engine.errors import UsageError
 from engine.options import TRAINING_SCHEMA
 from engine.schema import Schema
-
-from app.form._fields import ParamField, make_field
 
 ERROR_STYLE = "color: #d03030;"
 

@@ -4,5 +4,15 @@ from app.jobs._adapter import WorkerAdapter
 from app.jobs._job import Job, RunJob
 from app.jobs._manager import JobManager
 from app.jobs._panel import JobsPanel, format_seconds
+from app.jobs._sweep_job import SweepJob, TrialJob
 
-__all__ = ["Job", "JobManager", "JobsPanel", "RunJob", "WorkerAdapter", "format_seconds"]
+__all__ = [
+    "Job",
+    "JobManager",
+    "JobsPanel",
+    "RunJob",
+    "SweepJob",
+    "TrialJob",
+    "WorkerAdapter",
+    "format_seconds",
+]

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.jobs._adapter import WorkerAdapter
 from engine.events import (
     Event,
     RunCancelled,
@@ -17,8 +18,6 @@ from engine.events import (
     StepMetrics,
 )
 from engine.worker import UsageProblem
-
-from app.jobs._adapter import WorkerAdapter
 
 ACTIVE_STATES = ("STARTING", "RUNNING", "STOPPING")
 

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.jobs._job import Job, RunJob
+from app.jobs._sweep_job import SweepJob
 
 STOP_GRACE_MS = 20000
 
@@ -30,15 +31,25 @@ class JobManager(QObject):
         job.start()
         return job
 
+    def start_sweep(
+        self, spec: Mapping[str, Any], env: Mapping[str, str] | None = None
+    ) -> SweepJob:
+        job = SweepJob(spec, env, parent=self)
+        self.add(job)
+        job.start()
+        return job
+
     def rerun(self, job: Job) -> Job:
-        """The same configuration again, as a new job (a finished or failed one stays listed)."""
+        """The same configuration again as a new run (a finished or failed one stays listed).
+
+        A trial is re-run as a plain run with its hyperparameters.
+        """
         if isinstance(job, RunJob):
-            config = {**job.config, "resume": None}
-            return self.start_run(config, job.env)
-        rerun = getattr(job, "rerun", None)
-        if rerun is None:
+            return self.start_run({**job.config, "resume": None}, job.env)
+        rerun_config = getattr(job, "rerun_config", None)
+        if rerun_config is None:
             raise ValueError(f"{job.title} cannot be re-run")
-        return self.add(rerun())
+        return self.start_run(rerun_config())
 
     def active_jobs(self) -> list[Job]:
         return [job for job in self.jobs if job.active]
@@ -51,7 +62,7 @@ class JobManager(QObject):
         """
         active = self.active_jobs()
         for job in active:
-            job.stop()
+            getattr(job, "shutdown_stop", job.stop)()
         for job in active:
             if not job.wait(grace_ms):
                 job.kill()

@@ -50,7 +50,9 @@ class JobsPanel(QWidget):
         self._bars: dict[int, QProgressBar] = {}
 
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop after the current step; the run ends KILLED with a checkpoint")
+        self.stop_button.setToolTip(
+            "Stop after the current step; the run ends KILLED with a checkpoint"
+        )
         self.kill_button = QPushButton("Kill")
         self.kill_button.setToolTip("End the process now")
         self.rerun_button = QPushButton("Re-run")

@@ -6,7 +6,6 @@ import shlex
 import textwrap
 
 import pytest
-
 from conftest import type_into
 from netyard_test_support import installed_plugins
 from PySide6.QtCore import Qt
@@ -36,7 +35,9 @@ def test_a_broken_plugin_is_listed_as_failed_with_its_traceback(qtbot, tmp_path,
         assert "failed to load" in item.text()
         assert "frobnicate" in item.text()
         rect = window.gallery.list.visualItemRect(item)
-        qtbot.mouseClick(window.gallery.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseClick(
+            window.gallery.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
+        )
         assert window.gallery.details.isVisible()
         assert "netyard_gui_broken.py" in window.gallery.traceback_view.toPlainText()
         # The working plugins still work next to it.

@@ -1,0 +1,374 @@
+"""The sweep dashboard: trial table, optimisation history with best-so-far, intermediate
+values (pruned trials visible), parallel coordinates, slices, importance, Pareto front.
+
+Trial events only mark the dashboard dirty; a 10 Hz timer redraws what changed, updating
+persistent plot items with ``setData`` (one intermediate curve per trial, kept for good).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app._tasks import run_in_background
+from app.dashboards._plots import color, fast_plot
+from app.dashboards._sweep_math import best_so_far, normalise, numeric_axis, pareto_mask
+from app.jobs import SweepJob, TrialJob
+
+FRAME_MS = 100
+STATE_COLORS = {"COMPLETE": "#009E73", "PRUNED": "#D55E00", "FAIL": "#999999", "RUNNING": "#0072B2"}
+NUMBER_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _importances(storage: str, name: str) -> dict[str, float]:
+    import optuna
+
+    from engine.sweeps._storage import open_storage
+
+    study = optuna.load_study(study_name=name, storage=open_storage(storage))
+    target = (lambda t: t.values[0]) if len(study.directions) > 1 else None
+    return dict(optuna.importance.get_param_importances(study, target=target))
+
+
+class _SortItem(QStandardItem):
+    def __init__(self, text: str, sort_value) -> None:
+        super().__init__(text)
+        self.setData(sort_value, NUMBER_ROLE)
+        self.setEditable(False)
+
+
+class TrialTable(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = QStandardItemModel()
+        self.proxy = QSortFilterProxyModel()
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(NUMBER_ROLE)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.filter = QLineEdit()
+        self.filter.setObjectName("trialFilter")
+        self.filter.setPlaceholderText("filter trials (state, value, params…)")
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.view = QTableView()
+        self.view.setObjectName("trialTable")
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.setAlternatingRowColors(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.view, 1)
+        self.rows: dict[int, int] = {}
+        self.columns: list[str] = []
+
+    def set_columns(self, metrics: list[str], params: list[str]) -> None:
+        columns = ["number", "state", *metrics, "duration (s)", *params]
+        if columns != self.columns:
+            self.columns = columns
+            self.model.clear()
+            self.rows = {}
+            self.model.setHorizontalHeaderLabels(columns)
+
+    def update_trial(self, trial: TrialJob, metrics: list[str]) -> None:
+        cells = {
+            "number": (str(trial.trial_number), trial.trial_number),
+            "state": (trial.state, trial.state),
+            "duration (s)": (f"{trial.elapsed():.1f}", trial.elapsed()),
+        }
+        for index, metric in enumerate(metrics):
+            value = trial.values[index] if trial.values and index < len(trial.values) else None
+            cells[metric] = (
+                "" if value is None else f"{value:.4g}",
+                value if value is not None else float("nan"),
+            )
+        for name, value in trial.params.items():
+            sort = (
+                value
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else str(value)
+            )
+            cells[name] = (f"{value:.4g}" if isinstance(value, float) else str(value), sort)
+        row = self.rows.get(trial.trial_number)
+        if row is None:
+            row = self.rows[trial.trial_number] = self.model.rowCount()
+            self.model.appendRow([_SortItem("", 0) for _ in self.columns])
+        for column, name in enumerate(self.columns):
+            text, sort = cells.get(name, ("", ""))
+            item = self.model.item(row, column)
+            item.setText(text)
+            item.setData(sort, NUMBER_ROLE)
+            if name == "state":
+                item.setForeground(pg.mkColor(STATE_COLORS.get(trial.state, "#999999")))
+
+    def states(self) -> dict[int, str]:
+        column = self.columns.index("state") if "state" in self.columns else 1
+        return {number: self.model.item(row, column).text() for number, row in self.rows.items()}
+
+
+class SweepDashboard(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sweeps: list[SweepJob] = []
+        self.sweep: SweepJob | None = None
+        self.dirty: set[int] = set()
+        self.structure_dirty = True
+        self.intermediate_curves: dict[int, pg.PlotDataItem] = {}
+
+        self.selector = QComboBox()
+        self.selector.setObjectName("sweepSelector")
+        self.selector.currentIndexChanged.connect(self._select)
+        self.summary = QLabel("Start a sweep from the Train tab; its trials appear here.")
+        self.summary.setObjectName("sweepSummary")
+        self.optuna_button = QPushButton("Open in Optuna Dashboard")
+        self.optuna_button.setObjectName("openOptunaButton")
+        self.optuna_button.setEnabled(False)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("sweep"))
+        top.addWidget(self.selector, 1)
+        top.addWidget(self.summary, 2)
+        top.addWidget(self.optuna_button)
+
+        self.table = TrialTable()
+        self.history = pg.PlotWidget()
+        self.history_plot = fast_plot(self.history.getPlotItem(), "optimisation history")
+        self.history_plot.setLabel("bottom", "trial")
+        self.history_plot.addLegend(offset=(-10, 10))
+        self.history_points = pg.ScatterPlotItem(size=7, name="objective")
+        self.history_best = pg.PlotDataItem(pen=pg.mkPen("#D55E00", width=2), name="best so far")
+        self.history_plot.addItem(self.history_points)
+        self.history_plot.addItem(self.history_best)
+        self.intermediate = pg.PlotWidget()
+        self.intermediate_plot = fast_plot(self.intermediate.getPlotItem(), "intermediate values")
+        self.intermediate_plot.setLabel("bottom", "step")
+        self.parallel = pg.PlotWidget()
+        self.parallel_plot = fast_plot(self.parallel.getPlotItem(), "parallel coordinates")
+        self.parallel_items: list[pg.PlotDataItem] = []
+        self.slices = pg.GraphicsLayoutWidget()
+        self.slice_items: dict[str, pg.ScatterPlotItem] = {}
+        self.importance = pg.PlotWidget()
+        self.importance_plot = fast_plot(
+            self.importance.getPlotItem(), "hyperparameter importance (fANOVA)"
+        )
+        self.importance_bars: pg.BarGraphItem | None = None
+        self.importance_button = QPushButton("Compute importance")
+        self.importance_button.clicked.connect(self.compute_importance)
+        importance_page = QWidget()
+        importance_layout = QVBoxLayout(importance_page)
+        importance_layout.addWidget(self.importance_button, 0, Qt.AlignmentFlag.AlignLeft)
+        importance_layout.addWidget(self.importance, 1)
+        self.pareto = pg.PlotWidget()
+        self.pareto_plot = fast_plot(self.pareto.getPlotItem(), "Pareto front")
+        self.pareto_all = pg.ScatterPlotItem(size=6, brush=pg.mkBrush("#99999990"), pen=None)
+        self.pareto_front = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("#D55E00"), pen=None)
+        self.pareto_plot.addItem(self.pareto_all)
+        self.pareto_plot.addItem(self.pareto_front)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("sweepTabs")
+        self.tabs.addTab(self.table, "Trials")
+        self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(self.intermediate, "Intermediate values")
+        self.tabs.addTab(self.parallel, "Parallel coordinates")
+        self.tabs.addTab(self.slices, "Slices")
+        self.tabs.addTab(importance_page, "Importance")
+        self.tabs.addTab(self.pareto, "Pareto front")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+
+    # -- sweeps ----------------------------------------------------------------------------------
+    def add_sweep(self, sweep: SweepJob) -> None:
+        self.sweeps.append(sweep)
+        sweep.child_added.connect(lambda trial, sweep=sweep: self._trial_added(sweep, trial))
+        sweep.changed.connect(lambda sweep=sweep: self._sweep_changed(sweep))
+        self.selector.addItem(sweep.title, len(self.sweeps) - 1)
+        self.selector.setCurrentIndex(self.selector.count() - 1)
+
+    def _select(self, index: int) -> None:
+        if index < 0:
+            return
+        self.sweep = self.sweeps[self.selector.itemData(index)]
+        for curve in self.intermediate_curves.values():
+            self.intermediate_plot.removeItem(curve)
+        self.intermediate_curves = {}
+        self.importance_plot.clear()
+        self.importance_bars = None
+        self.table.columns = []
+        self.structure_dirty = True
+        self.dirty = set(self.sweep.trials)
+
+    def _trial_added(self, sweep: SweepJob, trial: TrialJob) -> None:
+        trial.changed.connect(lambda trial=trial, sweep=sweep: self._trial_changed(sweep, trial))
+        self._trial_changed(sweep, trial)
+
+    def _trial_changed(self, sweep: SweepJob, trial: TrialJob) -> None:
+        if sweep is self.sweep:
+            self.dirty.add(trial.trial_number)
+
+    def _sweep_changed(self, sweep: SweepJob) -> None:
+        index = self.sweeps.index(sweep)
+        row = self.selector.findData(index)
+        self.selector.setItemText(row, f"{sweep.title} — {sweep.state}")
+        if sweep is self.sweep:
+            self.structure_dirty = True
+            if not sweep.active and sweep.storage and len(self._complete()) >= 2:
+                self.compute_importance()
+
+    # -- drawing -----------------------------------------------------------------------------------
+    def _complete(self) -> list[TrialJob]:
+        if self.sweep is None:
+            return []
+        trials = sorted(self.sweep.trials.values(), key=lambda t: t.trial_number)
+        return [t for t in trials if t.state == "COMPLETE" and t.values]
+
+    def redraw(self) -> None:
+        sweep = self.sweep
+        if sweep is None or not (self.dirty or self.structure_dirty):
+            return
+        self.optuna_button.setEnabled(bool(sweep.storage))
+        params = sorted({name for trial in sweep.trials.values() for name in trial.params})
+        metrics = sweep.metrics or ["value"]
+        self.table.set_columns(metrics, params)
+        if self.structure_dirty:
+            self.dirty |= set(sweep.trials)
+        for number in sorted(self.dirty):
+            trial = sweep.trials[number]
+            self.table.update_trial(trial, metrics)
+            self._draw_intermediate(trial)
+        counts: dict[str, int] = {}
+        for trial in sweep.trials.values():
+            counts[trial.state] = counts.get(trial.state, 0) + 1
+        states = ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items()))
+        self.summary.setText(f"{sweep.state.lower()}: {states or 'no trials yet'}")
+        self.dirty.clear()
+        self.structure_dirty = False
+        complete = self._complete()
+        self._draw_history(complete)
+        self._draw_parallel(complete, params)
+        self._draw_slices(complete, params)
+        self._draw_pareto(complete)
+
+    def _draw_intermediate(self, trial: TrialJob) -> None:
+        curve = self.intermediate_curves.get(trial.trial_number)
+        if curve is None:
+            curve = self.intermediate_plot.plot(name=f"trial {trial.trial_number}")
+            self.intermediate_curves[trial.trial_number] = curve
+        style = Qt.PenStyle.DashLine if trial.state == "PRUNED" else Qt.PenStyle.SolidLine
+        pen = pg.mkPen(STATE_COLORS.get(trial.state, "#999999"), width=1.5, style=style)
+        curve.setPen(pen)
+        if trial.intermediate:
+            steps, values = zip(*trial.intermediate, strict=True)
+            curve.setData(np.asarray(steps, float), np.asarray(values, float))
+
+    def _draw_history(self, complete: list[TrialJob]) -> None:
+        if not complete or self.sweep is None:
+            return
+        numbers = np.asarray([t.trial_number for t in complete], float)
+        values = np.asarray([t.values[0] for t in complete], float)
+        maximize = bool(self.sweep.directions) and self.sweep.directions[0] == "maximize"
+        self.history_points.setData(numbers, values, brush=pg.mkBrush(color(0)))
+        self.history_best.setData(numbers, best_so_far(values, maximize))
+        self.history_plot.setLabel("left", self.sweep.metrics[0] if self.sweep.metrics else "value")
+
+    def _draw_parallel(self, complete: list[TrialJob], params: list[str]) -> None:
+        if not complete or not params:
+            return
+        columns = []
+        for name in params:
+            axis, _labels = numeric_axis([t.params.get(name, np.nan) for t in complete])
+            columns.append(normalise(axis))
+        objective = normalise(np.asarray([t.values[0] for t in complete], float))
+        columns.append(objective)
+        matrix = np.vstack(columns).T  # trials x axes
+        colormap = pg.colormap.get("viridis")
+        while len(self.parallel_items) < len(complete):
+            self.parallel_items.append(self.parallel_plot.plot())
+        xs = np.arange(matrix.shape[1], dtype=float)
+        for item, row, value in zip(self.parallel_items, matrix, objective, strict=False):
+            item.setData(
+                xs, row, pen=pg.mkPen(colormap.map(float(value), mode="qcolor"), width=1.5)
+            )
+        axis = self.parallel_plot.getAxis("bottom")
+        axis.setTicks([[(i, name) for i, name in enumerate([*params, "objective"])]])
+
+    def _draw_slices(self, complete: list[TrialJob], params: list[str]) -> None:
+        if not complete:
+            return
+        values = np.asarray([t.values[0] for t in complete], float)
+        for index, name in enumerate(params):
+            scatter = self.slice_items.get(name)
+            if scatter is None:
+                plot = fast_plot(self.slices.addPlot(row=index // 3, col=index % 3), name)
+                scatter = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(color(0)), pen=None)
+                plot.addItem(scatter)
+                self.slice_items[name] = scatter
+            axis, labels = numeric_axis([t.params.get(name, np.nan) for t in complete])
+            scatter.setData(axis, values)
+            if labels is not None:
+                scatter.getViewBox().parentItem().getAxis("bottom").setTicks(
+                    [[(i, label) for i, label in enumerate(labels)]]
+                )
+
+    def _draw_pareto(self, complete: list[TrialJob]) -> None:
+        sweep = self.sweep
+        if sweep is None or len(sweep.metrics) < 2 or not complete:
+            self.pareto_plot.setTitle("Pareto front (needs a sweep with two objectives)")
+            return
+        points = np.asarray([t.values[:2] for t in complete], float)
+        mask = pareto_mask(points, sweep.directions[:2])
+        self.pareto_all.setData(points[:, 0], points[:, 1])
+        self.pareto_front.setData(points[mask, 0], points[mask, 1])
+        self.pareto_plot.setTitle(f"Pareto front: {mask.sum()} of {len(points)} trials")
+        self.pareto_plot.setLabel("bottom", sweep.metrics[0])
+        self.pareto_plot.setLabel("left", sweep.metrics[1])
+
+    # -- importance --------------------------------------------------------------------------------
+    def compute_importance(self) -> None:
+        sweep = self.sweep
+        if sweep is None or not sweep.storage or not sweep.name:
+            return
+        storage, name = sweep.storage, sweep.name
+        self.importance_button.setEnabled(False)
+
+        def done(importances: dict[str, float]) -> None:
+            self.importance_button.setEnabled(True)
+            self.show_importance(importances)
+
+        def failed(message: str, _details: str) -> None:
+            self.importance_button.setEnabled(True)
+            self.importance_plot.setTitle(f"importance unavailable: {message}")
+
+        run_in_background(lambda: _importances(storage, name), done, failed, queue="optuna")
+
+    def show_importance(self, importances: dict[str, float]) -> None:
+        self.importance_plot.clear()
+        names = list(importances)
+        heights = [importances[n] for n in names]
+        self.importance_bars = pg.BarGraphItem(
+            x=np.arange(len(names)), height=heights, width=0.6, brush=color(0)
+        )
+        self.importance_plot.addItem(self.importance_bars)
+        self.importance_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
+        self.importance_plot.setTitle("hyperparameter importance (Optuna's default evaluator)")
+        self.importances = importances

@@ -1,0 +1,494 @@
+"""The sweep configuration: what to search, the objectives, sampler, pruner, budget, workers
+and GPU placement; sweep spec files (the CLI's YAML) loaded and saved; resuming a study.
+
+The spec is checked by the engine's own ``resolve_spec`` (it imports Optuna, so on a pool
+thread, a moment after the last edit); its one-sentence error is shown and blocks Start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app._catalog import Catalog
+from app._tasks import run_in_background
+from app.form._run_form import DatasetPicker
+from app.form._schema_form import ERROR_STYLE
+from app.form._search_editor import SearchRow
+from engine.errors import UsageError
+from engine.plugin import Plugin
+from engine.sweeps import PRUNERS, SAMPLERS, Objective, SweepSpec, valid_metrics
+
+AUTO = "auto"
+CHECK_DELAY_MS = 250
+DIRECTIONS = (AUTO, "maximize", "minimize")
+
+
+def _check(spec_data: dict[str, Any]) -> str:
+    from engine.sweeps import resolve_spec
+
+    return resolve_spec(SweepSpec.from_dict(spec_data)).name
+
+
+def _studies(storage: str) -> list:
+    from engine.sweeps import list_studies
+
+    return list_studies(storage)
+
+
+def _study_spec(storage: str, name: str) -> dict[str, Any]:
+    import optuna
+
+    from engine.sweeps._storage import open_storage
+
+    study = optuna.load_study(study_name=name, storage=open_storage(storage))
+    return dict(study.user_attrs.get("netyard.spec") or {})
+
+
+class ObjectiveRow(QWidget):
+    def __init__(self, metrics: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.metric = QComboBox()
+        self.metric.addItems(metrics)
+        self.direction = QComboBox()
+        self.direction.addItems(DIRECTIONS)
+        self.remove = QPushButton("Remove")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.metric, 2)
+        layout.addWidget(self.direction, 1)
+        layout.addWidget(self.remove)
+
+    def objective(self) -> Objective:
+        direction = self.direction.currentText()
+        return Objective(self.metric.currentText(), None if direction == AUTO else direction)
+
+
+class SweepForm(QWidget):
+    """``start_requested(spec dict)`` carries a ``SweepSpec.to_dict()``."""
+
+    start_requested = Signal(dict)
+    checked = Signal(bool)
+
+    def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.catalog = catalog
+        self.plugin: type[Plugin] | None = None
+        self.rows: dict[str, SearchRow] = {}
+        self.objectives: list[ObjectiveRow] = []
+        self.workspace: str | None = None
+        self.tracking_uri: str | None = None
+        self.storage = ""
+        self._version = 0
+        self._valid_version = -1
+        self.error = "choose a plugin in the gallery"
+
+        self.title = QLabel("Choose a plugin")
+        self.title.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        self.dataset = DatasetPicker(catalog)
+        self.sampler = QComboBox()
+        self.sampler.addItems([AUTO, *SAMPLERS])
+        self.pruner = QComboBox()
+        self.pruner.addItems([AUTO, *PRUNERS])
+        self.trials = QSpinBox()
+        self.trials.setObjectName("sweepTrials")
+        self.trials.setRange(0, 100000)
+        self.trials.setValue(20)
+        self.trials.setSpecialValueText("no limit (give a timeout)")
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setRange(0, 1e7)
+        self.timeout.setSuffix(" s")
+        self.timeout.setSpecialValueText("none")
+        self.parallel = QSpinBox()
+        self.parallel.setObjectName("sweepParallel")
+        self.parallel.setRange(1, 256)
+        self.trials_per_gpu = QSpinBox()
+        self.trials_per_gpu.setRange(1, 64)
+        self.trials_per_gpu.setToolTip(
+            "GPU placement: trials sharing one GPU (one GPU each by default)"
+        )
+        self.device = QComboBox()
+        self.threads = QSpinBox()
+        self.threads.setObjectName("sweepThreads")
+        self.threads.setRange(0, 1024)
+        self.threads.setSpecialValueText("split the cores")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.retries = QSpinBox()
+        self.retries.setRange(0, 100)
+        self.name = QLineEdit()
+        self.name.setObjectName("sweepName")
+        self.name.setPlaceholderText("default: PLUGIN-DATASET-TIME (an existing name resumes it)")
+        self.experiment = QLineEdit()
+        self.experiment.setPlaceholderText("default: PLUGIN-DATASET")
+
+        settings_box = QGroupBox("Sweep")
+        rows = QFormLayout(settings_box)
+        rows.addRow("dataset", self.dataset)
+        rows.addRow("sampler", self.sampler)
+        rows.addRow("pruner", self.pruner)
+        rows.addRow("trials", self.trials)
+        rows.addRow("timeout", self.timeout)
+        rows.addRow("parallel workers", self.parallel)
+        rows.addRow("trials per GPU", self.trials_per_gpu)
+        rows.addRow("device", self.device)
+        rows.addRow("threads per trial", self.threads)
+        rows.addRow("seed", self.seed)
+        rows.addRow("retries", self.retries)
+        rows.addRow("name", self.name)
+        rows.addRow("experiment", self.experiment)
+
+        self.objective_box = QGroupBox("Objectives")
+        self.objective_layout = QVBoxLayout(self.objective_box)
+        self.add_objective_button = QPushButton("Add objective")
+        self.add_objective_button.clicked.connect(lambda: self.add_objective())
+        self.objective_layout.addWidget(self.add_objective_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        self.search_box = QGroupBox("Hyperparameters (tick to search)")
+        self.search_grid = QGridLayout(self.search_box)
+
+        self.studies = QListWidget()
+        self.studies.setObjectName("studyList")
+        self.studies.setMaximumHeight(110)
+        self.refresh_studies_button = QPushButton("Refresh")
+        self.resume_button = QPushButton("Resume selected")
+        self.refresh_studies_button.clicked.connect(self.refresh_studies)
+        self.resume_button.clicked.connect(self.resume_selected)
+        studies_box = QGroupBox("Existing sweeps (studies)")
+        studies_layout = QVBoxLayout(studies_box)
+        studies_layout.addWidget(self.studies)
+        study_buttons = QHBoxLayout()
+        study_buttons.addWidget(self.refresh_studies_button)
+        study_buttons.addWidget(self.resume_button)
+        study_buttons.addStretch(1)
+        studies_layout.addLayout(study_buttons)
+
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        for box in (settings_box, self.objective_box, self.search_box, studies_box):
+            content_layout.addWidget(box)
+        content_layout.addStretch(1)
+        # Never squeeze the rows to fit: the scroll area scrolls instead.
+        content_layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+
+        self.status = QLabel()
+        self.status.setObjectName("sweepFormStatus")
+        self.status.setWordWrap(True)
+        self.load_button = QPushButton("Load spec…")
+        self.save_button = QPushButton("Save spec…")
+        self.start_button = QPushButton("Start sweep")
+        self.start_button.setObjectName("startSweepButton")
+        self.load_button.clicked.connect(self.choose_and_load)
+        self.save_button.clicked.connect(self.choose_and_save)
+        self.start_button.clicked.connect(self.start)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.load_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.start_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(CHECK_DELAY_MS)
+        self._check_timer.timeout.connect(self._check_now)
+        for signal in (
+            self.dataset.changed,
+            self.sampler.currentIndexChanged,
+            self.pruner.currentIndexChanged,
+            self.trials.valueChanged,
+            self.timeout.valueChanged,
+            self.parallel.valueChanged,
+            self.trials_per_gpu.valueChanged,
+            self.device.currentIndexChanged,
+            self.threads.valueChanged,
+            self.seed.valueChanged,
+            self.retries.valueChanged,
+            self.name.textChanged,
+            self.experiment.textChanged,
+        ):
+            signal.connect(self.schedule_check)
+        catalog.devices_changed.connect(self._fill_devices)
+        catalog.datasets_changed.connect(self.schedule_check)
+        self._fill_devices()
+        self._show_status()
+
+    # -- building ----------------------------------------------------------------------------
+    def set_plugin(self, plugin: type[Plugin]) -> None:
+        if self.plugin is plugin:
+            return
+        self.plugin = plugin
+        self.title.setText(f"Sweep: {plugin.name} ({plugin.id})")
+        self.dataset.set_kinds(tuple(plugin.data_kinds))
+        while self.search_grid.count():
+            widget = self.search_grid.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.rows = {}
+        for header, column in (("search", 0), ("fixed value", 1), ("range or choices", 2)):
+            label = QLabel(header)
+            label.setStyleSheet("font-weight: 600;")
+            self.search_grid.addWidget(label, 0, column)
+        for index, param in enumerate(plugin.full_schema(), start=1):
+            row = SearchRow(param)
+            self.search_grid.addWidget(row.toggle, index, 0)
+            self.search_grid.addWidget(row.fixed, index, 1)
+            self.search_grid.addWidget(row.range, index, 2)
+            row.toggle.toggled.connect(self.schedule_check)
+            row.fixed.changed.connect(self.schedule_check)
+            row.range.changed.connect(self.schedule_check)
+            self.rows[param.name] = row
+        for objective in list(self.objectives):
+            self._remove_objective(objective)
+        self.add_objective()
+        self.schedule_check()
+
+    def add_objective(
+        self, metric: str | None = None, direction: str | None = None
+    ) -> ObjectiveRow:
+        metrics = valid_metrics(self.plugin) if self.plugin else []
+        row = ObjectiveRow(metrics)
+        if metric is None and self.plugin is not None:
+            metric = f"val_{self.plugin.monitor}"
+        if metric:
+            row.metric.setCurrentText(metric)
+        row.direction.setCurrentText(direction or AUTO)
+        row.metric.currentIndexChanged.connect(self.schedule_check)
+        row.direction.currentIndexChanged.connect(self.schedule_check)
+        row.remove.clicked.connect(lambda: self._remove_objective(row))
+        self.objective_layout.insertWidget(self.objective_layout.count() - 1, row)
+        self.objectives.append(row)
+        self.schedule_check()
+        return row
+
+    def _remove_objective(self, row: ObjectiveRow) -> None:
+        self.objectives.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        self.schedule_check()
+
+    def _fill_devices(self) -> None:
+        current = self.device.currentData()
+        self.device.blockSignals(True)
+        self.device.clear()
+        for device in self.catalog.devices:
+            self.device.addItem(device.label, device.id)
+        self.device.setCurrentIndex(max(self.device.findData(current), 0))
+        self.device.blockSignals(False)
+
+    # -- the spec ------------------------------------------------------------------------------
+    def spec(self) -> SweepSpec:
+        """The form as a ``SweepSpec``; a field that is not even a value raises ``UsageError``."""
+        if self.plugin is None:
+            raise UsageError("choose a plugin in the gallery")
+        search, fixed = [], {}
+        defaults = self.plugin.full_schema().defaults()
+        for name, row in self.rows.items():
+            if row.searched:
+                search.append(row.range.search_param())
+            else:
+                value = row.fixed.value()
+                if value != defaults[name] or name == "steps":
+                    fixed[name] = value
+        return SweepSpec(
+            plugin=self.plugin.id,
+            dataset=self.dataset.dataset_id(),
+            search=search,
+            fixed=fixed,
+            objectives=[row.objective() for row in self.objectives],
+            sampler=None if self.sampler.currentText() == AUTO else self.sampler.currentText(),
+            pruner=None if self.pruner.currentText() == AUTO else self.pruner.currentText(),
+            trials=self.trials.value() or None,
+            timeout=self.timeout.value() or None,
+            parallel=self.parallel.value(),
+            trials_per_gpu=self.trials_per_gpu.value(),
+            device=self.device.currentData() or "auto",
+            threads=self.threads.value() or None,
+            seed=self.seed.value(),
+            retries=self.retries.value(),
+            name=self.name.text().strip() or None,
+            workspace=self.workspace,
+            tracking_uri=self.tracking_uri,
+            experiment=self.experiment.text().strip() or None,
+        )
+
+    def set_spec(self, spec: SweepSpec) -> None:
+        """Fill the form from a spec (a loaded file or a study to resume)."""
+        entry = next((e for e in self.catalog.plugins if e.id == spec.plugin and e.ok), None)
+        if entry is None:
+            raise UsageError(
+                f"the spec's plugin {spec.plugin!r} is not installed or failed to load"
+            )
+        self.set_plugin(entry.plugin)
+        self.dataset.set_dataset_id(spec.dataset)
+        searched = {s.name: s for s in spec.search}
+        for name, row in self.rows.items():
+            row.toggle.setChecked(name in searched)
+            if name in searched:
+                row.range.set_search(searched[name])
+            if name in spec.fixed:
+                row.fixed.set_value(spec.fixed[name])
+        for objective in list(self.objectives):
+            self._remove_objective(objective)
+        for objective in spec.objectives or [Objective(f"val_{self.plugin.monitor}")]:
+            self.add_objective(objective.metric, objective.direction)
+        self.sampler.setCurrentText(spec.sampler or AUTO)
+        self.pruner.setCurrentText(spec.pruner or AUTO)
+        self.trials.setValue(spec.trials or 0)
+        self.timeout.setValue(spec.timeout or 0)
+        self.parallel.setValue(spec.parallel)
+        self.trials_per_gpu.setValue(spec.trials_per_gpu)
+        self.device.setCurrentIndex(max(self.device.findData(spec.device), 0))
+        self.threads.setValue(spec.threads or 0)
+        self.seed.setValue(spec.seed)
+        self.retries.setValue(spec.retries)
+        self.name.setText(spec.name or "")
+        self.experiment.setText(spec.experiment or "")
+        self.schedule_check()
+
+    # -- checking ------------------------------------------------------------------------------
+    def schedule_check(self, *_args) -> None:
+        self._version += 1
+        self.start_button.setEnabled(False)
+        self._check_timer.start()
+
+    def _check_now(self) -> None:
+        version = self._version
+        if not self.catalog.datasets_loaded:
+            self._checked(version, "datasets are still loading")
+            return
+        try:
+            data = self.spec().to_dict()
+        except UsageError as error:
+            self._checked(version, str(error))
+            return
+
+        def done(_name: str) -> None:
+            self._checked(version, "")
+
+        def failed(message: str, _details: str) -> None:
+            self._checked(version, message.removeprefix("UsageError: "))
+
+        run_in_background(lambda: _check(data), done, failed, queue="optuna")
+
+    def _checked(self, version: int, error: str) -> None:
+        if version != self._version:
+            return  # the form changed since; a newer check is on its way
+        self._checked_version = version
+        self.error = error
+        self._valid_version = version if not error else -1
+        self._show_status()
+        self.checked.emit(not error)
+
+    def _show_status(self) -> None:
+        if self.error:
+            self.status.setText(f"Cannot start: {self.error}")
+            self.status.setStyleSheet(ERROR_STYLE)
+        else:
+            self.status.setText("Ready to start.")
+            self.status.setStyleSheet("")
+        self.start_button.setEnabled(not self.error and self._valid_version == self._version)
+        self.save_button.setEnabled(self.plugin is not None)
+
+    def check_settled(self) -> bool:
+        """True once the check of the form as it is now has come back."""
+        return getattr(self, "_checked_version", -1) == self._version
+
+    def is_ready(self) -> bool:
+        return self._valid_version == self._version and not self.error
+
+    def start(self) -> None:
+        if self.is_ready():
+            self.start_requested.emit(self.spec().to_dict())
+
+    # -- files and studies ---------------------------------------------------------------------
+    def load_file(self, path: str) -> None:
+        self.set_spec(SweepSpec.load(path))
+
+    def save_file(self, path: str) -> None:
+        self.spec().save(path)
+
+    def choose_and_load(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load sweep spec", "", "YAML (*.yaml *.yml)")
+        if path:
+            try:
+                self.load_file(path)
+            except UsageError as error:
+                self.status.setText(f"Cannot load {path}: {error}")
+                self.status.setStyleSheet(ERROR_STYLE)
+
+    def choose_and_save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save sweep spec", "sweep.yaml", "YAML (*.yaml *.yml)"
+        )
+        if path:
+            try:
+                self.save_file(path)
+            except UsageError as error:
+                self.status.setText(f"Cannot save: {error}")
+                self.status.setStyleSheet(ERROR_STYLE)
+
+    def set_storage(self, storage: str) -> None:
+        self.storage = storage
+        self.studies.clear()
+
+    def refresh_studies(self) -> None:
+        if not self.storage:
+            return
+        storage = self.storage
+        run_in_background(lambda: _studies(storage), self._studies_loaded, queue="optuna")
+
+    def _studies_loaded(self, studies: list) -> None:
+        self.studies.clear()
+        for study in studies:
+            done = study.states.get("COMPLETE", 0)
+            item = QListWidgetItem(
+                f"{study.name} — {study.plugin} on {study.dataset}, {done} complete, "
+                f"{study.states.get('PRUNED', 0)} pruned, {study.states.get('FAIL', 0)} failed"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, study.name)
+            self.studies.addItem(item)
+
+    def resume_selected(self) -> None:
+        item = self.studies.currentItem()
+        if item is None or not self.storage:
+            return
+        name, storage = item.data(Qt.ItemDataRole.UserRole), self.storage
+
+        def loaded(data: dict[str, Any]) -> None:
+            spec = SweepSpec.from_dict({**data, "name": name})
+            spec.workspace, spec.tracking_uri, spec.storage = (
+                self.workspace,
+                self.tracking_uri,
+                None,
+            )
+            self.set_spec(spec)
+
+        run_in_background(lambda: _study_spec(storage, name), loaded, queue="optuna")

@@ -1,0 +1,229 @@
+"""A sweep job (the coordinator in ``python -m app.sweep_process``) and its trials.
+
+Trials are not processes of ours (the coordinator owns their workers); a ``TrialJob`` is the
+trial's state as the sweep's events tell it, with Stop (cancel that trial), Kill (its worker
+process) and Re-run (the same hyperparameters as a plain run).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.jobs._adapter import WorkerAdapter
+from app.jobs._job import Job
+from engine.events import Event
+from engine.sweeps import (
+    SweepFinished,
+    SweepStarted,
+    TrialFailed,
+    TrialFinished,
+    TrialProgress,
+    TrialPruned,
+    TrialStarted,
+)
+from engine.worker import UsageProblem
+
+SWEEP_STATUS = {"finished": "FINISHED", "stopped": "KILLED", "failed": "FAILED"}
+
+
+class TrialJob(Job):
+    kind = "trial"
+
+    def __init__(self, sweep: SweepJob, number: int, params: dict[str, Any]) -> None:
+        super().__init__(f"trial {number}", parent=sweep)
+        self.sweep = sweep
+        self.trial_number = number
+        self.params = dict(params)
+        self.values: list[float] | None = None
+        self.run_id: str | None = None
+        self.pid: int | None = None
+        self.state = "RUNNING"
+        self.intermediate: list[tuple[int, float]] = []
+        self.total = sweep.steps_per_trial
+
+    @property
+    def active(self) -> bool:
+        return self.state == "RUNNING" and self.sweep.active
+
+    def stop(self) -> None:
+        if self.active:
+            self.sweep.command(f"cancel_trial {self.trial_number}")
+            self.message = "cancelling…"
+            self.changed.emit()
+
+    def kill(self) -> None:
+        if self.active and self.pid:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def rerun_config(self) -> dict[str, Any]:
+        """A plain run with this trial's hyperparameters and the sweep's fixed ones."""
+        spec = self.sweep.spec
+        return {
+            "plugin": spec["plugin"],
+            "dataset": spec["dataset"],
+            "hparams": {**spec.get("fixed", {}), **self.params},
+            "seed": spec.get("seed", 0),
+            "device": spec.get("device", "auto"),
+            "threads": spec.get("threads"),
+            "workspace": spec.get("workspace"),
+            "tracking_uri": spec.get("tracking_uri"),
+            "experiment": spec.get("experiment"),
+            "run_name": f"{self.sweep.name}-trial{self.trial_number}-rerun",
+        }
+
+    def end(self, state: str, message: str = "", values: list[float] | None = None) -> None:
+        self.state = state
+        self.message = message
+        if values is not None:
+            self.values = list(values)
+        self.ended_at = time.monotonic()
+        self.changed.emit()
+
+
+class SweepJob(Job):
+    kind = "sweep"
+    child_added = Signal(object)
+    can_rerun = False
+
+    def __init__(
+        self,
+        spec: Mapping[str, Any],
+        env: Mapping[str, str] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(
+            f"sweep {spec.get('name') or ''} {spec['plugin']} on {spec['dataset']}", parent
+        )
+        self.spec = dict(spec)
+        self.name = spec.get("name") or ""
+        self.trials: dict[int, TrialJob] = {}
+        self.metrics: list[str] = []
+        self.directions: list[str] = []
+        self.storage = ""
+        self.tracking_uri: str | None = None
+        self.experiment_id: str | None = None
+        self.parent_run_id: str | None = None
+        self.done_before = 0
+        self.total = int(spec.get("trials") or 0)
+        self.steps_per_trial = int(spec.get("fixed", {}).get("steps") or 0)
+        self._killed = False
+        self.adapter = WorkerAdapter(("-m", "app.sweep_process"), self.spec, env, parent=self)
+        self.adapter.event.connect(self._on_event)
+        self.adapter.ended.connect(self._on_ended)
+
+    def start(self) -> None:
+        self.adapter.start()
+        self.changed.emit()
+
+    def command(self, line: str) -> None:
+        if self.adapter.running:
+            self.adapter.process.write((line + "\n").encode())
+
+    def stop(self) -> None:
+        """Graceful: no new trials; running trials finish."""
+        if self.active:
+            self.state = "STOPPING"
+            self.command("stop")
+            self.changed.emit()
+
+    def shutdown_stop(self) -> None:
+        """For closing the app: running trials are cancelled and end FAIL."""
+        if self.active:
+            self.state = "STOPPING"
+            self.command("cancel")
+            self.changed.emit()
+
+    def kill(self) -> None:
+        if self.active:
+            self._killed = True
+            self.adapter.kill()
+
+    def wait(self, timeout_ms: int) -> bool:
+        return self.adapter.wait(timeout_ms)
+
+    def pids(self) -> list[int]:
+        return [self.adapter.pid] if self.adapter.running else []
+
+    # -- events ---------------------------------------------------------------------------------
+    def _trial(self, number: int, params: dict[str, Any] | None = None) -> TrialJob:
+        trial = self.trials.get(number)
+        if trial is None:
+            trial = self.trials[number] = TrialJob(self, number, params or {})
+            self.child_added.emit(trial)
+        return trial
+
+    def _finished_trials(self) -> int:
+        return sum(1 for t in self.trials.values() if t.state in ("COMPLETE", "PRUNED", "FAIL"))
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, SweepStarted):
+            self.name, self.storage = event.name, event.storage
+            self.metrics, self.directions = list(event.metrics), list(event.directions)
+            self.tracking_uri, self.experiment_id = event.tracking_uri, event.experiment_id
+            self.parent_run_id = event.parent_run_id
+            self.done_before = event.done_before
+            self.total = event.trials or 0
+            self.title = f"sweep {event.name}"
+            if self.state == "STARTING":
+                self.state = "RUNNING"
+        elif isinstance(event, TrialStarted):
+            trial = self._trial(event.number, event.params)
+            trial.params, trial.pid, trial.state = dict(event.params), event.pid, "RUNNING"
+            trial.message = f"worker {event.worker}" + (
+                f", attempt {event.attempt}" if event.attempt > 1 else ""
+            )
+            trial.started_at, trial.ended_at = time.monotonic(), None
+            trial.changed.emit()
+        elif isinstance(event, TrialProgress):
+            trial = self._trial(event.number)
+            trial.progress, trial.total = event.step, event.total_steps
+            trial.run_id = event.run_id or trial.run_id
+            if self.metrics and self.metrics[0] in event.metrics:
+                trial.intermediate.append((event.step, event.metrics[self.metrics[0]]))
+            trial.changed.emit()
+        elif isinstance(event, TrialFinished):
+            trial = self._trial(event.number, event.params)
+            trial.run_id = event.run_id
+            trial.progress = trial.total
+            trial.end("COMPLETE", "", event.values)
+        elif isinstance(event, TrialPruned):
+            trial = self._trial(event.number)
+            trial.run_id = event.run_id or trial.run_id
+            trial.end("PRUNED", f"pruned at step {event.step}")
+        elif isinstance(event, TrialFailed):
+            trial = self._trial(event.number)
+            trial.run_id = event.run_id or trial.run_id
+            trial.end("FAIL", event.reason)
+        elif isinstance(event, SweepFinished):
+            for trial in self.trials.values():
+                if trial.state == "RUNNING":
+                    trial.end("FAIL", "the sweep ended")
+            self.event.emit(event)
+            self._end(SWEEP_STATUS.get(event.status, "FAILED"), event.reason or event.status)
+            return
+        elif isinstance(event, UsageProblem):
+            self.event.emit(event)
+            self._end("FAILED", event.message)
+            return
+        self.progress = self._finished_trials()
+        self.event.emit(event)
+        self.changed.emit()
+
+    def _on_ended(self, exit_code: int) -> None:
+        for trial in self.trials.values():
+            if trial.state == "RUNNING":
+                trial.end("FAIL", "the sweep process ended")
+        if self._killed:
+            self._end("KILLED", "killed", self.adapter.stderr_tail)
+        else:
+            reason = f"the sweep process exited with code {exit_code} before it finished"
+            self._end("FAILED", reason, self.adapter.stderr_tail)

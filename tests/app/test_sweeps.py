@@ -1,0 +1,97 @@
+"""A 3-trial sweep from the sweep form: the trial table fills with states; spec files."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import LONG_MS, type_into
+from PySide6.QtCore import QPoint, Qt
+
+from app.dashboards._sweep_math import best_so_far, numeric_axis, pareto_mask
+from engine.sweeps import SweepSpec
+
+
+def _fill_tiny_sweep(window, qtbot) -> None:
+    form = window.sweep_form
+    assert window.gallery.select("cnn")
+    window.forms.setCurrentWidget(form)
+    form.dataset.combo.setCurrentIndex(form.dataset.combo.findData("digits"))
+    rows = form.rows
+    type_into(qtbot, rows["channels"].fixed.spin.lineEdit(), "4")
+    type_into(qtbot, rows["depth"].fixed.spin.lineEdit(), "2")
+    type_into(qtbot, rows["batch_size"].fixed.spin.lineEdit(), "16")
+    type_into(qtbot, rows["steps"].fixed.spin.lineEdit(), "20")
+    type_into(qtbot, rows["eval_every"].fixed.spin.lineEdit(), "10")
+    toggle = rows["lr"].toggle
+    toggle.ensurePolished()
+    # Click the box itself (a wide check box only reacts on its box and label).
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton, pos=QPoint(8, toggle.height() // 2))
+    assert rows["lr"].searched
+    type_into(qtbot, rows["lr"].range.low, "0.001")
+    type_into(qtbot, rows["lr"].range.high, "0.1")
+    form.sampler.setCurrentText("random")
+    form.pruner.setCurrentText("none")
+    type_into(qtbot, form.trials.lineEdit(), "3")
+    type_into(qtbot, form.threads.lineEdit(), "1")
+
+
+def test_a_three_trial_sweep_fills_the_trial_table(window, qtbot):
+    _fill_tiny_sweep(window, qtbot)
+    form = window.sweep_form
+    qtbot.waitUntil(form.check_settled, timeout=LONG_MS)
+    assert form.is_ready(), form.status.text()
+    qtbot.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+    sweep = window.jobs.jobs[-1]
+    table = window.sweeps.table
+    qtbot.waitUntil(lambda: "RUNNING" in table.states().values(), timeout=LONG_MS)
+    qtbot.waitUntil(lambda: sweep.state == "FINISHED", timeout=LONG_MS)
+    qtbot.waitUntil(lambda: sorted(table.states().values()) == ["COMPLETE"] * 3, timeout=10000)
+    assert sorted(table.states()) == [0, 1, 2]
+    # Every trial appears in the jobs panel under its sweep; one can be re-run as a plain run.
+    sweep_item = window.jobs_panel.item_for_job(sweep)
+    assert sweep_item.childCount() == 3
+    assert (
+        window.sweeps.history_best.xData is not None and len(window.sweeps.history_best.xData) == 3
+    )
+    trial = sweep.trials[0]
+    rerun = window.jobs.rerun(trial)
+    assert rerun.config["hparams"]["lr"] == trial.params["lr"]
+    qtbot.waitUntil(lambda: rerun.state == "FINISHED", timeout=LONG_MS)
+    # The study is listed for resuming.
+    form.refresh_studies()
+    qtbot.waitUntil(lambda: form.studies.count() == 1, timeout=LONG_MS)
+    assert sweep.name in form.studies.item(0).text()
+
+
+def test_invalid_sweep_blocks_start_and_specs_round_trip(window, qtbot, tmp_path):
+    _fill_tiny_sweep(window, qtbot)
+    form = window.sweep_form
+    type_into(qtbot, form.rows["lr"].range.high, "7")  # above the schema's maximum of 1
+    qtbot.waitUntil(form.check_settled, timeout=LONG_MS)
+    assert "Cannot start" in form.status.text()
+    assert not form.start_button.isEnabled()
+    assert "lr" in form.status.text()
+    type_into(qtbot, form.rows["lr"].range.high, "0.1")
+    qtbot.waitUntil(form.check_settled, timeout=LONG_MS)
+    assert form.is_ready(), form.status.text()
+
+    path = tmp_path / "sweep.yaml"
+    form.save_file(str(path))
+    saved = SweepSpec.load(path)  # the CLI's reader
+    assert saved.trials == 3 and saved.fixed["steps"] == 20
+    assert [s.name for s in saved.search] == ["lr"] and saved.search[0].high == 0.1
+
+    form.rows["lr"].toggle.setChecked(False)
+    type_into(qtbot, form.trials.lineEdit(), "9")
+    form.load_file(str(path))
+    assert form.rows["lr"].searched and form.trials.value() == 3
+    assert form.rows["lr"].range.high.text() == "0.1"
+
+
+def test_sweep_plot_math():
+    assert best_so_far([3, 1, 2, 0.5], maximize=False).tolist() == [3, 1, 1, 0.5]
+    assert best_so_far([0.1, 0.5, 0.2], maximize=True).tolist() == [0.1, 0.5, 0.5]
+    points = np.array([[0.9, 100.0], [0.8, 50.0], [0.7, 80.0], [0.95, 300.0]])
+    mask = pareto_mask(points, ["maximize", "minimize"])
+    assert mask.tolist() == [True, True, False, True]
+    axis, labels = numeric_axis(["relu", "gelu", "relu"])
+    assert labels == ["gelu", "relu"] and axis.tolist() == [1, 0, 1]
