@@ -17,7 +17,7 @@ _SINGLE_OBJECTIVE_ONLY = ("cmaes",)
 # The median pruner compares a trial with earlier trials at the same step; it waits for a few
 # complete trials and skips the first evaluations, whose values say little about the end.
 MEDIAN_STARTUP_TRIALS = 5
-WARMUP_FRACTION = 0.25
+WARMUP_FRACTION = 0.1
 
 
 def check_algorithms(sampler: str, pruner: str, multi_objective: bool) -> None:
@@ -46,7 +46,7 @@ def make_sampler(name: str, seed: int, grid: dict[str, list[Any]] | None = None)
     if name == "random":
         return samplers.RandomSampler(seed=seed)
     if name == "grid":
-        return samplers.GridSampler(grid or {}, seed=seed)
+        return _grid_sampler_class()(grid or {}, seed=seed)
     if name == "cmaes":
         return samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
     if name == "gp":
@@ -54,6 +54,19 @@ def make_sampler(name: str, seed: int, grid: dict[str, list[Any]] | None = None)
     if name == "nsgaii":
         return samplers.NSGAIISampler(seed=seed)
     raise AssertionError(name)
+
+
+def _grid_sampler_class():
+    import optuna
+
+    class AskTellGridSampler(optuna.samplers.GridSampler):
+        """Optuna's grid sampler calls ``study.stop()`` once the grid is used up, which works
+        only inside ``study.optimize``; the runner caps the budget at the grid size instead."""
+
+        def after_trial(self, study, trial, state, values) -> None:
+            return None
+
+    return AskTellGridSampler
 
 
 def make_pruner(name: str, steps: int, eval_interval: int):

@@ -114,6 +114,7 @@ class SweepFinished(Event):
     best_params: dict[str, Any] | None
     seconds: float
     reason: str = ""
+    optuna_seconds: float = 0.0  # time the coordinator spent in sampler, pruner and storage
 
 
 @register_event

@@ -59,9 +59,23 @@ from engine.sweeps._tracking import (
     finite,
     mark_trial_run,
 )
+from engine.worker import UsageProblem  # also makes the event kind readable from a pipe
 
 SPEC_ATTR = "netyard.spec"
 POLL_SECONDS = 0.5
+
+
+class _Stopwatch:
+    """Adds up the time spent inside ``with`` blocks (the sampler and the storage's share)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds += time.perf_counter() - self._start
 
 
 @dataclass
@@ -107,6 +121,7 @@ class SweepRunner:
         self._workers: dict[int, TrialWorker] = {}
         self._running: dict[int, _Running] = {}
         self._best: tuple[int, list[float]] | None = None
+        self.optuna_clock = _Stopwatch()  # time in the sampler, pruner and storage calls
 
     # -- control, from any thread -----------------------------------------------------------
     def stop(self, cancel_running: bool = False) -> None:
@@ -145,6 +160,9 @@ class SweepRunner:
         self.parent = ParentRun(self.tracking_uri, self.workspace.artifacts_dir)
         status, reason = "finished", ""
         try:
+            # Start the workers first: their imports overlap with the MLflow set-up below.
+            for slot in range(self._slots()):
+                self._workers[slot] = TrialWorker(slot, self._gpu_env[slot], self._events)
             if self.join:
                 if attrs.get("netyard.parent_run_id"):
                     self.parent.attach(attrs["netyard.parent_run_id"])
@@ -195,7 +213,9 @@ class SweepRunner:
         from engine.sweeps._algorithms import make_pruner, make_sampler
 
         resolved = self.resolved
-        sampler = make_sampler(resolved.sampler, self.spec.seed, resolved.grid)
+        # A joining process must not replay the coordinator's random draws.
+        seed = (self.spec.seed + os.getpid()) % 2**32 if self.join else self.spec.seed
+        sampler = make_sampler(resolved.sampler, seed, resolved.grid)
         pruner = make_pruner(resolved.pruner, resolved.steps, resolved.eval_interval())
         if self.join:
             return optuna.load_study(
@@ -244,7 +264,8 @@ class SweepRunner:
 
     def _budget_left(self) -> bool:
         budget = self.resolved.trials
-        return budget is None or self._counted() < budget
+        with self.optuna_clock:
+            return budget is None or self._counted() < budget
 
     def _loop(self, started: float) -> None:
         timeout = self.spec.timeout
@@ -303,10 +324,11 @@ class SweepRunner:
         from engine.runner import RunConfig
 
         resolved = self.resolved
-        trial = self.study.ask(resolved.distributions)
-        attempt = int(trial.user_attrs.get(ATTEMPT_ATTR, 1))
-        trial.set_user_attr(HOST_ATTR, socket.gethostname())
-        trial.set_user_attr(PID_ATTR, os.getpid())
+        with self.optuna_clock:
+            trial = self.study.ask(resolved.distributions)
+            attempt = int(trial.user_attrs.get(ATTEMPT_ATTR, 1))
+            trial.set_user_attr(HOST_ATTR, socket.gethostname())
+            trial.set_user_attr(PID_ATTR, os.getpid())
         params = dict(trial.params)
         worker = self._workers.get(slot)
         if worker is None or worker.process.poll() is not None:
@@ -334,8 +356,6 @@ class SweepRunner:
             parent_run_id=self.parent.run_id,
             checkpoints=False,
         )
-        if self.spec.device not in ("auto", "cpu", "cuda") and not self._gpu_env[slot]:
-            config.device = self.spec.device
         running = _Running(trial, worker, params, time.monotonic(), attempt)
         self._running[slot] = running
         worker.start_trial(trial.number, config.to_dict(), PARAM_COUNT in resolved.metrics)
@@ -362,7 +382,8 @@ class SweepRunner:
         elif isinstance(event, RunStarted):
             running.run_id = event.run_id
             if event.run_id:
-                running.trial.set_user_attr(RUN_ATTR, event.run_id)
+                with self.optuna_clock:
+                    running.trial.set_user_attr(RUN_ATTR, event.run_id)
         elif isinstance(event, EvalMetrics):
             self._report(running, event)
         elif isinstance(event, RunFinished):
@@ -376,7 +397,7 @@ class SweepRunner:
                 self._fail(slot, "the trial's worker was stopped", cancelled=True)
         elif isinstance(event, RunFailed):
             self._fail(slot, event.reason)
-        elif event.kind == "usage_problem":
+        elif isinstance(event, UsageProblem):
             self._fail(slot, f"invalid parameters: {event.message}")
 
     def _report(self, running: _Running, event: EvalMetrics) -> None:
@@ -386,15 +407,17 @@ class SweepRunner:
                 running.number, event.step, event.total_steps, dict(event.metrics), running.run_id
             )
         )
-        if self.resolved.multi_objective or self.resolved.pruner == "none":
+        if self.resolved.multi_objective:  # Optuna keeps intermediate values for one objective
             return
         metric = _intermediate_metric(self.resolved.metrics[0])
         value = event.metrics.get(metric) if metric else None
         if value is None or running.pruned_step is not None or running.cancelled:
             return
-        running.trial.report(float(value), event.step)
+        with self.optuna_clock:
+            running.trial.report(float(value), event.step)
+            prune = event.step < event.total_steps and running.trial.should_prune()
         running.reported[event.step] = float(value)
-        if event.step < event.total_steps and running.trial.should_prune():
+        if prune:
             running.pruned_step = event.step
             running.worker.stop_trial(running.number)
 
@@ -415,7 +438,8 @@ class SweepRunner:
             self._fail(slot, f"the objective is not a finite number ({named})")
             return
         del self._running[slot]
-        self.study.tell(running.trial, values, state=TrialState.COMPLETE)
+        with self.optuna_clock:
+            self.study.tell(running.trial, values, state=TrialState.COMPLETE)
         self._tag_run(running, "COMPLETE")
         seconds = time.monotonic() - running.started
         self.emit(TrialFinished(running.number, values, running.params, running.run_id, seconds))
@@ -425,7 +449,8 @@ class SweepRunner:
         from optuna.trial import TrialState
 
         running = self._running.pop(slot)
-        self.study.tell(running.trial, state=TrialState.PRUNED)
+        with self.optuna_clock:
+            self.study.tell(running.trial, state=TrialState.PRUNED)
         self._tag_run(running, "PRUNED")
         self.emit(
             TrialPruned(
@@ -444,18 +469,22 @@ class SweepRunner:
 
         running = self._running.pop(slot)
         trial = running.trial
-        trial.set_user_attr(REASON_ATTR, reason)
         will_retry = not cancelled and running.attempt <= self.spec.retries
-        if cancelled:
-            trial.set_user_attr(INTERRUPTED_ATTR, True)
-        if will_retry:
-            trial.set_user_attr(RETRIED_ATTR, True)
-        self.study.tell(trial, state=TrialState.FAIL)
-        if will_retry:
-            self.study.enqueue_trial(
-                running.params,
-                user_attrs={ATTEMPT_ATTR: running.attempt + 1, "netyard.retry_of": trial.number},
-            )
+        with self.optuna_clock:
+            trial.set_user_attr(REASON_ATTR, reason)
+            if cancelled:
+                trial.set_user_attr(INTERRUPTED_ATTR, True)
+            if will_retry:
+                trial.set_user_attr(RETRIED_ATTR, True)
+            self.study.tell(trial, state=TrialState.FAIL)
+            if will_retry:
+                self.study.enqueue_trial(
+                    running.params,
+                    user_attrs={
+                        ATTEMPT_ATTR: running.attempt + 1,
+                        "netyard.retry_of": trial.number,
+                    },
+                )
         self._tag_run(running, "FAIL", reason, fail_run)
         self.emit(
             TrialFailed(
@@ -495,7 +524,8 @@ class SweepRunner:
 
     def _update_best(self, number: int, values: list[float], params: dict[str, Any]) -> None:
         if self.resolved.multi_objective:
-            front = {t.number for t in self.study.best_trials}
+            with self.optuna_clock:
+                front = {t.number for t in self.study.best_trials}
             if number not in front:
                 return
         else:
@@ -526,6 +556,7 @@ class SweepRunner:
             best_params,
             seconds,
             reason,
+            self.optuna_clock.seconds,
         )
 
 

@@ -76,6 +76,7 @@ def main(stdin: TextIO, stdout: TextIO) -> int:
         jobs.put(None)
 
     threading.Thread(target=read_commands, name="netyard-commands", daemon=True).start()
+    _preload()
     while True:
         job = jobs.get()
         if job is None or current.closing.is_set():
@@ -86,6 +87,15 @@ def main(stdin: TextIO, stdout: TextIO) -> int:
         _train(job, emit, current.stop)
         with current.lock:
             current.number = None
+
+
+def _preload() -> None:
+    """Import the heavy modules now, while the coordinator still sets up the sweep."""
+    import mlflow.tracking  # noqa: F401
+    import torch  # noqa: F401
+
+    import engine.runner  # noqa: F401
+    import engine.tracking  # noqa: F401
 
 
 def _train(job: dict[str, Any], emit, stop: threading.Event) -> None:

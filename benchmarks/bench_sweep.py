@@ -1,0 +1,194 @@
+"""Sweep benchmarks: pruning savings, coordinator overhead, parallel speed-up, Optuna's share.
+
+    python -m benchmarks.bench_sweep pruning  [--trials 30 --steps 500]
+    python -m benchmarks.bench_sweep overhead [--trials 20 --steps 200]
+    python -m benchmarks.bench_sweep parallel [--trials 10 --steps 300]
+
+pruning: the CNN on MNIST-1D, TPE with the same seed, once with the median pruner and once
+without; prints the best val_accuracy of each (points apart) and the training steps actually
+run (read back from each trial's MLflow history), and the reduction.
+
+overhead: the same trials (random sampler, same seed, so the same parameters) through
+``SweepRunner`` with one worker process (per-evaluation history, artifacts, parent/child
+runs), and through a hand-written ``study.optimize`` loop that calls the same training
+function (``engine.runner.run`` untracked) in-process with optuna-integration's
+MLflowCallback (final value only). The sweep's time includes starting its worker process;
+the loop's excludes its imports. Prints the wall-time ratio and the share of the sweep's time
+spent in the sampler, pruner and storage calls.
+
+parallel: the same trials with 1 worker (all cores) and 2 workers (cores split); prints the
+speed-up and Optuna's share in each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from engine.sweeps import SweepFinished, SweepRunner, SweepSpec, parse_search
+
+SEARCH = ("lr=1e-3:1e-1:log", "channels=8:64", "dropout=0:0.5", "depth=2:4")
+FIXED = {"batch_size": 100, "pooling": "max"}
+
+
+def spec(workspace: Path, name: str, args, **fields) -> SweepSpec:
+    return SweepSpec(
+        plugin="cnn",
+        dataset="mnist1d",
+        search=[parse_search(item) for item in SEARCH],
+        fixed={**FIXED, "steps": args.steps},
+        trials=args.trials,
+        seed=args.seed,
+        workspace=str(workspace),
+        name=name,
+        **fields,
+    )
+
+
+def run_sweep(sweep: SweepSpec) -> tuple[SweepFinished, float]:
+    started = time.perf_counter()
+    finished = SweepRunner(sweep).run()
+    return finished, time.perf_counter() - started
+
+
+def steps_trained(workspace: Path, name: str) -> int:
+    """Training steps every trial of a sweep really ran (its last logged training step)."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{workspace / 'mlflow.db'}")
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(experiments, f"tags.`netyard.sweep` = '{name}'")
+    total = 0
+    for run in runs:
+        if "optuna.trial_number" in run.data.tags:
+            history = client.get_metric_history(run.info.run_id, "train_loss")
+            total += max((m.step for m in history), default=0)
+    return total
+
+
+def pruning(args, workspace: Path) -> None:
+    results = {}
+    for pruner in ("none", "median"):
+        name = f"bench-prune-{pruner}"
+        finished, seconds = run_sweep(
+            spec(workspace, name, args, sampler="tpe", pruner=pruner, threads=args.threads)
+        )
+        results[pruner] = (finished, seconds, steps_trained(workspace, name))
+        print(
+            f"{pruner:>6}: best val_accuracy {finished.best_values[0]:.4f} (trial "
+            f"{finished.best_number}), states {finished.states}, steps trained "
+            f"{results[pruner][2]}, {seconds:.0f} s",
+            flush=True,
+        )
+    (full, _, full_steps), (pruned, _, pruned_steps) = results["none"], results["median"]
+    gap = 100 * (full.best_values[0] - pruned.best_values[0])
+    print(f"best val_accuracy: pruning is {gap:+.2f} points below no pruning (goal <= 0.5)")
+    print(f"steps trained: {1 - pruned_steps / full_steps:.1%} fewer with pruning (goal >= 40 %)")
+
+
+def overhead(args, workspace: Path) -> None:
+    import optuna
+    from optuna_integration.mlflow import MLflowCallback
+
+    from engine.runner import RunConfig, run
+    from engine.sweeps import resolve_spec
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sweep = spec(
+        workspace, "bench-overhead", args, sampler="random", pruner="none", threads=args.threads
+    )
+    distributions = resolve_spec(sweep).distributions
+    fixed = {**FIXED, "steps": args.steps}
+    baseline_uri = f"sqlite:///{workspace / 'baseline-mlflow.db'}"
+
+    def train(params: dict) -> float:
+        config = RunConfig(
+            "cnn",
+            "mnist1d",
+            {**fixed, **params},
+            seed=args.seed,
+            threads=args.threads,
+            workspace=str(workspace),
+            track=False,
+            checkpoints=False,
+        )
+        return run(config).metrics["val_accuracy"]
+
+    def objective(trial: optuna.Trial) -> float:
+        # The same distributions as the sweep's, so the random sampler draws the same values.
+        return train({name: trial._suggest(name, dist) for name, dist in distributions.items()})
+
+    train({"lr": 0.01, "channels": 8, "dropout": 0.1, "depth": 2})  # warm the data cache
+    callback = MLflowCallback(tracking_uri=baseline_uri, metric_name="val_accuracy")
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.RandomSampler(seed=args.seed)
+    )
+    started = time.perf_counter()
+    study.optimize(objective, n_trials=args.trials, callbacks=[callback])
+    loop_seconds = time.perf_counter() - started
+    finished, sweep_seconds = run_sweep(sweep)
+    print(
+        f"hand-written study.optimize + MLflowCallback: {loop_seconds:.1f} s "
+        f"(best {study.best_value:.4f})"
+    )
+    print(
+        f"netyard sweep, 1 worker process:            {sweep_seconds:.1f} s "
+        f"(best {finished.best_values[0]:.4f})"
+    )
+    print(f"overhead ratio: {sweep_seconds / loop_seconds:.3f}x (goal <= 1.1x)")
+    print(
+        f"sampler + storage: {finished.optuna_seconds:.2f} s = "
+        f"{finished.optuna_seconds / sweep_seconds:.2%} of the sweep (goal <= 1 %)"
+    )
+
+
+def parallel(args, workspace: Path) -> None:
+    times = {}
+    for workers in (1, 2):
+        finished, seconds = run_sweep(
+            spec(
+                workspace,
+                f"bench-parallel-{workers}",
+                args,
+                sampler="random",
+                pruner="none",
+                parallel=workers,
+            )
+        )
+        times[workers] = seconds
+        print(
+            f"{workers} worker(s): {seconds:.1f} s, states {finished.states}, sampler + "
+            f"storage {finished.optuna_seconds / seconds:.2%} of the sweep",
+            flush=True,
+        )
+    print(f"speed-up of 2 workers over 1: {times[1] / times[2]:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("which", choices=("pruning", "overhead", "parallel"))
+    parser.add_argument("--trials", type=int)
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="CPU threads per trial")
+    parser.add_argument("--keep", action="store_true", help="keep the workspace")
+    args = parser.parse_args()
+    defaults = {"pruning": (30, 500), "overhead": (20, 200), "parallel": (10, 300)}[args.which]
+    args.trials = args.trials or defaults[0]
+    args.steps = args.steps or defaults[1]
+    workspace = Path(tempfile.mkdtemp(prefix=f"netyard-bench-sweep-{args.which}-"))
+    print(f"{args.which}: {args.trials} trials x {args.steps} steps, workspace {workspace}")
+    try:
+        {"pruning": pruning, "overhead": overhead, "parallel": parallel}[args.which](
+            args, workspace
+        )
+    finally:
+        if not args.keep:
+            shutil.rmtree(workspace, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
