@@ -36,7 +36,16 @@ _SOURCES: dict[str, tuple[Callable[[str], DatasetInfo], str]] = {}
 
 # Modules that register built-in datasets and user-data sources when imported. Importing them
 # is deferred to the first look-up so that listing plugins or opening the app stays cheap.
-_BUILTIN_MODULES = ("_mnist1d", "_digits", "_sines", "_csv", "_gaussians", "_folder")
+_BUILTIN_MODULES = (
+    "_mnist1d",
+    "_digits",
+    "_sines",
+    "_csv",
+    "_gaussians",
+    "_folder",
+    "_sort",
+    "_text",
+)
 
 
 def register(info: DatasetInfo) -> DatasetInfo:

@@ -85,7 +85,7 @@ def read_text(path: Path) -> str:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise UsageError(
-            f"{source} is not UTF-8 text (byte {error.start} cannot be decoded)"
+            f"{source} is not UTF-8 text (the byte at offset {error.start} is not valid UTF-8)"
         ) from None
     except OSError as error:
         raise UsageError(f"{source} cannot be read: {error.strerror or error}") from None

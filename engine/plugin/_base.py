@@ -160,6 +160,24 @@ class Plugin(ABC):
         """
         return None
 
+    def check_task(self) -> None:
+        """For a plugin with ``task_metrics``: raise ``UsageError`` unless it learns the
+        dataset's task and reports the monitored metric on it. Call it from ``check``."""
+        from engine.errors import UsageError
+
+        task = self.spec.task
+        if self.task_metrics and task not in self.task_metrics:
+            raise UsageError(
+                f"plugin {self.id!r} cannot learn a {task!r} task; it does: "
+                f"{', '.join(self.task_metrics)}"
+            )
+        reported = [f"val_{metric}" for metric in self.metrics_for(task)]
+        if self.hparams["monitor"] not in reported:
+            raise UsageError(
+                f"monitor {self.hparams['monitor']!r} is not reported on {task} data; "
+                f"valid: {', '.join(reported)}"
+            )
+
     @abstractmethod
     def build_model(self) -> torch.nn.Module:
         """The model for ``self.spec`` and ``self.hparams``."""

@@ -1,4 +1,4 @@
-"""Transformer: classifies sequences (MNIST-1D), sorts tokens, models text character by character."""
+"""Transformer: classifies sequences (MNIST-1D), sorts tokens, models text by character."""
 
 from plugins.transformer._plugin import TransformerPlugin
 

@@ -124,9 +124,7 @@ class TransformerNet(nn.Module):
         signal = x.reshape(x.shape[0], self.channels, -1)
         return self.embed(signal)[..., : signal.shape[-1]].transpose(1, 2)
 
-    def forward(
-        self, x: torch.Tensor, record: list[torch.Tensor] | None = None
-    ) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, record: list[torch.Tensor] | None = None) -> torch.Tensor:
         """Logits; with ``record`` a list, each layer's (batch, heads, T, T) weights go in it."""
         h = self._embed(x)
         h = self.dropout(h + self.positions[:, : h.shape[1]])

@@ -101,17 +101,7 @@ class TransformerPlugin(ClassifierPlugin):
         return self.spec.task
 
     def check(self) -> None:
-        task = self.task
-        if task not in TASK_METRICS:
-            raise UsageError(
-                f"the Transformer cannot learn a {task!r} task; it does: {', '.join(TASK_METRICS)}"
-            )
-        reported = [f"val_{metric}" for metric in self.metrics_for(task)]
-        if self.hparams["monitor"] not in reported:
-            raise UsageError(
-                f"monitor {self.hparams['monitor']!r} is not reported on {task} data; "
-                f"valid: {', '.join(reported)}"
-            )
+        self.check_task()
         width, heads = int(self.hparams["d_model"]), int(self.hparams["heads"])
         if width % heads:
             raise UsageError(
@@ -186,10 +176,13 @@ class TransformerPlugin(ClassifierPlugin):
         maps = attention_maps(model, x)
         data: dict[str, Any] = {
             "type": "attention",
-            "tokens": sample_labels(self.spec, x)[: maps.shape[-1]],
             # The last layer's heads: the app draws a (heads, T, T) stack as an image grid.
             "attention": maps[-1].round(3).tolist(),
         }
+        if self.task == CLASSIFICATION:
+            data["input"] = x.flatten().float().cpu().numpy().round(3).tolist()  # a curve
+        else:
+            data["tokens"] = sample_labels(self.spec, x)[: maps.shape[-1]]
         if self.task == LANGUAGE_MODELING:
             data["generated"] = self._generate(model, x, SNAPSHOT_CHARACTERS)
         return data

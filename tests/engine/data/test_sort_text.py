@@ -56,10 +56,7 @@ def test_sort_test_inputs_do_not_depend_on_seed_or_validation_share(tmp_path):
 
 def test_sort_hash_is_stable_across_processes():
     sequence = (2, 0, 1, 1, 0, 2)
-    script = (
-        "from engine.data._sort import hash_unit;"
-        f"print(repr(hash_unit({sequence!r})))"
-    )
+    script = f"from engine.data._sort import hash_unit;print(repr(hash_unit({sequence!r})))"
     values = {
         subprocess.run(
             [sys.executable, "-c", script],
