@@ -44,10 +44,22 @@ def open_storage(url: str):
             f"postgresql://USER@HOST:PORT/DB, ...) or journal:PATH"
         )
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
+        return optuna.storages.RDBStorage(_with_driver(url), engine_kwargs={"pool_pre_ping": True})
     except Exception as error:  # noqa: BLE001 - driver errors vary; all mean "cannot open"
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UsageError(f"cannot open storage {_hide_password(url)!r}: {first}") from None
+
+
+def _with_driver(url: str) -> str:
+    """``postgresql://`` with the driver that is installed: SQLAlchemy 2.1 defaults to psycopg
+    (3), while psycopg2-binary is the one with wheels everywhere."""
+    import importlib.util
+
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix) and importlib.util.find_spec("psycopg") is None:
+            if importlib.util.find_spec("psycopg2") is not None:
+                return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
 
 
 def _hide_password(url: str) -> str:
