@@ -39,25 +39,32 @@ class GpuInfo:
     memory_total_mb: float
 
 
-def query_gpus() -> list[GpuInfo]:
-    """The NVIDIA GPUs ``nvidia-smi`` reports; empty without a driver."""
+def nvidia_smi(fields: str, timeout: float = 10) -> list[list[str]]:
+    """Rows of ``nvidia-smi --query-gpu=FIELDS`` (one per GPU); empty without a driver."""
     executable = shutil.which("nvidia-smi")
     if executable is None:
         return []
     try:
         output = subprocess.run(
-            [executable, "--query-gpu=index,name,memory.total", "--format=csv,noheader,nounits"],
+            [executable, f"--query-gpu={fields}", "--format=csv,noheader,nounits"],
             capture_output=True,
             text=True,
-            timeout=10,
+            timeout=timeout,
             check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
+    return [[part.strip() for part in line.split(",")] for line in output.strip().splitlines()]
+
+
+def query_gpus() -> list[GpuInfo]:
+    """The NVIDIA GPUs the driver reports."""
     gpus = []
-    for line in output.strip().splitlines():
-        index, name, memory = (part.strip() for part in line.split(","))
-        gpus.append(GpuInfo(int(index), name, float(memory)))
+    for row in nvidia_smi("index,name,memory.total"):
+        try:
+            gpus.append(GpuInfo(int(row[0]), row[1], float(row[2])))
+        except (IndexError, ValueError):
+            continue
     return gpus
 
 

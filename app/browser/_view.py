@@ -131,6 +131,7 @@ class RunsBrowser(QWidget):
         import, so the app's start-up never waits for it)."""
         self.tracking_uri = uri
         self.stale = True
+        self._selection_changed()
         if self.isVisible():
             self.refresh()
 

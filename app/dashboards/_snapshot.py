@@ -72,8 +72,25 @@ def panels(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str, Any]]
         elif array.ndim == 2:
             found.append((title, "matrix", array))
         elif array.ndim in (3, 4):
-            found.append((title, "image", tile_images(_as_images(array))))
+            # A stack of matrices (attention heads...) is a grid of heat maps.
+            found.append((title, "matrix", tile_images(_as_images(array))))
     return found
+
+
+def texts(data: dict[str, Any], prefix: str = "") -> list[str]:
+    """The snapshot's words: strings, and lists of strings (tokens), as ``key: text`` lines."""
+    lines = []
+    for key, value in data.items():
+        title = f"{prefix}/{key}" if prefix else str(key)
+        if key == "type":
+            continue
+        if isinstance(value, str):
+            lines.append(f"{title}: {value}")
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            lines.append(f"{title}: {' '.join(value)}")
+        elif isinstance(value, dict):
+            lines += texts(value, title)
+    return lines
 
 
 class SnapshotView(QWidget):
@@ -93,7 +110,9 @@ class SnapshotView(QWidget):
 
     def show_snapshot(self, step: int, data: dict[str, Any], label: str = "") -> None:
         parts = panels(data)
-        self.caption.setText(f"{label} snapshot at step {step}" if parts else "Empty snapshot")
+        words = "\n".join(texts(data))
+        heading = f"{label} snapshot at step {step}" if parts or words else "Empty snapshot"
+        self.caption.setText(f"{heading}\n{words}" if words else heading)
         key = tuple((title, kind) for title, kind, _ in parts)
         if key != self._layout_key:
             self._build(parts)

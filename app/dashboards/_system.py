@@ -7,7 +7,6 @@ once a second). GPUs are asked of ``nvidia-smi`` on a pool thread, since it can 
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app._catalog import nvidia_smi
 from app._tasks import run_in_background
 from app.dashboards._plots import color, fast_plot
 from app.dashboards._series import GrowingSeries
@@ -47,29 +47,12 @@ def read_memory() -> tuple[float, float] | None:
 
 def query_gpu_use() -> list[tuple[int, float, float, float]]:
     """(index, utilisation %, memory used MiB, memory total MiB) per NVIDIA GPU."""
-    executable = shutil.which("nvidia-smi")
-    if executable is None:
-        return []
-    try:
-        output = subprocess.run(
-            [
-                executable,
-                "--query-gpu=index,utilization.gpu,memory.used,memory.total",
-                "--format=csv,noheader,nounits",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
     rows = []
-    for line in output.strip().splitlines():
+    for row in nvidia_smi("index,utilization.gpu,memory.used,memory.total", timeout=5):
         try:
-            index, util, used, total = (float(p) for p in line.split(","))
+            index, util, used, total = (float(p) for p in row)
         except ValueError:
-            continue
+            continue  # "[N/A]" on some boards
         rows.append((int(index), util, used, total))
     return rows
 

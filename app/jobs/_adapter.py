@@ -9,7 +9,6 @@ the child's stdin (cooperative: the run ends KILLED with a checkpoint); killing 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -63,11 +62,13 @@ class WorkerAdapter(QObject):
         return self.process.state() != QProcess.ProcessState.NotRunning
 
     def stop(self) -> None:
-        """Ask the child to stop after its current step (graceful)."""
+        """Ask the child to stop after its current step (graceful).
+
+        A "stop" line, not SIGTERM: the line waits in the pipe while the child is still
+        starting up (before it installs its signal handler), and is acted on once it runs.
+        """
         if self.running:
             self.process.write(b"stop\n")
-            if os.name == "posix":
-                self.process.terminate()  # SIGTERM: the engine treats it as "stop" too
 
     def kill(self) -> None:
         if self.running:

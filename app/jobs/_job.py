@@ -158,7 +158,7 @@ class RunJob(Job):
         self.changed.emit()
 
     def _on_ended(self, exit_code: int) -> None:
-        if self._killed:
+        if self._killed or (self.state == "STOPPING" and exit_code == 130):
             self._end("KILLED", "killed", self.adapter.stderr_tail)
         else:
             reason = f"the worker exited with code {exit_code} before reporting an outcome"

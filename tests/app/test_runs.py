@@ -77,6 +77,7 @@ def test_closing_with_a_running_job_asks_then_leaves_no_child(window, qtbot, fil
 
 def test_open_in_mlflow_ui_starts_a_loopback_server(window, qtbot, errors):
     window.tabs.setCurrentWidget(window.browser)
+    assert window.browser.mlflow_button.isEnabled()
     qtbot.mouseClick(window.browser.mlflow_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(window.opened_urls or errors), timeout=LONG_MS)
     assert errors == []
