@@ -11,14 +11,12 @@ def create_application(argv: Sequence[str] | None = None):
     from PySide6.QtWidgets import QApplication
 
     from app._errors import install_excepthook
-    from app.dashboards._plots import apply_theme
 
     app = QApplication.instance() or QApplication(list(argv or sys.argv))
     app.setOrganizationName("Netyard")
     app.setApplicationName("Netyard")
     app.setApplicationDisplayName("Netyard")
     app.setStyle("Fusion")  # follows the system's light or dark scheme on every platform
-    apply_theme()
     install_excepthook()
     return app
 
@@ -31,8 +29,8 @@ def main(argv: Sequence[str] | None = None, workspace: str | None = None) -> int
 
     window = MainWindow(workspace=workspace)
     window.show()
-    # Listing datasets imports torch: only once the window is on screen.
-    QTimer.singleShot(0, window.catalog.load_in_background)
+    # The plots (pyqtgraph) and the dataset list (torch) load once the window is on screen.
+    QTimer.singleShot(0, window.finish_startup)
     code = app.exec()
     from app._tasks import wait_for_background_tasks
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -15,6 +14,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app._about import show_about
@@ -22,9 +23,6 @@ from app._catalog import Catalog
 from app._icons import icon
 from app._servers import WebUIs
 from app._settings import recent_workspaces, remember_workspace, settings
-from app.browser import RunsBrowser
-from app.dashboards import LiveRunsView, SweepDashboard, SystemPanel
-from app.dashboards._plots import apply_theme
 from app.form import RunForm, SweepForm
 from app.gallery import PluginGallery
 from app.jobs import JobManager, JobsPanel, RunJob, SweepJob, TrialJob
@@ -66,18 +64,19 @@ class MainWindow(QMainWindow):
         self.run_form.start_requested.connect(self.start_run)
         self.sweep_form.start_requested.connect(self.start_sweep)
 
-        self.live = LiveRunsView()
-        self.browser = RunsBrowser()
-        self.browser.open_in_mlflow.connect(self.open_mlflow)
+        # The dashboards and the runs browser draw with pyqtgraph, whose import alone takes
+        # most of a second: their pages are filled in by ``finish_startup`` once the window
+        # is on screen, so start-up never waits for it.
+        self.live = self.sweeps = self.browser = self.system = None
+        self.live_page, self.sweeps_page, self.browser_page = _page(), _page(), _page()
+        self.system_page = _page()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.train_splitter, icon("plugin"), "Train")
-        self.tabs.addTab(self.live, icon("system"), "Live runs")
-        self.sweeps = SweepDashboard()
-        self.sweeps.optuna_button.clicked.connect(self.open_optuna)
-        self.tabs.addTab(self.sweeps, icon("sweep"), "Sweeps")
-        self.tabs.addTab(self.browser, icon("compare"), "Runs browser")
+        self.tabs.addTab(self.live_page, icon("system"), "Live runs")
+        self.tabs.addTab(self.sweeps_page, icon("sweep"), "Sweeps")
+        self.tabs.addTab(self.browser_page, icon("compare"), "Runs browser")
         self.setCentralWidget(self.tabs)
 
         # -- docks --------------------------------------------------------------------------------
@@ -86,9 +85,8 @@ class MainWindow(QMainWindow):
         self.jobs_dock = self._dock(
             "Jobs", "jobsDock", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.system = SystemPanel()
         self.system_dock = self._dock(
-            "System", "systemDock", self.system, Qt.DockWidgetArea.BottomDockWidgetArea
+            "System", "systemDock", self.system_page, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.splitDockWidget(self.jobs_dock, self.system_dock, Qt.Orientation.Horizontal)
         self.resizeDocks([self.jobs_dock, self.system_dock], [700, 300], Qt.Orientation.Horizontal)
@@ -103,6 +101,36 @@ class MainWindow(QMainWindow):
         self.set_workspace(str(self.workspace.root), remember=False)
         self._restore_layout()
         QApplication.styleHints().colorSchemeChanged.connect(self._color_scheme_changed)
+
+    def finish_startup(self) -> None:
+        """Build the pyqtgraph pages, then list datasets; called once the window is shown."""
+        if self.live is not None:
+            return
+        from app.browser import RunsBrowser
+        from app.dashboards import LiveRunsView, SweepDashboard, SystemPanel
+        from app.dashboards._plots import apply_theme
+
+        apply_theme()
+        self.live = LiveRunsView()
+        self.sweeps = SweepDashboard()
+        self.sweeps.optuna_button.clicked.connect(self.open_optuna)
+        self.browser = RunsBrowser()
+        self.browser.open_in_mlflow.connect(self.open_mlflow)
+        self.system = SystemPanel()
+        for page, widget in (
+            (self.live_page, self.live),
+            (self.sweeps_page, self.sweeps),
+            (self.browser_page, self.browser),
+            (self.system_page, self.system),
+        ):
+            page.layout().addWidget(widget)
+        self.browser.set_tracking_uri(self.tracking_uri)
+        self._restore_splitters()
+        self.catalog.load_in_background()
+
+    def _refresh_runs(self) -> None:
+        if self.browser is not None:
+            self.browser.refresh()
 
     # -- construction helpers ------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
@@ -159,7 +187,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(
                 self._action(title, lambda n=number: self.show_tab(n - 1), f"Ctrl+{number}")
             )
-        self.refresh_action = self._action("Refresh runs", self.browser.refresh, "F5", "refresh")
+        self.refresh_action = self._action("Refresh runs", self._refresh_runs, "F5", "refresh")
         view_menu.addAction(self.refresh_action)
         view_menu.addSeparator()
         view_menu.addAction(self.jobs_dock.toggleViewAction())
@@ -211,7 +239,8 @@ class MainWindow(QMainWindow):
         self.sweep_form.schedule_check()
         self.workspace_label.setText(f"Workspace: {self.workspace.root}")
         self.setWindowTitle(TITLE)
-        self.browser.set_tracking_uri(self.tracking_uri)
+        if self.browser is not None:
+            self.browser.set_tracking_uri(self.tracking_uri)
         self._fill_recent()
 
     def choose_workspace(self) -> None:
@@ -252,12 +281,13 @@ class MainWindow(QMainWindow):
         return job
 
     def _job_added(self, job) -> None:
+        self.finish_startup()
         if isinstance(job, RunJob):
             self.live.add_job(job)
-            self.tabs.setCurrentWidget(self.live)
+            self.tabs.setCurrentWidget(self.live_page)
         elif isinstance(job, SweepJob):
             self.sweeps.add_sweep(job)
-            self.tabs.setCurrentWidget(self.sweeps)
+            self.tabs.setCurrentWidget(self.sweeps_page)
         job.changed.connect(self._jobs_changed)
         self._jobs_changed()
 
@@ -271,11 +301,13 @@ class MainWindow(QMainWindow):
             job._announced = True
             self.statusBar().showMessage(f"{job.title}: {job.state} {job.message}".strip(), 8000)
             if job.state == "FINISHED" or getattr(job, "run_id", None):
-                self.browser.refresh()
+                self._refresh_runs()
             if isinstance(job, SweepJob):
                 self.sweep_form.refresh_studies()
 
     def _job_selected(self, job) -> None:
+        if self.live is None:
+            return
         if isinstance(job, RunJob):
             self.live.show_job(job)
         elif isinstance(job, TrialJob | SweepJob):
@@ -314,7 +346,7 @@ class MainWindow(QMainWindow):
         )
 
     def open_optuna(self) -> None:
-        sweep = self.sweeps.sweep
+        sweep = self.sweeps.sweep if self.sweeps is not None else None
         storage = sweep.storage if sweep and sweep.storage else self.sweep_form.storage
         self.statusBar().showMessage("Starting Optuna Dashboard…", 5000)
         self.web.open_optuna(
@@ -334,11 +366,15 @@ class MainWindow(QMainWindow):
         state = store.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        self._restore_splitters()
+        self.tabs.setCurrentIndex(int(store.value("window/tab", 0) or 0))
+
+    def _restore_splitters(self) -> None:
+        store = settings()
         for splitter in self._splitters():
             saved = store.value(f"splitters/{splitter.objectName()}")
             if isinstance(saved, QByteArray):
                 splitter.restoreState(saved)
-        self.tabs.setCurrentIndex(int(store.value("window/tab", 0) or 0))
 
     def save_layout(self) -> None:
         store = settings()
@@ -376,7 +412,19 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _color_scheme_changed(self, _scheme) -> None:
+        import pyqtgraph as pg
+
+        from app.dashboards._plots import apply_theme
+
         apply_theme()
         background = pg.getConfigOption("background")
         for view in self.findChildren(pg.GraphicsView):
             view.setBackground(background)
+
+
+def _page() -> QWidget:
+    """An empty tab or dock page that ``finish_startup`` fills."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    return page

@@ -38,7 +38,7 @@ def main() -> None:
     window = MainWindow(workspace=workspace)
     window.resize(1400, 900)
     window.show()
-    window.catalog.load_in_background()
+    window.finish_startup()
     state = {"phase": "loading", "late": [], "last": None, "until": 0.0}
 
     def start_sweep() -> None:
@@ -64,7 +64,7 @@ def main() -> None:
             start_sweep()
         elif phase == "checking" and window.sweep_form.is_ready():
             window.sweep_form.start()
-            window.tabs.setCurrentWidget(window.sweeps)
+            window.tabs.setCurrentWidget(window.sweeps_page)
             state["phase"] = "waiting"
         elif phase == "waiting":
             sweep = window.sweeps.sweep

@@ -32,7 +32,7 @@ def main() -> int:
     window = MainWindow(workspace=workspace)
     window.resize(*SIZE)
     window.show()
-    window.catalog.load_in_background()
+    window.finish_startup()
 
     def wait(condition, seconds: float = 600) -> None:
         deadline = time.monotonic() + seconds
@@ -120,7 +120,7 @@ def main() -> int:
         dashboard.tabs.setCurrentIndex(index)
         shot(name)
 
-    window.tabs.setCurrentWidget(window.browser)
+    window.tabs.setCurrentWidget(window.browser_page)
     window.browser.refresh()
     wait(lambda: len(window.browser.model.rows) >= 2 and not window.browser.loading)
     for job in runs:

@@ -57,7 +57,7 @@ def window(qtbot, app_workspace: Path, errors) -> Iterator:
     win.opened_urls = opened
     qtbot.addWidget(win)
     win.show()
-    win.catalog.load_in_background()
+    win.finish_startup()
     qtbot.waitUntil(lambda: win.catalog.datasets_loaded, timeout=LONG_MS)
     yield win
     win.jobs.shutdown(grace_ms=20000)

@@ -44,7 +44,7 @@ def test_a_short_cnn_run_trains_live_finishes_and_is_listed(window, qtbot, fill_
     assert runs[0].info.status == "FINISHED"
     assert runs[0].data.params["channels"] == "4"
 
-    window.tabs.setCurrentWidget(window.browser)
+    window.tabs.setCurrentWidget(window.browser_page)
     qtbot.waitUntil(
         lambda: job.run_id in [r.run_id for r in window.browser.model.rows], timeout=LONG_MS
     )
@@ -76,7 +76,7 @@ def test_closing_with_a_running_job_asks_then_leaves_no_child(window, qtbot, fil
 
 
 def test_open_in_mlflow_ui_starts_a_loopback_server(window, qtbot, errors):
-    window.tabs.setCurrentWidget(window.browser)
+    window.tabs.setCurrentWidget(window.browser_page)
     assert window.browser.mlflow_button.isEnabled()
     qtbot.mouseClick(window.browser.mlflow_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(window.opened_urls or errors), timeout=LONG_MS)
