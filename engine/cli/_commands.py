@@ -69,7 +69,9 @@ class _StopFlag:
     def __call__(self) -> bool:
         return self.event.is_set()
 
-    def install(self) -> None:
+    def install(self) -> dict:
+        """Install the handlers; returns the previous ones, for ``restore``."""
+
         def handle(signum, frame):
             if self.event.is_set() and signum == signal.SIGINT:
                 raise KeyboardInterrupt
@@ -80,8 +82,13 @@ class _StopFlag:
                 flush=True,
             )
 
-        signal.signal(signal.SIGINT, handle)
-        signal.signal(signal.SIGTERM, handle)
+        return {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    @staticmethod
+    def restore(previous: dict) -> None:
+        # main() also runs in-process (tests, embedding): leave the handlers as they were.
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,8 +120,11 @@ def run(args: argparse.Namespace) -> int:
 
         reconcile_dead_runs(prepared.tracking_uri)
     stop = _StopFlag()
-    stop.install()
-    outcome = execute_run(prepared, ProgressPrinter(), stop)
+    previous_handlers = stop.install()
+    try:
+        outcome = execute_run(prepared, ProgressPrinter(), stop)
+    finally:
+        stop.restore(previous_handlers)
 
     print(f"\nStatus: {outcome.status} at step {outcome.step}")
     if outcome.error:
