@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from engine.errors import UsageError
 from engine.plugin import ClassifierPlugin, OptimizationContext
 from engine.plugin._optim import OPTIMIZERS
 from engine.schema import Bool, Choice, Float, Int, Schema
@@ -89,17 +88,7 @@ class RNNPlugin(ClassifierPlugin):
         return self.spec.task == FORECASTING
 
     def check(self) -> None:
-        task = self.spec.task
-        if task not in TASK_METRICS:
-            raise UsageError(
-                f"the RNN cannot learn a {task!r} task; it does: {', '.join(TASK_METRICS)}"
-            )
-        reported = [f"val_{metric}" for metric in self.metrics_for(task)]
-        if self.hparams["monitor"] not in reported:
-            raise UsageError(
-                f"monitor {self.hparams['monitor']!r} is not reported on {task} data; "
-                f"valid: {', '.join(reported)}"
-            )
+        self.check_task()
 
     def build_model(self) -> torch.nn.Module:
         from plugins.rnn._model import RecurrentNet
