@@ -442,8 +442,9 @@ class SweepRunner:
             self.study.tell(running.trial, values, state=TrialState.COMPLETE)
         self._tag_run(running, "COMPLETE")
         seconds = time.monotonic() - running.started
-        self.emit(TrialFinished(running.number, values, running.params, running.run_id, seconds))
+        # BestChanged first, so a display of the finished trial already shows the new best.
         self._update_best(running.number, values, running.params)
+        self.emit(TrialFinished(running.number, values, running.params, running.run_id, seconds))
 
     def _prune(self, slot: int) -> None:
         from optuna.trial import TrialState

@@ -32,11 +32,11 @@ def open_storage(url: str):
     import optuna
 
     if url.startswith(JOURNAL_SCHEME):
-        from optuna.storages.journal import JournalFileBackend, JournalStorage
+        from optuna.storages.journal import JournalStorage
 
         path = Path(url[len(JOURNAL_SCHEME) :].removeprefix("//")).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(path)))
+        return JournalStorage(_journal_backend_class()(str(path)))
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
     if "://" not in url or scheme not in _RDB_SCHEMES:
         raise UsageError(
@@ -48,6 +48,36 @@ def open_storage(url: str):
     except Exception as error:  # noqa: BLE001 - driver errors vary; all mean "cannot open"
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UsageError(f"cannot open storage {_hide_password(url)!r}: {first}") from None
+
+
+def _journal_backend_class() -> type:
+    """Optuna's journal file backend, without an fsync for each intermediate value.
+
+    Optuna fsyncs every append; an evaluation's report is most of a sweep's writes and its
+    fsync most of their cost (7 ms against 0.5 ms each, measured here). Reports are still
+    written under the file lock, in order, and the next ask, tell or attribute (fsynced as
+    before) makes them durable too: a power loss can only lose the last reports of a trial
+    that is running, which is then reconciled FAIL anyway. (Uses Optuna's private
+    ``get_lock_file`` and the journal's op code 7, SET_TRIAL_INTERMEDIATE_VALUE.)
+    """
+    import json
+
+    from optuna.storages.journal import JournalFileBackend
+    from optuna.storages.journal._file import get_lock_file
+    from optuna.storages.journal._storage import JournalOperation
+
+    report = JournalOperation.SET_TRIAL_INTERMEDIATE_VALUE
+
+    class ReportFriendlyJournalFileBackend(JournalFileBackend):
+        def append_logs(self, logs: list[dict[str, Any]]) -> None:
+            if not all(log.get("op_code") == report for log in logs):
+                super().append_logs(logs)
+                return
+            text = "\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n"
+            with get_lock_file(self._lock), open(self._file_path, "ab") as file:
+                file.write(text.encode("utf-8"))
+
+    return ReportFriendlyJournalFileBackend
 
 
 def _with_driver(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import select
+import sys
 import textwrap
 from pathlib import Path
 
@@ -102,3 +103,39 @@ class Recorder(list):
 
     def of(self, cls) -> list:
         return [event for event in self if isinstance(event, cls)]
+
+
+CLI = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def netyard(*args: str) -> list[str]:
+    """The command line that runs ``netyard ARGS`` with this interpreter."""
+    return [sys.executable, "-c", CLI, *args]
+
+
+def tiny_cli_sweep(name: str, steps: int, trials: int, *extra: str) -> list[str]:
+    """``netyard sweep`` of a small CNN over lr, JSON events on stdout."""
+    return netyard(
+        "sweep",
+        "cnn",
+        "--dataset",
+        "mnist1d",
+        "--search",
+        "lr=1e-3:1e-1:log",
+        "--set",
+        "depth=2",
+        "--set",
+        "channels=8",
+        "--steps",
+        str(steps),
+        "--trials",
+        str(trials),
+        "--threads",
+        "1",
+        "--pruner",
+        "none",
+        "--name",
+        name,
+        "--json",
+        *extra,
+    )

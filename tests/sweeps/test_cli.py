@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import select
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -14,8 +13,7 @@ import optuna
 from engine.cli import main
 from engine.sweeps import default_storage_url
 from engine.sweeps._storage import open_storage
-
-CLI = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+from tests.sweeps.conftest import netyard
 
 
 def test_sweep_from_a_yaml_file_then_listed(tmp_path, capsys):
@@ -27,18 +25,9 @@ def test_sweep_from_a_yaml_file_then_listed(tmp_path, capsys):
         "trials: 2\nthreads: 1\nname: from-yaml\n"
     )
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            CLI,
-            "sweep",
-            "--config",
-            str(config),
-            "--workspace",
-            str(workspace),
-            "--pruner",
-            "none",
-        ],
+        netyard(
+            "sweep", "--config", str(config), "--workspace", str(workspace), "--pruner", "none"
+        ),
         capture_output=True,
         text=True,
         timeout=300,
@@ -63,7 +52,7 @@ def test_ui_optuna_serves_the_workspace_storage(tmp_path):
     storage = default_storage_url(tmp_path)
     optuna.create_study(study_name="shown", storage=open_storage(storage))
     server = subprocess.Popen(
-        [sys.executable, "-c", CLI, "ui", "optuna", "--workspace", str(tmp_path)],
+        netyard("ui", "optuna", "--workspace", str(tmp_path)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 
 import optuna
@@ -20,13 +19,13 @@ from optuna.trial import TrialState
 from engine.cli import main
 from engine.sweeps import list_studies
 from engine.sweeps._storage import open_storage
+from tests.sweeps.conftest import netyard, tiny_cli_sweep
 
 URL = os.environ.get("NETYARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(
     not URL,
     reason="NETYARD_TEST_POSTGRES_URL is unset: source .ci/postgres.sh to start a server",
 )
-CLI = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def test_two_workers_join_a_postgres_study(tmp_path, capsys):
@@ -34,40 +33,17 @@ def test_two_workers_join_a_postgres_study(tmp_path, capsys):
     tracking = f"sqlite:///{tmp_path / 'shared-mlflow.db'}"
     budget = 6
     coordinator = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            CLI,
-            "sweep",
-            "cnn",
-            "--dataset",
-            "mnist1d",
-            "--search",
-            "lr=1e-3:1e-1:log",
-            "--set",
-            "depth=2",
-            "--set",
-            "channels=8",
-            "--steps",
-            "150",
-            "--trials",
-            str(budget),
-            "--parallel",
-            "1",
-            "--threads",
-            "1",
-            "--pruner",
-            "none",
-            "--name",
+        tiny_cli_sweep(
             name,
+            150,
+            budget,
             "--storage",
             URL,
             "--workspace",
             str(tmp_path / "coordinator"),
             "--tracking-uri",
             tracking,
-            "--json",
-        ],
+        ),
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -80,10 +56,7 @@ def test_two_workers_join_a_postgres_study(tmp_path, capsys):
         for index in range(2):
             workers.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-c",
-                        CLI,
+                    netyard(
                         "worker",
                         "--study",
                         name,
@@ -92,7 +65,7 @@ def test_two_workers_join_a_postgres_study(tmp_path, capsys):
                         "--workspace",
                         str(tmp_path / f"machine{index}"),
                         "--json",
-                    ],
+                    ),
                     stdout=subprocess.PIPE,
                     text=True,
                 )

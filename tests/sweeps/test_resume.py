@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 
 import optuna
 from mlflow.tracking import MlflowClient
@@ -15,43 +14,12 @@ from optuna.trial import TrialState
 
 from engine.sweeps import SweepRunner, default_storage_url
 from engine.sweeps._storage import open_storage
-from tests.sweeps.conftest import Recorder, tiny_spec, wait_for_exit
-
-CLI = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+from tests.sweeps.conftest import Recorder, tiny_cli_sweep, tiny_spec, wait_for_exit
 
 
 def test_resume_after_kill_9(tmp_path):
     workspace = tmp_path / "ws"
-    command = [
-        sys.executable,
-        "-c",
-        CLI,
-        "sweep",
-        "cnn",
-        "--dataset",
-        "mnist1d",
-        "--search",
-        "lr=1e-3:1e-1:log",
-        "--set",
-        "depth=2",
-        "--set",
-        "channels=8",
-        "--steps",
-        "5000",
-        "--trials",
-        "3",
-        "--parallel",
-        "2",
-        "--threads",
-        "1",
-        "--pruner",
-        "none",
-        "--name",
-        "resume",
-        "--workspace",
-        str(workspace),
-        "--json",
-    ]
+    command = tiny_cli_sweep("resume", 5000, 3, "--parallel", "2", "--workspace", str(workspace))
     coordinator = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     pids, progressed = {}, set()
     try:
