@@ -4,7 +4,8 @@ Every dataset is made or read locally (never downloaded), split into train / val
 test deterministically by seed, and described by a ``DataSpec`` that plugins build from.
 """
 
-from engine.data._batching import BatchSampler, iterate_batches
+from typing import TYPE_CHECKING, Any
+
 from engine.data._registry import (
     DatasetInfo,
     dataset_info,
@@ -13,6 +14,9 @@ from engine.data._registry import (
     load_dataset,
 )
 from engine.data._spec import Batch, Dataset, DataSpec, Split
+
+if TYPE_CHECKING:
+    from engine.data._batching import BatchSampler, iterate_batches
 
 __all__ = [
     "Batch",
@@ -27,3 +31,13 @@ __all__ = [
     "list_sources",
     "load_dataset",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Batching needs torch; loaded on first use so that listing plugins and datasets and
+    # opening the app stay free of it.
+    if name in ("BatchSampler", "iterate_batches"):
+        from engine.data import _batching
+
+        return getattr(_batching, name)
+    raise AttributeError(f"module 'engine.data' has no attribute {name!r}")

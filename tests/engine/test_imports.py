@@ -1,0 +1,36 @@
+"""Layering: the import-linter contracts hold, and listing plugins needs no torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_import_linter_contracts_are_kept():
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports)], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_listing_plugins_and_datasets_does_not_import_torch():
+    code = (
+        "import sys\n"
+        "import engine.plugin, engine.schema, engine.data, plugins.cnn\n"
+        "from engine.plugin import discover_plugins\n"
+        "entries = {entry.id: entry for entry in discover_plugins()}\n"
+        "assert entries['cnn'].ok, entries['cnn'].error\n"
+        "entries['cnn'].plugin.full_schema().resolve({'depth': 2})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'mlflow', 'optuna'})\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
