@@ -110,8 +110,8 @@ class Catalog(QObject):
         self.dataset_error = ""
 
     def load_in_background(self) -> None:
-        run_in_background(_load_datasets, self._datasets_done, self._datasets_failed)
-        run_in_background(query_gpus, self._gpus_done)
+        run_in_background(_load_datasets, self._datasets_done, self._datasets_failed, owner=self)
+        run_in_background(query_gpus, self._gpus_done, owner=self)
 
     def refresh_plugins(self) -> list[PluginEntry]:
         self.plugins = discover_plugins(refresh=True)

@@ -105,7 +105,7 @@ class WebUIs(QObject):
             self._opened(server.url, path, on_ready)
             return
         server = self.mlflow[tracking_uri] = MlflowServer(tracking_uri, artifact_root)
-        run_in_background(server.start, lambda url: self._opened(url, path, on_ready))
+        run_in_background(server.start, lambda url: self._opened(url, path, on_ready), owner=self)
 
     def open_optuna(
         self, storage: str, path: str = "", on_ready: Callable[[str], None] | None = None
@@ -115,7 +115,9 @@ class WebUIs(QObject):
             self._opened(dashboard.url, path, on_ready)
             return
         dashboard = self.optuna[storage] = OptunaDashboard(storage)
-        run_in_background(dashboard.start, lambda url: self._opened(url, path, on_ready))
+        run_in_background(
+            dashboard.start, lambda url: self._opened(url, path, on_ready), owner=self
+        )
 
     def _opened(self, url: str, path: str, on_ready: Callable[[str], None] | None) -> None:
         full = f"{url}/{path.lstrip('/')}" if path else url

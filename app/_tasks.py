@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from shiboken6 import Shiboken
 
 
 class TaskSignals(QObject):
@@ -59,14 +60,19 @@ def run_in_background(
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[str, str], None] | None = None,
     queue: str | None = None,
+    owner: QObject | None = None,
 ) -> TaskSignals:
     """Run ``function`` on the global pool; call ``on_done(result)`` or ``on_error(msg, tb)``.
 
-    The callbacks run in the GUI thread. Without ``on_error`` the error goes to the app's
-    error reporter, so nothing fails silently.
+    The callbacks run in the GUI thread, and not at all once ``owner`` (a widget) is deleted.
+    Without ``on_error`` the error goes to the app's error reporter: nothing fails silently.
     """
     signals = TaskSignals()
     _live.add(signals)  # keep the QObject alive until a result arrives
+    if owner is not None:
+        # A result that arrives after its widget is gone (window closed) is dropped.
+        on_done = _while_alive(owner, on_done)
+        on_error = _while_alive(owner, on_error) if on_error is not None else None
     if on_done is not None:
         signals.done.connect(on_done)
     if on_error is None:
@@ -80,6 +86,17 @@ def run_in_background(
     signals.failed.connect(lambda *_: _live.discard(signals))
     _pool(queue).start(_Runnable(function, signals))
     return signals
+
+
+def _while_alive(owner: QObject, callback: Callable | None) -> Callable | None:
+    if callback is None:
+        return None
+
+    def call(*args: Any) -> None:
+        if Shiboken.isValid(owner):
+            callback(*args)
+
+    return call
 
 
 def wait_for_background_tasks(timeout_ms: int = 30000) -> bool:

@@ -148,7 +148,11 @@ class RunsBrowser(QWidget):
         self.status.setText(f"Loading runs from {self.tracking_uri}…")
         uri, text = self.tracking_uri, self.search.text().strip()
         run_in_background(
-            lambda: fetch_runs(uri, text), self._loaded, self._load_failed, queue="mlflow"
+            lambda: fetch_runs(uri, text),
+            self._loaded,
+            self._load_failed,
+            queue="mlflow",
+            owner=self,
         )
 
     def _loaded(self, rows: list[RunRow]) -> None:
@@ -210,7 +214,9 @@ class RunsBrowser(QWidget):
             self.status.setText(f"Comparing {len(rows)} runs")
             self.compared.emit()
 
-        run_in_background(lambda: fetch_histories(uri, run_ids, keys), done, queue="mlflow")
+        run_in_background(
+            lambda: fetch_histories(uri, run_ids, keys), done, queue="mlflow", owner=self
+        )
 
     def _save_note(self) -> None:
         rows = self.selected_rows()
@@ -223,7 +229,7 @@ class RunsBrowser(QWidget):
             self.status.setText(f"Note saved on run {row.name}")
 
         run_in_background(
-            lambda: save_note(self.tracking_uri, row.run_id, text), done, queue="mlflow"
+            lambda: save_note(self.tracking_uri, row.run_id, text), done, queue="mlflow", owner=self
         )
 
     def _open_mlflow(self) -> None:

@@ -271,7 +271,7 @@ class LiveRunsView(QWidget):
             if trace is self.current:
                 self.result_image.setPixmap(pixmap)
 
-        run_in_background(download, show, queue="mlflow")
+        run_in_background(download, show, queue="mlflow", owner=self)
 
 
 def _workspace_uri(config: dict) -> str:

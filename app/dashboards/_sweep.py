@@ -359,7 +359,9 @@ class SweepDashboard(QWidget):
             self.importance_button.setEnabled(True)
             self.importance_plot.setTitle(f"importance unavailable: {message}")
 
-        run_in_background(lambda: _importances(storage, name), done, failed, queue="optuna")
+        run_in_background(
+            lambda: _importances(storage, name), done, failed, queue="optuna", owner=self
+        )
 
     def show_importance(self, importances: dict[str, float]) -> None:
         self.importance_plot.clear()

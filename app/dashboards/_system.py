@@ -111,7 +111,7 @@ class SystemPanel(QWidget):
             parts.append(f"RAM {used / 2**30:.1f} / {total / 2**30:.1f} GiB")
         if self.gpu_available and not self._gpu_busy:
             self._gpu_busy = True
-            run_in_background(query_gpu_use, self._gpu_done, self._gpu_failed)
+            run_in_background(query_gpu_use, self._gpu_done, self._gpu_failed, owner=self)
         if self._gpu_text:
             parts.append(self._gpu_text)
         self.summary.setText("   ".join(parts))

@@ -396,7 +396,7 @@ class SweepForm(QWidget):
         def failed(message: str, _details: str) -> None:
             self._checked(version, message.removeprefix("UsageError: "))
 
-        run_in_background(lambda: _check(data), done, failed, queue="optuna")
+        run_in_background(lambda: _check(data), done, failed, queue="optuna", owner=self)
 
     def _checked(self, version: int, error: str) -> None:
         if version != self._version:
@@ -463,7 +463,9 @@ class SweepForm(QWidget):
         if not self.storage:
             return
         storage = self.storage
-        run_in_background(lambda: _studies(storage), self._studies_loaded, queue="optuna")
+        run_in_background(
+            lambda: _studies(storage), self._studies_loaded, queue="optuna", owner=self
+        )
 
     def _studies_loaded(self, studies: list) -> None:
         self.studies.clear()
@@ -491,4 +493,4 @@ class SweepForm(QWidget):
             )
             self.set_spec(spec)
 
-        run_in_background(lambda: _study_spec(storage, name), loaded, queue="optuna")
+        run_in_background(lambda: _study_spec(storage, name), loaded, queue="optuna", owner=self)
