@@ -66,7 +66,11 @@ class ConvNet(nn.Module):
         self.features = nn.Sequential(*layers)
         self.average = hparams["head"] == "avg"
         with torch.no_grad():
+            # A one-sample probe in eval mode: in training mode batch norm refuses a single
+            # value per channel, which is what a model ending at 1 x 1 would give it.
+            self.features.eval()
             features = self._features(torch.zeros(1, *self.in_shape))
+            self.features.train()
         self.dropout = nn.Dropout(float(hparams["dropout"]))
         self.classifier = nn.Linear(features.shape[1], num_classes)
 

@@ -182,7 +182,8 @@ def test_plugins_cnn_shows_every_hyperparameter(capsys):
     for param in CNNPlugin.full_schema():
         assert rows[param.name][1] == param.kind
         assert rows[param.name][2] == str(param.default)
-    assert rows["steps"][2] == "6000"  # the plugin's own default for a training option
+    # The plugin's own default for a training option.
+    assert rows["steps"][2] == str(CNNPlugin.training_defaults["steps"])
     assert "one of adam, adamw, sgd" in " ".join(rows["optimizer"])
 
 
