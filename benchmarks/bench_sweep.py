@@ -16,8 +16,9 @@ MLflowCallback (final value only). The sweep's time includes starting its worker
 the loop's excludes its imports. Prints the wall-time ratio and the share of the sweep's time
 spent in the sampler, pruner and storage calls.
 
-parallel: the same trials with 1 worker (all cores) and 2 workers (cores split); prints the
-speed-up and Optuna's share in each.
+parallel: the same trials with 1 worker and with 2 workers, ``--threads`` each (1 by default:
+on a shared, oversubscribed 2-core box two threads per trial spin against each other); prints
+the speed-up and Optuna's share in each.
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ def parallel(args, workspace: Path) -> None:
                 sampler="random",
                 pruner="none",
                 parallel=workers,
+                threads=args.threads,
             )
         )
         times[workers] = seconds
