@@ -1,0 +1,26 @@
+"""A guard against a PySide6 6.12 reference-count bug on Python 3.11.
+
+In this binding every call of a Qt method that returns None (``update()``, ``parentItem()``
+of a top item, ``property()`` of an unset property...) releases one reference to ``None``
+it never took. On Python 3.12+ ``None`` is immortal and nothing happens; on 3.11 its count
+falls with each call, and a dashboard that redraws for a few minutes dies with "Fatal Python
+error: none_dealloc". Measured here: 100 ``QGraphicsItem.update()`` calls take 100 off it.
+
+The guard gives ``None`` the effectively endless count that Python 3.12 gives it by design
+(2**40 releases would be needed to reach zero), once, at import.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+IMMORTAL_MARGIN = 1 << 40
+
+
+def protect_none() -> None:
+    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return
+    refcount = ctypes.c_ssize_t.from_address(id(None))
+    if refcount.value < IMMORTAL_MARGIN:
+        refcount.value += IMMORTAL_MARGIN
