@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Iterator, Mapping
 
 from engine.events import Event
+
+STDERR_TAIL_CHARS = 4000
 
 
 class WorkerProcess:
@@ -33,6 +37,18 @@ class WorkerProcess:
         self.process.stdin.write(json.dumps(dict(config)) + "\n")
         self.process.stdin.flush()
         self.stderr_tail = ""
+        # Read stderr as it comes: a child that writes more than a pipe holds (64 KiB of
+        # warnings, a chatty plugin) would otherwise block, and with it the events.
+        self._stderr_lines: deque[str] = deque(maxlen=200)
+        self._stderr_reader = threading.Thread(
+            target=self._drain_stderr, name="netyard-worker-stderr", daemon=True
+        )
+        self._stderr_reader.start()
+
+    def _drain_stderr(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self._stderr_lines.append(line)
 
     @property
     def pid(self) -> int:
@@ -45,8 +61,8 @@ class WorkerProcess:
             if line.startswith("{"):
                 yield Event.from_json(line)
         self.process.wait()
-        if self.process.stderr is not None:
-            self.stderr_tail = self.process.stderr.read()[-4000:]
+        self._stderr_reader.join()
+        self.stderr_tail = "".join(self._stderr_lines)[-STDERR_TAIL_CHARS:]
 
     @property
     def returncode(self) -> int | None:

@@ -89,3 +89,18 @@ def test_stop_cancels_the_run_which_ends_killed(tracked_workspace, workers):
     assert mlflow_run.info.run_id == cancelled.run_id
     assert mlflow_run.info.status == "KILLED"
     assert mlflow_run.data.tags["netyard.checkpoint"] == cancelled.checkpoint
+
+
+@pytest.mark.timeout(120)
+def test_a_worker_that_writes_much_to_stderr_does_not_block(
+    fixture_plugins, tracked_workspace, workers
+):
+    # 3 steps x 256 KiB: far more than a pipe holds if nobody reads it while the run goes on.
+    changes = {"plugin": "chatty", "hparams": {"steps": 3, "chatter_kib": 256}}
+    worker = WorkerProcess(config(tracked_workspace, **changes))
+    workers.append(worker)
+    events = list(worker.events())
+    assert worker.returncode == 0, worker.stderr_tail
+    assert isinstance(events[-1], RunFinished)
+    assert worker.stderr_tail.rstrip().endswith("." * 100)
+    assert "chatty step 3: " in worker.stderr_tail
