@@ -8,7 +8,6 @@ running fails: a worker that outlives its test is a bug (in the test or in the c
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import signal
 import sys
@@ -21,89 +20,32 @@ import pytest
 os.environ["MPLBACKEND"] = "Agg"
 # Test helpers and fixture plugins (tests/fixtures) import as top-level modules.
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+
+from netyard_test_support import command_line, live_children, wait_for_exit  # noqa: E402
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 CHILD_GRACE_SECONDS = 10.0
 
 
 # -- child processes ------------------------------------------------------------------------
-def _live_children(parent: int) -> list[int]:
-    """Pids of ``parent``'s children that are still running (zombies have already exited)."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:  # it exited while we looked
-            continue
-        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
-        if fields.get("PPid", "").strip() == str(parent) and not fields.get("State", "").startswith(
-            ("Z", "X")
-        ):
-            children.append(int(entry.name))
-    return children
-
-
-def _wait_for_exit(pids: list[int], deadline: float) -> list[int]:
-    """Wait (without sleeping blindly) until the processes exit or the deadline passes.
-
-    A pidfd becomes readable when its process exits, so ``poll`` returns as soon as the last
-    one is gone. Returns the pids still running at the deadline.
-    """
-    if not hasattr(os, "pidfd_open"):  # pragma: no cover - non-Linux fallback
-        while _live_children(os.getpid()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return [pid for pid in pids if pid in _live_children(os.getpid())]
-    descriptors: dict[int, int] = {}
-    try:
-        for pid in pids:
-            try:
-                descriptors[os.pidfd_open(pid)] = pid
-            except ProcessLookupError:
-                continue
-        poller = select.poll()
-        for fd in descriptors:
-            poller.register(fd, select.POLLIN)
-        running = dict(descriptors)
-        while running:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            for fd, _ in poller.poll(remaining * 1000):
-                poller.unregister(fd)
-                running.pop(fd, None)
-        return sorted(running.values())
-    finally:
-        for fd in descriptors:
-            os.close(fd)
-
-
 @pytest.fixture(autouse=True)
 def no_leftover_child_processes() -> Iterator[None]:
     """Fail the test if a child process it started is still running after a grace period."""
-    before = set(_live_children(os.getpid()))
+    before = set(live_children(os.getpid()))
     yield
-    leftovers = [pid for pid in _live_children(os.getpid()) if pid not in before]
+    leftovers = [pid for pid in live_children(os.getpid()) if pid not in before]
     if not leftovers:
         return
-    still_running = _wait_for_exit(leftovers, time.monotonic() + CHILD_GRACE_SECONDS)
+    still_running = wait_for_exit(leftovers, time.monotonic() + CHILD_GRACE_SECONDS)
     if still_running:
-        commands = {pid: _command_line(pid) for pid in still_running}
+        commands = {pid: command_line(pid) for pid in still_running}
         for pid in still_running:  # don't let one leak poison the tests after it
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         pytest.fail(f"test left child processes running: {commands}", pytrace=False)
-
-
-def _command_line(pid: int) -> str:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return "?"
-    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
 
 
 # -- workspaces -----------------------------------------------------------------------------
