@@ -76,6 +76,7 @@ def main() -> None:
             state["late"].append(max(0.0, (now - state["last"]) * 1000 - PROBE_MS))
             if now >= state["until"]:
                 state["phase"] = "done"
+                window.confirm_close = lambda count: True  # end the sweep without asking
                 app.quit()
         state["last"] = now
 
