@@ -63,8 +63,13 @@ def test_monitor_not_in_metrics():
 
 
 def test_task_monitor_not_in_metrics():
-    with pytest.raises(TypeError, match="task monitors not in its metrics"):
+    with pytest.raises(TypeError, match="task monitors not .*'forecasting': 'mse'"):
         declare(id="bad_task_monitor", task_monitors={"forecasting": "mse"})
+
+
+def test_task_metrics_not_in_metrics():
+    with pytest.raises(TypeError, match="task metrics not in its metrics.*'forecasting'"):
+        declare(id="bad_task_metrics", task_metrics={"forecasting": ("loss", "mse")})
 
 
 def test_duplicate_parameter_names_within_the_plugin():
