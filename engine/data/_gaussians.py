@@ -59,21 +59,18 @@ def _loader(dataset_id: str, modes: np.ndarray, sigma: float):
     return load
 
 
-register(
-    DatasetInfo(
-        id="ring8",
-        kind="points",
-        task="generation",
-        description="8 Gaussians (std 0.01) on a circle of radius 1: 2-D points for GANs",
-        loader=_loader("ring8", ring_modes(), 0.01),
-    )
+MIXTURES = (
+    ("ring8", ring_modes(), 0.01, "8 Gaussians (std 0.01) on a circle of radius 1"),
+    ("grid25", grid_modes(), 0.05, "25 Gaussians (std 0.05) on the grid {-4,-2,0,2,4}^2"),
 )
-register(
-    DatasetInfo(
-        id="grid25",
-        kind="points",
-        task="generation",
-        description="25 Gaussians (std 0.05) on the grid {-4,-2,0,2,4}^2: 2-D points for GANs",
-        loader=_loader("grid25", grid_modes(), 0.05),
+
+for _id, _modes, _sigma, _what in MIXTURES:
+    register(
+        DatasetInfo(
+            id=_id,
+            kind="points",
+            task="generation",
+            description=f"{_what}: 2-D points for GANs",
+            loader=_loader(_id, _modes, _sigma),
+        )
     )
-)

@@ -45,27 +45,27 @@ class GANPlugin(Plugin):
     monitor = "reverse_kl"
     schema = Schema(
         Int("latent_dim", 16, low=1, high=512, log=True, help="Size of the generator's noise."),
-        Int("g_width", 256, low=4, high=4096, log=True, help="Units per generator layer."),
+        Int("g_width", 128, low=4, high=4096, log=True, help="Units per generator layer."),
         Int("g_depth", 3, low=1, high=8, help="Hidden layers in the generator."),
         Bool("g_batch_norm", False, help="Batch normalisation in the generator's layers."),
-        Int("d_width", 256, low=4, high=4096, log=True, help="Units per discriminator layer."),
+        Int("d_width", 128, low=4, high=4096, log=True, help="Units per discriminator layer."),
         Int("d_depth", 3, low=1, high=8, help="Hidden layers in the discriminator."),
         Float("g_lr", 1e-3, low=1e-6, high=1.0, log=True, help="Generator learning rate."),
         Float("d_lr", 1e-3, low=1e-6, high=1.0, log=True, help="Discriminator learning rate."),
         Float("beta1", 0.5, low=0.0, high=0.999, help="Adam beta1 (both networks)."),
         Float("beta2", 0.999, low=0.0, high=0.9999, help="Adam beta2 (both networks)."),
-        Int("d_steps", 1, low=1, high=10, help="Discriminator updates per generator update."),
+        Int("d_steps", 3, low=1, high=10, help="Discriminator updates per generator update."),
         Choice("loss", "nonsaturating", choices=LOSSES, help="Adversarial loss."),
         Float("gp_weight", 10.0, low=0.0, high=1000.0, help="Gradient-penalty weight (wgan-gp)."),
         Int(
             "packing",
-            2,
+            4,
             low=1,
             high=16,
             help="Samples the discriminator judges together (PacGAN; 1 = a plain GAN).",
         ),
     )
-    training_defaults: ClassVar = {"batch_size": 256, "steps": 6000, "lr_schedule": "none"}
+    training_defaults: ClassVar = {"batch_size": 256, "steps": 10000, "lr_schedule": "cosine"}
 
     def __init__(self, hparams, spec) -> None:
         super().__init__(hparams, spec)
