@@ -101,6 +101,8 @@ def main() -> int:
     sweep_form.schedule_check()
     wait(sweep_form.check_settled)
     window.tabs.setCurrentWidget(window.train_splitter)
+    settle()
+    sweep_form.scroll.verticalScrollBar().setValue(sweep_form.search_box.y() - 120)
     shot("sweep_form")
     sweep_form.start()
     sweep = window.jobs.jobs[-1]

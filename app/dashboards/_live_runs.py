@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -32,6 +33,38 @@ from engine.events import EvalMetrics, RunFinished, RunStarted, Snapshot, StepMe
 
 FRAME_MS = 66  # about 15 frames a second
 PREFIXES = ("train_", "val_", "test_")
+NO_MATRIX = "The confusion matrix appears here when a classifier run ends."
+
+
+class ScaledImage(QLabel):
+    """An image that fits the space it is given (keeping its aspect), never the other way round."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.original: QPixmap | None = None
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+
+    def set_image(self, pixmap: QPixmap | None, text: str = "") -> None:
+        self.original = pixmap
+        if pixmap is None:
+            self.clear()
+            self.setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self.original is not None and self.width() > 1 and self.height() > 1:
+            self.setPixmap(
+                self.original.scaled(
+                    self.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
 
 
 def metric_group(name: str) -> str:
@@ -76,8 +109,7 @@ class LiveRunsView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName("liveCurves")
         self.snapshots = SnapshotView()
-        self.result_image = QLabel("The confusion matrix appears here when a classifier run ends.")
-        self.result_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.result_image = ScaledImage(NO_MATRIX)
         self.result_image.setObjectName("resultImage")
         self.extras = QTabWidget()
         self.extras.addTab(self.snapshots, "Snapshot")
@@ -167,12 +199,7 @@ class LiveRunsView(QWidget):
             self.snapshots.show_snapshot(step, data, f"#{trace.job.number}")
         else:
             self.snapshots.clear()
-        if trace.result_pixmap is not None:
-            self.result_image.setPixmap(trace.result_pixmap)
-        else:
-            self.result_image.setText(
-                "The confusion matrix appears here when a classifier run ends."
-            )
+        self.result_image.set_image(trace.result_pixmap, NO_MATRIX)
 
     # -- events (cheap: buffers only) ---------------------------------------------------------
     def on_event(self, trace: RunTrace, event) -> None:
@@ -269,7 +296,7 @@ class LiveRunsView(QWidget):
             pixmap.loadFromData(data)
             trace.result_pixmap = pixmap
             if trace is self.current:
-                self.result_image.setPixmap(pixmap)
+                self.result_image.set_image(pixmap)
 
         run_in_background(download, show, queue="mlflow", owner=self)
 

@@ -26,10 +26,18 @@ def pareto_mask(points: np.ndarray, directions: Sequence[str]) -> np.ndarray:
     return mask
 
 
+LOG_SPAN = 100  # positive values spanning more than this factor are drawn on a log scale
+
+
 def numeric_axis(values: Sequence[Any]) -> tuple[np.ndarray, list[str] | None]:
-    """Values as numbers; categories become 0, 1, 2... with their labels returned."""
+    """Values as numbers (log10 of wide positive ranges, as a learning rate's); categories
+    become 0, 1, 2... with their labels returned."""
     try:
-        return np.asarray(values, dtype=float), None
+        numbers = np.asarray(values, dtype=float)
+        finite = numbers[np.isfinite(numbers)]
+        if len(finite) and finite.min() > 0 and finite.max() / finite.min() > LOG_SPAN:
+            return np.log10(numbers), None
+        return numbers, None
     except (TypeError, ValueError):
         labels = sorted({str(v) for v in values})
         return np.asarray([labels.index(str(v)) for v in values], dtype=float), labels

@@ -190,7 +190,7 @@ class SweepForm(QWidget):
         content_layout.addStretch(1)
         # Never squeeze the rows to fit: the scroll area scrolls instead.
         content_layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
 

@@ -137,6 +137,7 @@ class JobsPanel(QWidget):
 
     def _refresh(self, job: Job) -> None:
         item = self._items[job.number]
+        item.setText(0, job.title)
         item.setText(1, job.state)
         item.setText(5, job.message)
         item.setToolTip(5, job.message)

@@ -100,9 +100,8 @@ class SweepJob(Job):
         env: Mapping[str, str] | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(
-            f"sweep {spec.get('name') or ''} {spec['plugin']} on {spec['dataset']}", parent
-        )
+        title = f"sweep {spec.get('name') or ''}".rstrip()
+        super().__init__(f"{title} ({spec['plugin']} on {spec['dataset']})", parent)
         self.spec = dict(spec)
         self.name = spec.get("name") or ""
         self.trials: dict[int, TrialJob] = {}

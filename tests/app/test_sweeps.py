@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import LONG_MS, type_into
+from conftest import LONG_MS, answer_next_dialog, type_into
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
 
 from app.dashboards._sweep_math import best_so_far, numeric_axis, pareto_mask
 from engine.sweeps import SweepSpec
@@ -95,3 +96,42 @@ def test_sweep_plot_math():
     assert mask.tolist() == [True, True, False, True]
     axis, labels = numeric_axis(["relu", "gelu", "relu"])
     assert labels == ["gelu", "relu"] and axis.tolist() == [1, 0, 1]
+
+
+def test_closing_with_a_running_sweep_fails_its_trials_and_leaves_no_child(window, qtbot):
+    import optuna
+
+    from engine.sweeps._storage import open_storage
+
+    _fill_tiny_sweep(window, qtbot)
+    form = window.sweep_form
+    type_into(qtbot, form.rows["steps"].fixed.spin.lineEdit(), "1000000")
+    qtbot.waitUntil(form.check_settled, timeout=LONG_MS)
+    assert form.is_ready(), form.status.text()
+    qtbot.mouseClick(form.start_button, Qt.MouseButton.LeftButton)
+    sweep = window.jobs.jobs[-1]
+    qtbot.waitUntil(lambda: any(t.progress > 0 for t in sweep.trials.values()), timeout=LONG_MS)
+    worker_pid = next(iter(sweep.trials.values())).pid
+
+    answer_next_dialog(QMessageBox.StandardButton.Yes)
+    window.close()
+    assert not window.isVisible() and sweep.state in ("KILLED", "FAILED")
+    assert all(t.state == "FAIL" for t in sweep.trials.values())
+    study = optuna.load_study(study_name=sweep.name, storage=open_storage(sweep.storage))
+    assert [t.state.name for t in study.trials] == ["FAIL"]
+    assert not _alive(worker_pid)  # the trial worker ended with its coordinator
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return "State:\tZ" not in status.read()
+    except OSError:
+        return False
+
+
+def test_wide_positive_ranges_are_drawn_on_a_log_axis():
+    axis, labels = numeric_axis([1e-4, 1e-2, 1e-1])
+    assert labels is None and np.allclose(axis, [-4, -2, -1])
+    axis, _ = numeric_axis([0.1, 0.5])
+    assert np.allclose(axis, [0.1, 0.5])
