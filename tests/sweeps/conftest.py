@@ -36,8 +36,10 @@ class TrapPlugin(CNNPlugin):
 '''
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def workspace(tmp_path_factory) -> Path:
+    """One workspace for the session: its MLflow store is created once (that takes seconds);
+    every test uses its own sweep names."""
     return tmp_path_factory.mktemp("sweep-workspace")
 
 

@@ -16,8 +16,7 @@ from engine.sweeps._storage import open_storage
 from tests.sweeps.conftest import netyard
 
 
-def test_sweep_from_a_yaml_file_then_listed(tmp_path, capsys):
-    workspace = tmp_path / "ws"
+def test_sweep_from_a_yaml_file_then_listed(workspace, tmp_path, capsys):
     config = tmp_path / "sweep.yaml"
     config.write_text(
         "plugin: cnn\ndataset: mnist1d\nsearch:\n  lr: 1e-3:1e-1:log\n"
@@ -44,8 +43,8 @@ def test_sweep_from_a_yaml_file_then_listed(tmp_path, capsys):
     row = next(line for line in out.splitlines() if line.startswith("from-yaml"))
     assert row.split()[:8] == ["from-yaml", "cnn", "mnist1d", "val_accuracy", "max", "2", "0", "0"]
     assert main(["sweeps", "--workspace", str(workspace), "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)
-    assert listed[0]["name"] == "from-yaml" and listed[0]["states"] == {"COMPLETE": 2}
+    listed = {study["name"]: study for study in json.loads(capsys.readouterr().out)}
+    assert listed["from-yaml"]["states"] == {"COMPLETE": 2}
 
 
 def test_ui_optuna_serves_the_workspace_storage(tmp_path):

@@ -17,8 +17,7 @@ from engine.sweeps._storage import open_storage
 from tests.sweeps.conftest import Recorder, tiny_cli_sweep, tiny_spec, wait_for_exit
 
 
-def test_resume_after_kill_9(tmp_path):
-    workspace = tmp_path / "ws"
+def test_resume_after_kill_9(workspace):
     command = tiny_cli_sweep("resume", 5000, 3, "--parallel", "2", "--workspace", str(workspace))
     coordinator = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     pids, progressed = {}, set()
@@ -59,8 +58,8 @@ def test_resume_after_kill_9(tmp_path):
 
     client = MlflowClient(f"sqlite:///{workspace / 'mlflow.db'}")
     experiments = [e.experiment_id for e in client.search_experiments()]
-    runs = client.search_runs(experiments)
-    assert not [r for r in runs if r.info.status == "RUNNING"]
+    assert not client.search_runs(experiments, "attributes.status = 'RUNNING'")
+    runs = client.search_runs(experiments, "tags.`netyard.sweep` = 'resume'")
     by_number = {
         int(r.data.tags["optuna.trial_number"]): r
         for r in runs
