@@ -79,7 +79,10 @@ BAD_RUNS = {
     ),
     "missing-gpu": (
         ["run", "cnn", "--dataset", "digits", "--device", no_gpu_device()],
-        [f"device {no_gpu_device()!r}"],
+        [
+            f"device {no_gpu_device()!r}",
+            "does not exist" if torch.cuda.is_available() else "no CUDA GPU is available; use cpu",
+        ],
     ),
     "garbage-device": (
         ["run", "cnn", "--dataset", "digits", "--device", "tpu"],

@@ -125,7 +125,6 @@ def test_cli_lists_broken_plugins_as_failed(broken_install, capsys):
 def test_the_install_is_forgotten_afterwards(tmp_path):
     with installed_plugins(tmp_path / "site", ENTRY_POINTS, MODULES):
         assert "broken" in entries_by_id()
-    assert set(entries_by_id()) == {entry.id for entry in discover_plugins(refresh=True)}
     assert not {"broken", "extra", "misnamed", "not_a_plugin"} & set(entries_by_id())
 
 
