@@ -55,7 +55,10 @@ def attention_png(maps: np.ndarray, labels: Sequence[str], title: str, path: Pat
     size = 1.2 + 0.09 * length
     figure = Figure(figsize=(size * heads, size * layers + 0.6), dpi=100)
     grid = figure.subplots(layers, heads, squeeze=False)
-    ticks = np.arange(length)
+    # Every position is labelled on short inputs (tokens); every few on long ones (signals).
+    every = 1 if length <= MAX_POSITIONS else -(-length // 10)
+    ticks = np.arange(0, length, every)
+    labels = [labels[tick] for tick in ticks]
     font = 7 if length <= 16 else 5
     for layer in range(layers):
         for head in range(heads):
