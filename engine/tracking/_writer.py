@@ -12,7 +12,10 @@ import time
 from collections.abc import Mapping
 
 MAX_BATCH = 1000  # MLflow's limit of metrics per log_batch call
-FLUSH_SECONDS = 1.0
+# Each log_batch costs about 6 ms of CPU besides about 60 µs per point, mostly Python holding
+# the GIL the training loop needs; writing every 5 s (or at MAX_BATCH points) keeps that cost
+# per run small. Live views get metrics from events, so only the MLflow UI lags, by <= 5 s.
+FLUSH_SECONDS = 5.0
 
 
 class MetricWriter:
