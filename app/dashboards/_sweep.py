@@ -274,9 +274,14 @@ class SweepDashboard(QWidget):
         if curve is None:
             curve = self.intermediate_plot.plot(name=f"trial {trial.trial_number}")
             self.intermediate_curves[trial.trial_number] = curve
-        style = Qt.PenStyle.DashLine if trial.state == "PRUNED" else Qt.PenStyle.SolidLine
-        pen = pg.mkPen(STATE_COLORS.get(trial.state, "#999999"), width=1.5, style=style)
-        curve.setPen(pen)
+        pruned = trial.state == "PRUNED"
+        state_color = STATE_COLORS.get(trial.state, "#999999")
+        style = Qt.PenStyle.DashLine if pruned else Qt.PenStyle.SolidLine
+        curve.setPen(pg.mkPen(state_color, width=1.5, style=style))
+        # A trial pruned at its first report has a single point: mark where it stopped.
+        curve.setSymbol("x" if pruned else None)
+        curve.setSymbolPen(pg.mkPen(state_color, width=2))
+        curve.setSymbolBrush(None)
         if trial.intermediate:
             steps, values = zip(*trial.intermediate, strict=True)
             curve.setData(np.asarray(steps, float), np.asarray(values, float))
