@@ -7,9 +7,12 @@ import os
 import urllib.request
 
 from conftest import LONG_MS, answer_next_dialog
+from mlflow.tracking import MlflowClient
 from netyard_test_support import all_runs, tracking_uri
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
+
+from app.browser._query import NOTE_TAG
 
 
 def _alive(pid: int) -> bool:
@@ -49,6 +52,17 @@ def test_a_short_cnn_run_trains_live_finishes_and_is_listed(window, qtbot, fill_
         lambda: job.run_id in [r.run_id for r in window.browser.model.rows], timeout=LONG_MS
     )
     assert window.browser.select_run(job.run_id)
+    # A note typed on the run is saved as its MLflow description tag.
+    note = "promising: try more channels"
+    qtbot.keyClicks(window.browser.note, note)
+    qtbot.mouseClick(window.browser.save_note_button, Qt.MouseButton.LeftButton)
+    client = MlflowClient(tracking_uri=tracking_uri(window.workspace.root))
+    qtbot.waitUntil(
+        lambda: (
+            client.get_run(job.run_id).data.tags.get(NOTE_TAG) == "promising: try more channels"
+        ),
+        timeout=LONG_MS,
+    )
     # The confusion matrix artifact is fetched and shown for a classifier run.
     qtbot.waitUntil(lambda: trace.result_pixmap is not None, timeout=LONG_MS)
 
