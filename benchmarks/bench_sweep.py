@@ -12,9 +12,10 @@ overhead: the same trials (random sampler, same seed, so the same parameters) th
 ``SweepRunner`` with one worker process (per-evaluation history, artifacts, parent/child
 runs), and through a hand-written ``study.optimize`` loop that calls the same training
 function (``engine.runner.run`` untracked) in-process with optuna-integration's
-MLflowCallback (final value only). The sweep's time includes starting its worker process;
-the loop's excludes its imports. Prints the wall-time ratio and the share of the sweep's time
-spent in the sampler, pruner and storage calls.
+MLflowCallback (final value only). Two rounds of half the trials each, ordered loop, sweep,
+sweep, loop against drifting load. The sweep's time includes starting its worker process (once
+per round); the loop's excludes its imports. Prints the wall-time ratio and the share of the
+sweep's time spent in the sampler, pruner and storage calls.
 
 parallel: the same trials with 1 worker and with 2 workers, ``--threads`` each (1 by default:
 on a shared, oversubscribed 2-core box two threads per trial spin against each other); prints
@@ -41,11 +42,9 @@ def spec(workspace: Path, name: str, args, **fields) -> SweepSpec:
         dataset="mnist1d",
         search=[parse_search(item) for item in SEARCH],
         fixed={**FIXED, "steps": args.steps},
-        trials=args.trials,
-        seed=args.seed,
         workspace=str(workspace),
         name=name,
-        **fields,
+        **{"trials": args.trials, "seed": args.seed, **fields},
     )
 
 
@@ -98,51 +97,77 @@ def overhead(args, workspace: Path) -> None:
     from engine.sweeps import resolve_spec
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sweep = spec(
-        workspace, "bench-overhead", args, sampler="random", pruner="none", threads=args.threads
-    )
-    distributions = resolve_spec(sweep).distributions
+    half = args.trials // 2
     fixed = {**FIXED, "steps": args.steps}
     baseline_uri = f"sqlite:///{workspace / 'baseline-mlflow.db'}"
+    callback = MLflowCallback(tracking_uri=baseline_uri, metric_name="val_accuracy")
 
-    def train(params: dict) -> float:
-        config = RunConfig(
+    def sweep_spec(seed: int) -> SweepSpec:
+        return spec(
+            workspace,
+            f"bench-overhead-{seed}",
+            args,
+            sampler="random",
+            pruner="none",
+            threads=args.threads,
+            trials=half,
+            seed=seed,
+        )
+
+    def loop(seed: int) -> float:
+        distributions = resolve_spec(sweep_spec(seed)).distributions
+
+        def objective(trial: optuna.Trial) -> float:
+            # The sweep's distributions and seed: the random sampler draws the same values.
+            params = {name: trial._suggest(name, d) for name, d in distributions.items()}
+            config = RunConfig(
+                "cnn",
+                "mnist1d",
+                {**fixed, **params},
+                seed=seed,
+                threads=args.threads,
+                workspace=str(workspace),
+                track=False,
+                checkpoints=False,
+            )
+            return run(config).metrics["val_accuracy"]
+
+        study = optuna.create_study(
+            direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed)
+        )
+        started = time.perf_counter()
+        study.optimize(objective, n_trials=half, callbacks=[callback])
+        return time.perf_counter() - started
+
+    run(
+        RunConfig(
             "cnn",
             "mnist1d",
-            {**fixed, **params},
-            seed=args.seed,
-            threads=args.threads,
+            {**fixed, "steps": 5},
             workspace=str(workspace),
             track=False,
             checkpoints=False,
         )
-        return run(config).metrics["val_accuracy"]
-
-    def objective(trial: optuna.Trial) -> float:
-        # The same distributions as the sweep's, so the random sampler draws the same values.
-        return train({name: trial._suggest(name, dist) for name, dist in distributions.items()})
-
-    train({"lr": 0.01, "channels": 8, "dropout": 0.1, "depth": 2})  # warm the data cache
-    callback = MLflowCallback(tracking_uri=baseline_uri, metric_name="val_accuracy")
-    study = optuna.create_study(
-        direction="maximize", sampler=optuna.samplers.RandomSampler(seed=args.seed)
-    )
-    started = time.perf_counter()
-    study.optimize(objective, n_trials=args.trials, callbacks=[callback])
-    loop_seconds = time.perf_counter() - started
-    finished, sweep_seconds = run_sweep(sweep)
-    print(
-        f"hand-written study.optimize + MLflowCallback: {loop_seconds:.1f} s "
-        f"(best {study.best_value:.4f})"
-    )
-    print(
-        f"netyard sweep, 1 worker process:            {sweep_seconds:.1f} s "
-        f"(best {finished.best_values[0]:.4f})"
-    )
+    )  # warm the data cache
+    # Two rounds of half the trials each, in the order loop, sweep, sweep, loop, so that a
+    # change of load on the shared machine weighs on both sides alike.
+    loop_seconds = sweep_seconds = optuna_seconds = 0.0
+    for seed, order in ((args.seed, ("loop", "sweep")), (args.seed + 1, ("sweep", "loop"))):
+        for side in order:
+            if side == "loop":
+                seconds = loop(seed)
+                loop_seconds += seconds
+            else:
+                finished, seconds = run_sweep(sweep_spec(seed))
+                sweep_seconds += seconds
+                optuna_seconds += finished.optuna_seconds
+            print(f"  {side} round (seed {seed}, {half} trials): {seconds:.1f} s", flush=True)
+    print(f"hand-written study.optimize + MLflowCallback: {loop_seconds:.1f} s")
+    print(f"netyard sweep, 1 worker process:            {sweep_seconds:.1f} s")
     print(f"overhead ratio: {sweep_seconds / loop_seconds:.3f}x (goal <= 1.1x)")
     print(
-        f"sampler + storage: {finished.optuna_seconds:.2f} s = "
-        f"{finished.optuna_seconds / sweep_seconds:.2%} of the sweep (goal <= 1 %)"
+        f"sampler + storage: {optuna_seconds:.2f} s = "
+        f"{optuna_seconds / sweep_seconds:.2%} of the sweep (goal <= 1 %)"
     )
 
 
