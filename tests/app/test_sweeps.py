@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 import numpy as np
 from conftest import LONG_MS, answer_next_dialog, type_into
 from PySide6.QtCore import QPoint, Qt
@@ -57,6 +59,13 @@ def test_a_three_trial_sweep_fills_the_trial_table(window, qtbot):
     rerun = window.jobs.rerun(trial)
     assert rerun.config["hparams"]["lr"] == trial.params["lr"]
     qtbot.waitUntil(lambda: rerun.state == "FINISHED", timeout=LONG_MS)
+    # "Open in Optuna Dashboard" brings up a dashboard on the sweep's storage, on loopback.
+    qtbot.mouseClick(window.sweeps.optuna_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(window.opened_urls), timeout=LONG_MS)
+    assert window.opened_urls[0].startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(window.opened_urls[0] + "/api/studies", timeout=10) as reply:
+        assert sweep.name in reply.read().decode()
+    window.web.stop_all()
     # The study is listed for resuming.
     form.refresh_studies()
     qtbot.waitUntil(lambda: form.studies.count() == 1, timeout=LONG_MS)
