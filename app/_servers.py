@@ -22,6 +22,12 @@ from engine.tracking.server import MlflowServer, free_port
 OPTUNA_START_SECONDS = 60
 
 
+def _ensure_store(tracking_uri: str) -> None:
+    from mlflow.tracking import MlflowClient
+
+    MlflowClient(tracking_uri=tracking_uri).search_experiments(max_results=1)
+
+
 def open_in_browser(url: str) -> None:
     QDesktopServices.openUrl(QUrl(url))
 
@@ -105,7 +111,17 @@ class WebUIs(QObject):
             self._opened(server.url, path, on_ready)
             return
         server = self.mlflow[tracking_uri] = MlflowServer(tracking_uri, artifact_root)
-        run_in_background(server.start, lambda url: self._opened(url, path, on_ready), owner=self)
+
+        def start_server(_ready: object) -> None:
+            run_in_background(
+                server.start, lambda url: self._opened(url, path, on_ready), owner=self
+            )
+
+        # Create (migrate) a new store first, in the queue of the app's other MLflow work:
+        # the server migrating it while the runs browser does the same breaks both.
+        run_in_background(
+            lambda: _ensure_store(tracking_uri), start_server, queue="mlflow", owner=self
+        )
 
     def open_optuna(
         self, storage: str, path: str = "", on_ready: Callable[[str], None] | None = None
