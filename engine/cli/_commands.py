@@ -53,10 +53,13 @@ def _show_plugin(plugin) -> int:
 
 
 def datasets(args: argparse.Namespace) -> int:
-    from engine.data import list_datasets
+    from engine.data import list_datasets, list_sources
 
     rows = [[info.id, info.kind, info.task, info.description] for info in list_datasets()]
     print(_table(rows, ["ID", "KIND", "TASK", "DESCRIPTION"]))
+    print("\nYour own data (see docs/datasets.md):")
+    for syntax in list_sources().values():
+        print(f"  {syntax}")
     return 0
 
 

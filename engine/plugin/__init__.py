@@ -7,7 +7,7 @@ entry-point group, as the built-in plugins do.
 
 from engine.plugin._base import OptimizationContext, Plugin
 from engine.plugin._classifier import ClassifierPlugin
-from engine.plugin._optim import make_optimizer
+from engine.plugin._optim import make_optimizer, optimizer_params
 from engine.plugin._registry import PluginEntry, discover_plugins, get_plugin
 
 __all__ = [
@@ -18,4 +18,5 @@ __all__ = [
     "discover_plugins",
     "get_plugin",
     "make_optimizer",
+    "optimizer_params",
 ]

@@ -30,3 +30,24 @@ def make_optimizer(params: Iterable[Any], hparams: Mapping[str, Any], prefix: st
         momentum = float(get("momentum", 0.9))
         return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay, momentum=momentum)
     raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
+
+
+def optimizer_params(
+    optimizer: str = "adamw",
+    lr: float = 3e-3,
+    weight_decay: float = 1e-2,
+    lr_help: str = "Learning rate.",
+) -> tuple:
+    """The usual ``optimizer``, ``lr``, ``weight_decay``, ``momentum`` declarations.
+
+    Spread into a plugin's ``Schema(...)`` with the plugin's own defaults, so the names, ranges
+    and help that ``make_optimizer`` reads are declared in one place.
+    """
+    from engine.schema import Choice, Float
+
+    return (
+        Choice("optimizer", optimizer, choices=OPTIMIZERS, help="Optimizer."),
+        Float("lr", lr, low=1e-6, high=1.0, log=True, help=lr_help),
+        Float("weight_decay", weight_decay, low=0.0, high=1.0, help="Weight decay."),
+        Float("momentum", 0.9, low=0.0, high=0.999, help="Momentum (sgd only)."),
+    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from engine.errors import UsageError
-from engine.plugin import ClassifierPlugin
-from engine.plugin._optim import OPTIMIZERS
+from engine.plugin import ClassifierPlugin, optimizer_params
 from engine.schema import Bool, Choice, Float, Int, Schema
 
 PADDINGS = ("same", "0", "1", "2", "3")
@@ -54,10 +53,7 @@ class CNNPlugin(ClassifierPlugin):
         Bool("batch_norm", True, help="Batch normalisation after each convolution."),
         Float("dropout", 0.1, low=0.0, high=0.9, help="Dropout before the classifier."),
         Choice("activation", "relu", choices=("relu", "gelu", "silu"), help="Nonlinearity."),
-        Choice("optimizer", "adamw", choices=OPTIMIZERS, help="Optimizer."),
-        Float("lr", 3e-3, low=1e-6, high=1.0, log=True, help="Learning rate."),
-        Float("weight_decay", 1e-2, low=0.0, high=1.0, help="Weight decay."),
-        Float("momentum", 0.9, low=0.0, high=0.999, help="Momentum (sgd only)."),
+        *optimizer_params("adamw", lr=3e-3, weight_decay=1e-2),
     )
     # 1500 steps: 98-99 % test accuracy on MNIST-1D over seeds 0-2 (the paper's ConvBase gets
     # 94 % in 6000) in well under a minute on two CPU cores; see docs/benchmarks.md.

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from engine.plugin import ClassifierPlugin, OptimizationContext
-from engine.plugin._optim import OPTIMIZERS
+from engine.plugin import ClassifierPlugin, OptimizationContext, optimizer_params
 from engine.schema import Bool, Choice, Float, Int, Schema
 
 if TYPE_CHECKING:
@@ -71,10 +70,7 @@ class RNNPlugin(ClassifierPlugin):
             True,
             help="Forecasting: predict the change from the last observed value.",
         ),
-        Choice("optimizer", "adamw", choices=OPTIMIZERS, help="Optimizer."),
-        Float("lr", 3e-3, low=1e-6, high=1.0, log=True, help="Learning rate."),
-        Float("weight_decay", 1e-2, low=0.0, high=1.0, help="Weight decay."),
-        Float("momentum", 0.9, low=0.0, high=0.999, help="Momentum (sgd only)."),
+        *optimizer_params("adamw", lr=3e-3, weight_decay=1e-2),
     )
     training_defaults: ClassVar = {
         "steps": 6000,

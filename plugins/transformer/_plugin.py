@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from engine.errors import UsageError
-from engine.plugin import ClassifierPlugin, OptimizationContext
-from engine.plugin._optim import OPTIMIZERS
+from engine.plugin import ClassifierPlugin, OptimizationContext, optimizer_params
 from engine.schema import Choice, Float, Int, Schema
 
 if TYPE_CHECKING:
@@ -82,10 +81,7 @@ class TransformerPlugin(ClassifierPlugin):
             high=5.0,
             help="Text only: sampling temperature of the generated text (0 = greedy).",
         ),
-        Choice("optimizer", "adamw", choices=OPTIMIZERS, help="Optimizer."),
-        Float("lr", 1e-3, low=1e-6, high=1.0, log=True, help="Peak learning rate."),
-        Float("weight_decay", 1e-2, low=0.0, high=1.0, help="Weight decay."),
-        Float("momentum", 0.9, low=0.0, high=0.999, help="Momentum (sgd only)."),
+        *optimizer_params("adamw", lr=1e-3, weight_decay=1e-2, lr_help="Peak learning rate."),
     )
     # Transformers train badly without warm-up: the first Adam steps are too large.
     training_defaults: ClassVar = {

@@ -167,10 +167,17 @@ def test_an_untracked_run(workspace, capsys):
 
 def test_datasets_lists_the_builtins(capsys):
     assert main(["datasets"]) == 0
-    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    table, _, user_data = capsys.readouterr().out.partition("Your own data")
+    rows = {line.split()[0]: line for line in table.splitlines() if line.strip()}
     assert rows["ID"].split() == ["ID", "KIND", "TASK", "DESCRIPTION"]
     assert rows["mnist1d"].split()[1:3] == ["sequence", "classification"]
     assert rows["digits"].split()[1:3] == ["image", "classification"]
+    # The user-data forms are listed with their syntax.
+    assert {line.split(":")[0].strip() for line in user_data.splitlines()[1:] if line.strip()} >= {
+        "csv",
+        "folder",
+        "text",
+    }
 
 
 def test_plugins_cnn_shows_every_hyperparameter(capsys):
