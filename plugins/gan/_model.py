@@ -2,10 +2,16 @@
 
 With packing m (PacGAN) the discriminator judges m samples at once: its input is m samples
 concatenated, so a batch of n samples becomes n / m packs.
+
+With ``g_ema`` > 0 the module also holds ``generator_ema``, an exponential moving average of
+the generator's weights (as in ProGAN/StyleGAN): training moves the generator, sampling for
+evaluation, snapshots and artifacts reads the average. Being a submodule, it is saved in
+every checkpoint, so a resumed run continues the same average.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -64,6 +70,25 @@ class GAN(nn.Module):
         self.discriminator = mlp(
             size * self.packing, int(hparams["d_width"]), int(hparams["d_depth"]), 1, LeakyReLU
         )
+        self.ema_decay = float(hparams["g_ema"])
+        self.generator_ema: nn.Sequential | None = None
+        if self.ema_decay > 0:
+            self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False)
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """Move the averaged generator towards the trained one (after each generator step)."""
+        if self.generator_ema is None:
+            return
+        for average, current in zip(
+            self.generator_ema.parameters(), self.generator.parameters(), strict=True
+        ):
+            average.lerp_(current, 1.0 - self.ema_decay)
+        # Batch-norm statistics are copied, not averaged: they follow the current weights.
+        for average, current in zip(
+            self.generator_ema.buffers(), self.generator.buffers(), strict=True
+        ):
+            average.copy_(current)
 
     def noise(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
         device = next(self.parameters()).device
@@ -72,8 +97,12 @@ class GAN(nn.Module):
         # A seeded CPU generator gives the same noise on every device (fixed snapshot noise).
         return torch.randn(count, self.latent_dim, generator=generator).to(device)
 
-    def generate(self, z: torch.Tensor) -> torch.Tensor:
-        x = self.generator(z)
+    def generate(self, z: torch.Tensor, averaged: bool = False) -> torch.Tensor:
+        """Samples from noise ``z``; ``averaged`` reads the weight average when there is one."""
+        network = self.generator
+        if averaged and self.generator_ema is not None:
+            network = self.generator_ema
+        x = network(z)
         if self.images:
             x = torch.sigmoid(x)
         return x.reshape(z.shape[0], *self.data_shape)
@@ -89,4 +118,5 @@ class GAN(nn.Module):
         return x.reshape(x.shape[0] // self.packing, -1)
 
     def sample(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.generate(self.noise(count, generator))
+        """Samples to look at or score: from the weight average when ``g_ema`` > 0."""
+        return self.generate(self.noise(count, generator), averaged=True)

@@ -3,6 +3,7 @@
 Each discriminator update reuses the step's real batch with fresh generator samples (the
 engine hands a plugin one batch per step). The discriminator's weights are frozen during the
 generator update, as Lightning's ``toggle_optimizer`` does, so no gradient is wasted on them.
+After the generator update the averaged generator (``g_ema``) follows it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def adversarial_step(
             g_loss = generator_loss(loss, model.criticize(model.generate(model.noise(count))))
         context.backward(g_loss)
         context.step(generator_optimizer)
+        model.update_ema()
     finally:
         model.discriminator.requires_grad_(True)
     return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}

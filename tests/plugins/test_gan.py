@@ -143,3 +143,33 @@ def test_packing_larger_than_the_batch_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="packing 8 is larger than batch_size 4"):
         prepare_run(config)
     assert not (tmp_path / "ws" / "mlflow.db").exists()
+
+
+def test_samples_come_from_the_generator_weight_average_which_is_saved() -> None:
+    dataset = from_registered("ring8")(0)
+    hparams = GANPlugin.full_schema().resolve({**TINY, "g_ema": 0.75})
+    model = GANPlugin(hparams, dataset.spec).build_model()
+    assert any(key.startswith("generator_ema.") for key in model.state_dict())  # checkpointed
+    with torch.no_grad():
+        for parameter in model.generator.parameters():
+            parameter.add_(1.0)
+    before = [p.clone() for p in model.generator_ema.parameters()]
+    model.update_ema()
+    for average, old, current in zip(
+        model.generator_ema.parameters(), before, model.generator.parameters(), strict=True
+    ):
+        torch.testing.assert_close(average, 0.75 * old + 0.25 * current)
+        assert not average.requires_grad
+    noise = model.noise(8, torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        sampled = model.sample(8, torch.Generator().manual_seed(1))
+        torch.testing.assert_close(sampled, model.generator_ema(noise))
+        assert not torch.allclose(sampled, model.generator(noise))
+
+    plain = GANPlugin(GANPlugin.full_schema().resolve({**TINY, "g_ema": 0.0}), dataset.spec)
+    model = plain.build_model()
+    assert model.generator_ema is None
+    with torch.no_grad():
+        torch.testing.assert_close(
+            model.sample(8, torch.Generator().manual_seed(1)), model.generator(noise)
+        )
