@@ -61,7 +61,7 @@ class GANPlugin(Plugin):
         Float("d_lr", 1e-3, low=1e-6, high=1.0, log=True, help="Discriminator learning rate."),
         Float("beta1", 0.5, low=0.0, high=0.999, help="Adam beta1 (both networks)."),
         Float("beta2", 0.999, low=0.0, high=0.9999, help="Adam beta2 (both networks)."),
-        Int("d_steps", 3, low=1, high=10, help="Discriminator updates per generator update."),
+        Int("d_steps", 5, low=1, high=10, help="Discriminator updates per generator update."),
         Choice("loss", "nonsaturating", choices=LOSSES, help="Adversarial loss."),
         Float("gp_weight", 10.0, low=0.0, high=1000.0, help="Gradient-penalty weight (wgan-gp)."),
         Int(
