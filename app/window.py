@@ -30,6 +30,7 @@ from engine.sweeps import default_storage_url
 from engine.workspace import Workspace
 
 TITLE = "Netyard"
+DOCK_HEIGHT = 220
 
 
 class MainWindow(QMainWindow):
@@ -90,6 +91,8 @@ class MainWindow(QMainWindow):
         )
         self.splitDockWidget(self.jobs_dock, self.system_dock, Qt.Orientation.Horizontal)
         self.resizeDocks([self.jobs_dock, self.system_dock], [700, 300], Qt.Orientation.Horizontal)
+        # Tall enough for a few job rows and a readable system plot; a saved layout wins.
+        self.resizeDocks([self.jobs_dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
         self.jobs.job_added.connect(self._job_added)
 
         self.workspace_label = QLabel()
@@ -299,7 +302,9 @@ class MainWindow(QMainWindow):
         ]
         for job in finished:
             job._announced = True
-            self.statusBar().showMessage(f"{job.title}: {job.state} {job.message}".strip(), 8000)
+            # A message that only repeats the state ("FINISHED finished") is left out.
+            message = job.message if job.message.lower() != job.state.lower() else ""
+            self.statusBar().showMessage(f"{job.title}: {job.state} {message}".strip(), 8000)
             if job.state == "FINISHED" or getattr(job, "run_id", None):
                 self._refresh_runs()
             if isinstance(job, SweepJob):

@@ -119,12 +119,13 @@ class LiveRunsView(QWidget):
         right.addWidget(self.extras)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
+        right.setSizes([600, 300])  # the curves first; the snapshot or matrix below
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("liveSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([220, 800])
+        self.splitter.setSizes([300, 800])  # wide enough for "#N plugin on data (seed S) — STATE"
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)

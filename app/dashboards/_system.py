@@ -21,6 +21,7 @@ from app.dashboards._series import GrowingSeries
 
 SAMPLE_MS = 1000
 WINDOW_SECONDS = 120
+MIN_PLOT_HEIGHT = 130
 
 
 def read_cpu_times() -> tuple[int, int] | None:
@@ -64,10 +65,20 @@ class SystemPanel(QWidget):
         self.summary.setObjectName("systemSummary")
         self.summary.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
-        self.plot = fast_plot(self.graphics.addPlot(), "use (%)")
-        self.plot.setYRange(0, 100)
-        self.plot.setLabel("bottom", "seconds")
-        self.plot.addLegend(offset=(-5, 5))
+        # The dock is short, so the plot is compact: no title (the unit is on the y axis), no
+        # x-axis label (its ticks are the seconds since start-up) and a one-row legend, which
+        # leave the curve area most of the height; the minimum keeps 0-100 readable when a
+        # saved layout or the user squeezes the dock.
+        self.graphics.setMinimumHeight(MIN_PLOT_HEIGHT)
+        self.graphics.ci.setContentsMargins(2, 2, 12, 2)
+        self.plot = fast_plot(self.graphics.addPlot())
+        self.plot.setLabel("left", "use (%)")
+        # A little room past 0 and 100 so their tick labels (and a curve at 100%) show.
+        self.plot.setYRange(-8, 108, padding=0)
+        self.plot.getAxis("left").setTicks([[(v, str(v)) for v in (0, 50, 100)]])
+        self.plot.setMouseEnabled(x=False, y=False)  # a live monitor: nothing to pan or zoom
+        self.plot.hideButtons()
+        self.plot.addLegend(offset=(-5, 2), colCount=4)
         self.series: dict[str, GrowingSeries] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         layout = QVBoxLayout(self)
