@@ -6,10 +6,7 @@ Both listen on 127.0.0.1 on a free port. The MLflow server is the engine's ``Mlf
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +14,7 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from app._tasks import run_in_background
-from engine.tracking.server import MlflowServer, free_port
+from engine.tracking.server import LoopbackServer, MlflowServer
 
 OPTUNA_START_SECONDS = 60
 
@@ -32,58 +29,30 @@ def open_in_browser(url: str) -> None:
     QDesktopServices.openUrl(QUrl(url))
 
 
-class OptunaDashboard:
+class OptunaDashboard(LoopbackServer):
     """Optuna Dashboard on a sweep storage, on loopback (``netyard ui optuna``)."""
 
+    name = "Optuna Dashboard"
+    health_path = "/api/meta"
+    start_timeout_seconds = OPTUNA_START_SECONDS
+
     def __init__(self, storage: str) -> None:
+        super().__init__()
         self.storage = storage
-        self.process: subprocess.Popen | None = None
-        self.url: str | None = None
 
-    def start(self) -> str:
-        port = free_port()
-        self.process = subprocess.Popen(
-            # The engine's `netyard ui optuna` opens any Netyard storage (journal or RDB).
-            [
-                sys.executable,
-                "-c",
-                "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))",
-                "ui",
-                "optuna",
-                "--storage",
-                self.storage,
-                "--port",
-                str(port),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + OPTUNA_START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                error = self.process.stderr.read().decode(errors="replace")[-2000:]
-                raise RuntimeError(
-                    f"Optuna Dashboard exited with {self.process.returncode}: {error}"
-                )
-            try:
-                with urllib.request.urlopen(self.url + "/api/meta", timeout=1):
-                    return self.url
-            except OSError:
-                time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"Optuna Dashboard did not answer on {self.url} in time")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+    def command(self, port: int) -> list[str]:
+        # The engine's `netyard ui optuna` opens any Netyard storage (journal or RDB).
+        return [
+            sys.executable,
+            "-c",
+            "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))",
+            "ui",
+            "optuna",
+            "--storage",
+            self.storage,
+            "--port",
+            str(port),
+        ]
 
 
 class WebUIs(QObject):
@@ -107,7 +76,7 @@ class WebUIs(QObject):
             self._opened(tracking_uri.rstrip("/"), path, on_ready)
             return
         server = self.mlflow.get(tracking_uri)
-        if server is not None and server.process is not None and server.process.poll() is None:
+        if server is not None and server.running():
             self._opened(server.url, path, on_ready)
             return
         server = self.mlflow[tracking_uri] = MlflowServer(tracking_uri, artifact_root)
@@ -127,7 +96,7 @@ class WebUIs(QObject):
         self, storage: str, path: str = "", on_ready: Callable[[str], None] | None = None
     ) -> None:
         dashboard = self.optuna.get(storage)
-        if dashboard is not None and dashboard.process and dashboard.process.poll() is None:
+        if dashboard is not None and dashboard.running():
             self._opened(dashboard.url, path, on_ready)
             return
         dashboard = self.optuna[storage] = OptunaDashboard(storage)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,16 +22,90 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class MlflowServer:
-    def __init__(self, backend_store_uri: str, artifact_root: Path) -> None:
-        self.backend_store_uri = backend_store_uri
-        self.artifact_root = artifact_root
+class LoopbackServer:
+    """A web UI in a child process on 127.0.0.1, started and polled until it answers.
+
+    Subclasses give the ``command`` for a port, the ``health_path`` that answers once it is
+    ready and a ``name`` for messages. Its stderr goes to a temporary file (a pipe nobody
+    reads would fill and stall a chatty server); the tail is shown if it exits early.
+    """
+
+    name = "server"
+    health_path = "/"
+    start_timeout_seconds = START_TIMEOUT_SECONDS
+
+    def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
         self.url: str | None = None
+        self._stderr = None
+
+    def command(self, port: int) -> list[str]:
+        raise NotImplementedError
 
     def start(self, port: int = 0) -> str:
         port = port or free_port()
-        command = [
+        self._stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            self.command(port),
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+            start_new_session=True,
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + self.start_timeout_seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}: {self._error_tail()}"
+                )
+            if self.answers():
+                return self.url
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer on {self.url} in time")
+
+    def _error_tail(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")[-2000:]
+
+    def answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + self.health_path, timeout=1) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait(self) -> int:
+        assert self.process is not None
+        return self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class MlflowServer(LoopbackServer):
+    """``mlflow server`` on a store; its security middleware stays on."""
+
+    name = "mlflow server"
+    health_path = "/health"
+
+    def __init__(self, backend_store_uri: str, artifact_root: Path) -> None:
+        super().__init__()
+        self.backend_store_uri = backend_store_uri
+        self.artifact_root = artifact_root
+
+    def command(self, port: int) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "mlflow",
@@ -46,38 +121,3 @@ class MlflowServer:
             "--workers",
             "1",
         ]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-        )
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                error = self.process.stderr.read().decode(errors="replace")[-2000:]
-                raise RuntimeError(f"mlflow server exited with {self.process.returncode}: {error}")
-            if self.answers():
-                return self.url
-            time.sleep(0.25)
-        self.stop()
-        raise RuntimeError(f"mlflow server did not answer on {self.url} in time")
-
-    def answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.url + "/health", timeout=1) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    def wait(self) -> int:
-        assert self.process is not None
-        return self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
