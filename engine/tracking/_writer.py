@@ -1,86 +1,227 @@
-"""Buffered metric writing with MLflow's batch API on a background thread.
+"""Buffered metric writing with MLflow's batch API, off the training loop's interpreter.
 
 A synchronous ``log_metric`` costs about 3 ms per call on SQLite here and MLflow's own async
-queue took 8.9 s to flush 2000 points, so points are queued and written with ``log_batch``
-(up to 1000 a call) by one thread; ``close`` drains the queue before the run ends.
+queue took 8.9 s to flush 2000 points, so points are buffered and written with ``log_batch``
+(up to 1000 a call). Even batched, MLflow's SQLAlchemy store spends 60-150 µs of Python per
+point building ORM rows; on a thread that time holds the GIL the training loop needs (about
+10 % of a ConvBase run). So with a database store on Linux the points go to a forked writer
+process, which does the ORM work on another core; elsewhere (an HTTP tracking server, no
+``fork``) a background thread writes them. ``close`` drains everything before the run ends.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Mapping
 
 MAX_BATCH = 1000  # MLflow's limit of metrics per log_batch call
-# Each log_batch costs about 6 ms of CPU besides about 60 µs per point, mostly Python holding
-# the GIL the training loop needs; writing every 5 s (or at MAX_BATCH points) keeps that cost
-# per run small. Live views get metrics from events, so only the MLflow UI lags, by <= 5 s.
-FLUSH_SECONDS = 5.0
+# Points are handed to the writer every FLUSH_SECONDS (or at MAX_BATCH points): each hand-off
+# and each log_batch has a fixed cost. Live views get metrics from events, so only the MLflow
+# UI lags, by at most this long.
+FLUSH_SECONDS = 2.0
+
+Point = tuple[str, float, int, int]  # key, value, timestamp (ms), step
+
+
+def write_points(client, run_id: str, points: list[Point]) -> None:
+    from mlflow.entities import Metric
+
+    metrics = [Metric(key, value, timestamp, step) for key, value, timestamp, step in points]
+    for start in range(0, len(metrics), MAX_BATCH):
+        client.log_batch(run_id, metrics=metrics[start : start + MAX_BATCH], synchronous=True)
 
 
 class MetricWriter:
+    """Collects points and hands them, in batches, to a writer process (or thread)."""
+
     def __init__(self, client, run_id: str) -> None:
-        self._client = client
-        self._run_id = run_id
-        self._pending: list = []
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._closed = False
+        self._pending: list[Point] = []
+        self._handed_at = time.monotonic()
+        if _database_engines(client) is not None and hasattr(os, "fork"):
+            self._sink: _ProcessSink | _ThreadSink = _ProcessSink(client, run_id)
+        else:
+            self._sink = _ThreadSink(client, run_id)
+
+    def add(self, step: int, metrics: Mapping[str, float], timestamp_ms: int | None = None) -> None:
+        timestamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
+        self._pending.extend((key, float(v), timestamp, int(step)) for key, v in metrics.items())
+        self._maybe_hand_off()
+
+    def add_series(self, steps: list[int], series: Mapping[str, list[float]]) -> None:
+        """Many steps at once, e.g. a chunk of per-step training losses."""
+        timestamp = int(time.time() * 1000)
+        for key, values in series.items():
+            self._pending.extend(
+                (key, float(value), timestamp, int(step))
+                for step, value in zip(steps, values, strict=True)
+            )
+        self._maybe_hand_off()
+
+    def _maybe_hand_off(self) -> None:
+        now = time.monotonic()
+        if len(self._pending) >= MAX_BATCH or now - self._handed_at >= FLUSH_SECONDS:
+            self._sink.put(self._pending)
+            self._pending, self._handed_at = [], now
+
+    def close(self) -> None:
+        """Write everything still buffered and stop the writer; re-raise a write error."""
+        if self._pending:
+            self._sink.put(self._pending)
+            self._pending = []
+        self._sink.close()
+
+
+# -- a background thread (HTTP tracking servers, platforms without fork) ---------------------
+class _ThreadSink:
+    def __init__(self, client, run_id: str) -> None:
+        import queue
+
+        self._client, self._run_id = client, run_id
+        self._queue: queue.SimpleQueue[list[Point] | None] = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._loop, name="netyard-metrics", daemon=True)
         self._thread.start()
 
-    def add(self, step: int, metrics: Mapping[str, float], timestamp_ms: int | None = None) -> None:
-        from mlflow.entities import Metric
-
-        timestamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
-        points = [Metric(key, float(value), timestamp, int(step)) for key, value in metrics.items()]
-        with self._lock:
-            self._pending.extend(points)
-            if len(self._pending) >= MAX_BATCH:
-                self._wake.set()
-
-    def add_series(self, steps: list[int], series: Mapping[str, list[float]]) -> None:
-        """Many steps at once, e.g. a chunk of per-step training losses."""
-        from mlflow.entities import Metric
-
-        timestamp = int(time.time() * 1000)
-        points = [
-            Metric(key, float(value), timestamp, int(step))
-            for key, values in series.items()
-            for step, value in zip(steps, values, strict=True)
-        ]
-        with self._lock:
-            self._pending.extend(points)
-            if len(self._pending) >= MAX_BATCH:
-                self._wake.set()
-
-    def _take(self) -> list:
-        with self._lock:
-            taken, self._pending = self._pending, []
-        return taken
-
-    def _write(self, points: list) -> None:
-        for start in range(0, len(points), MAX_BATCH):
-            self._client.log_batch(
-                self._run_id, metrics=points[start : start + MAX_BATCH], synchronous=True
-            )
+    def put(self, points: list[Point]) -> None:
+        self._queue.put(points)
 
     def _loop(self) -> None:
-        while not self._closed:
-            self._wake.wait(FLUSH_SECONDS)
-            self._wake.clear()
-            try:
-                self._write(self._take())
-            except BaseException as error:  # noqa: BLE001 - reported by close()
-                self._error = error
-                return
+        while (points := self._queue.get()) is not None:
+            if self._error is None:  # after a failure, drain without writing
+                try:
+                    write_points(self._client, self._run_id, points)
+                except BaseException as error:  # noqa: BLE001 - re-raised by close()
+                    self._error = error
 
     def close(self) -> None:
-        """Stop the thread and write everything still queued; re-raise a write error."""
-        self._closed = True
-        self._wake.set()
+        self._queue.put(None)
         self._thread.join()
         if self._error is not None:
             raise self._error
-        self._write(self._take())
+
+
+# -- a forked writer process (database stores on POSIX) --------------------------------------
+def _database_engines(client) -> list | None:
+    """The SQLAlchemy engines MLflow caches for its database stores, or None if the client's
+    store is not one of them (an HTTP server, a file store)."""
+    try:
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+        store = client._tracking_client.store
+    except (ImportError, AttributeError):
+        return None
+    engines = getattr(SqlAlchemyStore, "_engine_map", None)
+    if not isinstance(store, SqlAlchemyStore) or not isinstance(engines, dict):
+        return None
+    return list(engines.values())
+
+
+class _ProcessSink:
+    """Points go down a pipe to a child forked from this process (so it starts at once, with
+    MLflow already imported); the child writes them and answers with its outcome at the end.
+    If this process dies, the child reads end-of-file, writes what it has and exits.
+
+    A bare ``os.fork`` rather than ``multiprocessing``: its bootstrap closes ``sys.stdin``,
+    which deadlocks when a thread of this process is blocked reading stdin (the worker's)."""
+
+    def __init__(self, client, run_id: str) -> None:
+        from multiprocessing.connection import Pipe
+
+        self._connection, child_end = Pipe(duplex=True)
+        self._pid = os.fork()
+        if self._pid == 0:  # the child: never returns
+            code = 1
+            try:
+                _child_main(child_end, self._connection, client, run_id)
+                code = 0
+            finally:
+                os._exit(code)
+        child_end.close()
+
+    def put(self, points: list[Point]) -> None:
+        self._connection.send(points)
+
+    def close(self) -> None:
+        error = None
+        try:
+            self._connection.send(None)
+            error = self._connection.recv()
+        except (EOFError, OSError):
+            error = "the metric writer process died"
+        finally:
+            self._connection.close()
+            _, status = os.waitpid(self._pid, 0)
+        if error:
+            code = os.waitstatus_to_exitcode(status)
+            raise RuntimeError(
+                f"writing metrics to MLflow failed (writer exit code {code}): {error}"
+            )
+
+
+def _child_main(connection, parent_end, client, run_id: str) -> None:
+    import gc
+    import signal
+
+    # Objects inherited from the parent are never collected here: garbage it had not yet
+    # collected may hold file descriptors, and closing them could hit this child's own.
+    gc.freeze()
+    parent_end.close()  # so that the parent's death reads as end-of-file here
+    # Ctrl-C in a terminal and a stop request sent to the process group ask the *parent* to
+    # end the run; this child must live on to write the last points. It ends with its pipe.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    inherited_pools = []
+    for engine in _database_engines(client) or []:
+        # The parent's pooled connections are neither used nor closed from here (closing a
+        # PostgreSQL connection would end the parent's session): new ones are opened, and
+        # the old pools are kept referenced so they are never finalised.
+        inherited_pools.append(engine.pool)
+        engine.dispose(close=False)
+    _close_inherited_descriptors(keep=connection.fileno())
+    error = ""
+    ended = False
+    while not ended:
+        batch: list[Point] = []
+        try:
+            message = connection.recv()
+            while True:  # take what is already waiting too, for one write
+                if message is None:
+                    ended = True
+                    break
+                batch.extend(message)
+                if not connection.poll():
+                    break
+                message = connection.recv()
+        except EOFError:  # the parent died: write what it sent, then stop
+            ended = True
+        if batch and not error:  # after a failure, drain without writing
+            try:
+                write_points(client, run_id, batch)
+            except BaseException as failure:  # noqa: BLE001 - reported to the parent
+                error = "".join(traceback.format_exception_only(failure)).strip()
+    try:
+        connection.send(error)
+    except OSError:  # the parent is gone
+        pass
+
+
+def _close_inherited_descriptors(keep: int) -> None:
+    """Hold none of the parent's files, pipes or sockets (only ``keep``, the pipe to it).
+
+    A reader waiting for end-of-file on a pipe the parent writes (a worker's stdin, the
+    parent's stdout read by ``subprocess.run``) must not wait for this child as well. The
+    standard streams become /dev/null.
+    """
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        if fd != keep:
+            os.dup2(devnull, fd)
+    if devnull not in (0, 1, 2):
+        os.close(devnull)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the child
+    os.closerange(3, keep)
+    os.closerange(max(3, keep + 1), os.sysconf("SC_OPEN_MAX"))

