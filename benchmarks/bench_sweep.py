@@ -12,10 +12,12 @@ overhead: the same trials (random sampler, same seed, so the same parameters) th
 ``SweepRunner`` with one worker process (per-evaluation history, artifacts, parent/child
 runs), and through a hand-written ``study.optimize`` loop that calls the same training
 function (``engine.runner.run`` untracked) in-process with optuna-integration's
-MLflowCallback (final value only). Two rounds of half the trials each, ordered loop, sweep,
-sweep, loop against drifting load. The sweep's time includes starting its worker process (once
-per round); the loop's excludes its imports. Prints the wall-time ratio and the share of the
-sweep's time spent in the sampler, pruner and storage calls.
+MLflowCallback (final value only). Each side runs all the trials twice (seeds S and S+1), in
+the order loop, sweep, sweep, loop against drifting load; the ratio is of the summed times.
+The sweep's time includes starting its worker process (once per sweep: imports of torch and
+MLflow, seconds); the loop's excludes its imports (done before timing, in this process).
+Prints the wall-time ratio and the share of the sweep's time spent in the sampler, pruner and
+storage calls.
 
 parallel: the same trials with 1 worker and with 2 workers, ``--threads`` each (1 by default:
 on a shared, oversubscribed 2-core box two threads per trial spin against each other); prints
@@ -97,7 +99,7 @@ def overhead(args, workspace: Path) -> None:
     from engine.sweeps import resolve_spec
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    half = args.trials // 2
+    trials = args.trials
     fixed = {**FIXED, "steps": args.steps}
     baseline_uri = f"sqlite:///{workspace / 'baseline-mlflow.db'}"
     callback = MLflowCallback(tracking_uri=baseline_uri, metric_name="val_accuracy")
@@ -110,7 +112,7 @@ def overhead(args, workspace: Path) -> None:
             sampler="random",
             pruner="none",
             threads=args.threads,
-            trials=half,
+            trials=trials,
             seed=seed,
         )
 
@@ -136,7 +138,7 @@ def overhead(args, workspace: Path) -> None:
             direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed)
         )
         started = time.perf_counter()
-        study.optimize(objective, n_trials=half, callbacks=[callback])
+        study.optimize(objective, n_trials=trials, callbacks=[callback])
         return time.perf_counter() - started
 
     run(
@@ -149,8 +151,8 @@ def overhead(args, workspace: Path) -> None:
             checkpoints=False,
         )
     )  # warm the data cache
-    # Two rounds of half the trials each, in the order loop, sweep, sweep, loop, so that a
-    # change of load on the shared machine weighs on both sides alike.
+    # Every trial twice per side, in the order loop, sweep, sweep, loop, so that a change of
+    # load on the shared machine weighs on both sides alike.
     loop_seconds = sweep_seconds = optuna_seconds = 0.0
     for seed, order in ((args.seed, ("loop", "sweep")), (args.seed + 1, ("sweep", "loop"))):
         for side in order:
@@ -161,7 +163,7 @@ def overhead(args, workspace: Path) -> None:
                 finished, seconds = run_sweep(sweep_spec(seed))
                 sweep_seconds += seconds
                 optuna_seconds += finished.optuna_seconds
-            print(f"  {side} round (seed {seed}, {half} trials): {seconds:.1f} s", flush=True)
+            print(f"  {side} round (seed {seed}, {trials} trials): {seconds:.1f} s", flush=True)
     print(f"hand-written study.optimize + MLflowCallback: {loop_seconds:.1f} s")
     print(f"netyard sweep, 1 worker process:            {sweep_seconds:.1f} s")
     print(f"overhead ratio: {sweep_seconds / loop_seconds:.3f}x (goal <= 1.1x)")

@@ -50,6 +50,10 @@ class RunConfig:
     track: bool = True
     # False skips resumable checkpoints (sweep trials are rerun, never resumed).
     checkpoints: bool = True
+    # True draws the artifacts and ends the MLflow run in a forked helper once training is
+    # done, so the process can go on (a sweep worker starts its next trial): the run becomes
+    # FINISHED a moment after ``execute_run`` returns. CPU runs with a database store only.
+    finish_in_background: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -219,21 +223,29 @@ def execute_run(
                 tracker.experiment_id if tracker else None,
                 prepared.tracking_uri,
             )
+        end_tags = {
+            "netyard.checkpoint": checkpoint or "",
+            "netyard.stopped_early": str(result.stopped_early).lower(),
+        }
         if tracker is not None:
             # The val_* values were logged at the last evaluation; again here they would
             # appear twice at the final step in the metric history.
             tracker.log_metrics(
                 step, {k: v for k, v in result.metrics.items() if not k.startswith("val_")}
             )
-            _log_run_artifacts(tracker, prepared, plugin, dataset, result.model)
-        _end(
-            tracker,
-            "FINISHED",
-            tags={
-                "netyard.checkpoint": checkpoint or "",
-                "netyard.stopped_early": str(result.stopped_early).lower(),
-            },
-        )
+
+        def finish(tracker) -> None:
+            if tracker is not None:
+                _log_run_artifacts(tracker, prepared, plugin, dataset, result.model)
+            _end(tracker, "FINISHED", tags=end_tags)
+
+        if not (
+            config.finish_in_background
+            and tracker is not None
+            and prepared.device.type == "cpu"  # a forked child cannot use CUDA
+            and tracker.finish_in_background(_in_one_thread(finish))
+        ):
+            finish(tracker)
         emit(RunFinished(run_id, step, result.metrics, result.stopped_early, checkpoint))
         return RunOutcome(
             "FINISHED",
@@ -355,6 +367,19 @@ def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -
         (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
         plugin.write_artifacts(model, dataset, out)
         tracker.log_artifacts(out)
+
+
+def _in_one_thread(finish: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``finish`` for a forked helper: torch there runs on one thread (the OpenMP pool of the
+    parent does not survive a fork, and the helper must not compete with the next trial)."""
+
+    def in_helper(tracker) -> None:
+        import torch
+
+        torch.set_num_threads(1)
+        finish(tracker)
+
+    return in_helper
 
 
 def _end(tracker, status: str, error: str | None = None, tags: dict | None = None) -> None:

@@ -3,8 +3,10 @@
 As in VEEGAN and PacGAN: ``ring8`` is 8 equal Gaussians of std 0.01 centred on a circle of
 radius 1; ``grid25`` is 25 equal Gaussians of std 0.05 centred on {-4, -2, 0, 2, 4}^2. The
 modes and std travel in ``DataSpec.extra`` (``modes``, ``sigma``) so a plugin can score its
-samples against them. Points are generated from the seed (cheap, so never cached); targets
-are the index of the mode each point came from.
+samples against them, with the training points' mean (``center``) and overall std (``scale``,
+one number, so shapes are not distorted) so a model can work in standardised units. Points
+are generated from the seed (cheap, so never cached); targets are the index of the mode each
+point came from.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def _loader(dataset_id: str, modes: np.ndarray, sigma: float):
     def load(cache_dir: Path, seed: int, val_fraction: float) -> Dataset:
         points, labels = sample_mixture(modes, sigma, TRAIN_POINTS, seed)
         train, val = carve_validation(points, labels, val_fraction, seed)
+        center = train.x.mean(dim=0)
+        scale = float((train.x - center).pow(2).mean().sqrt())
         test_points, test_labels = sample_mixture(modes, sigma, TEST_POINTS, TEST_SEED)
         spec = DataSpec(
             kind="points",
@@ -52,7 +56,12 @@ def _loader(dataset_id: str, modes: np.ndarray, sigma: float):
             input_shape=(2,),
             num_classes=len(modes),
             class_names=tuple(f"mode {i}" for i in range(len(modes))),
-            extra={"modes": modes.tolist(), "sigma": sigma},
+            extra={
+                "modes": modes.tolist(),
+                "sigma": sigma,
+                "center": center.tolist(),
+                "scale": scale,
+            },
         )
         return Dataset(dataset_id, spec, train, val, to_split(test_points, test_labels))
 

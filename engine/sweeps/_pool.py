@@ -98,13 +98,17 @@ class TrialWorker:
         """Ask trial ``number`` to stop after its current step (pruned or cancelled)."""
         self._send(f"stop {number}")
 
-    def close(self, timeout: float = 30.0) -> None:
-        """End the process: end of file stops any trial; a kill if it does not exit in time."""
+    def close_input(self) -> None:
+        """Close the worker's stdin: end of file stops any trial and ends the process."""
         try:
             if self.process.stdin is not None:
                 self.process.stdin.close()
         except OSError:
             pass
+
+    def close(self, timeout: float = 30.0) -> None:
+        """End the process: end of file stops any trial; a kill if it does not exit in time."""
+        self.close_input()
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:

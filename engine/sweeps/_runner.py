@@ -143,26 +143,32 @@ class SweepRunner:
         resolved, spec = self.resolved, self.spec
         started = time.monotonic()
         self.workspace = Workspace.resolve(spec.workspace).ensure()
-        self.storage_url = spec.storage or default_storage_url(self.workspace.root)
-        storage = open_storage(self.storage_url)
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        self.study = self._open_study(optuna, storage)
-        attrs = self.study.user_attrs
-        self.tracking_uri = (
-            spec.tracking_uri or attrs.get("netyard.tracking_uri") or self.workspace.tracking_uri
-        )
-        self.experiment = (
-            spec.experiment
-            or attrs.get("netyard.experiment")
-            or experiment_name(spec.plugin, spec.dataset)
-        )
-        reconciled = reconcile_stale_trials(self.study, self.tracking_uri)
-        self.parent = ParentRun(self.tracking_uri, self.workspace.artifacts_dir)
+        # Start the workers first: their imports (seconds) overlap with the set-up below.
+        for slot in range(self._slots()):
+            self._workers[slot] = TrialWorker(slot, self._gpu_env[slot], self._events)
+        try:
+            self.storage_url = spec.storage or default_storage_url(self.workspace.root)
+            storage = open_storage(self.storage_url)
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
+            self.study = self._open_study(optuna, storage)
+            attrs = self.study.user_attrs
+            self.tracking_uri = (
+                spec.tracking_uri
+                or attrs.get("netyard.tracking_uri")
+                or self.workspace.tracking_uri
+            )
+            self.experiment = (
+                spec.experiment
+                or attrs.get("netyard.experiment")
+                or experiment_name(spec.plugin, spec.dataset)
+            )
+            reconciled = reconcile_stale_trials(self.study, self.tracking_uri)
+            self.parent = ParentRun(self.tracking_uri, self.workspace.artifacts_dir)
+        except BaseException:
+            self._close_workers()
+            raise
         status, reason = "finished", ""
         try:
-            # Start the workers first: their imports overlap with the MLflow set-up below.
-            for slot in range(self._slots()):
-                self._workers[slot] = TrialWorker(slot, self._gpu_env[slot], self._events)
             if self.join:
                 if attrs.get("netyard.parent_run_id"):
                     self.parent.attach(attrs["netyard.parent_run_id"])
@@ -200,14 +206,19 @@ class SweepRunner:
             self._abandon_running(f"the sweep coordinator stopped: {reason}")
             raise
         finally:
-            for worker in self._workers.values():
-                worker.close()
-            self._workers.clear()
+            self._close_workers()
             mlflow_status = {"finished": "FINISHED", "stopped": "KILLED"}.get(status, "FAILED")
             self.parent.end(mlflow_status, reason or None)
             finished = self._finished_event(status, reason, time.monotonic() - started)
             self.emit(finished)
         return finished
+
+    def _close_workers(self) -> None:
+        for worker in self._workers.values():  # all at once: they end in parallel
+            worker.close_input()
+        for worker in self._workers.values():
+            worker.close()
+        self._workers.clear()
 
     def _open_study(self, optuna, storage):
         from engine.sweeps._algorithms import make_pruner, make_sampler
@@ -355,6 +366,9 @@ class SweepRunner:
             },
             parent_run_id=self.parent.run_id,
             checkpoints=False,
+            # The worker reports the trial and starts the next one while a helper process
+            # draws this trial's artifacts and ends its MLflow run.
+            finish_in_background=True,
         )
         running = _Running(trial, worker, params, time.monotonic(), attempt)
         self._running[slot] = running

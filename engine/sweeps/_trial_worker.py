@@ -77,6 +77,8 @@ def main(stdin: TextIO, stdout: TextIO) -> int:
 
     threading.Thread(target=read_commands, name="netyard-commands", daemon=True).start()
     _preload()
+    from engine.tracking import reap_helpers
+
     while True:
         job = jobs.get()
         if job is None or current.closing.is_set():
@@ -84,15 +86,23 @@ def main(stdin: TextIO, stdout: TextIO) -> int:
         with current.lock:
             current.number = int(job["trial"])
             current.stop = threading.Event()
+        reap_helpers()  # earlier trials' finishers that are done
         _train(job, emit, current.stop)
         with current.lock:
             current.number = None
 
 
 def _preload() -> None:
-    """Import the heavy modules now, while the coordinator still sets up the sweep."""
+    """Import the heavy modules now, while the coordinator still sets up the sweep.
+
+    Besides torch and MLflow: ``torch._dynamo``, which torch imports at the first optimizer
+    (1.7 s here), and matplotlib's Agg canvas, so each trial's forked finisher has it.
+    """
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
     import mlflow.tracking  # noqa: F401
-    import torch  # noqa: F401
+    import safetensors.torch  # noqa: F401
+    import torch._dynamo  # noqa: F401
 
     import engine.runner  # noqa: F401
     import engine.tracking  # noqa: F401
@@ -126,4 +136,12 @@ def _count_parameters(prepared) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.stdin, sys.stdout))
+    code = main(sys.stdin, sys.stdout)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    from engine.tracking import wait_for_helpers
+
+    wait_for_helpers()  # the last trials' MLflow runs are ended before the worker is gone
+    # Nothing else is left to finish, and tearing down an interpreter with torch loaded takes
+    # about a second the coordinator would wait for at the end of every sweep.
+    os._exit(code)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import platform
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.tracking._forking import fork_helper, leave_unwaited
 from engine.tracking._writer import MetricWriter
 
 MAX_PARAM_VALUE = 6000
@@ -141,6 +142,31 @@ class RunTracker:
         self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
 
     # -- the end ----------------------------------------------------------------------------
+    def finish_in_background(self, finish: Callable[[RunTracker], None]) -> bool:
+        """Run ``finish(self)`` (artifacts, tags, ``end``) in a forked helper and return at once.
+
+        Only where the metric writer is a forked process too (a database store on POSIX): the
+        helper takes it over. Returns False, having done nothing, where that is not the case.
+        A failure in the helper ends the run FAILED with the reason. Call
+        ``engine.tracking.wait_for_helpers`` before the process exits.
+        """
+        sink = self._writer.forked_sink() if self._writer is not None else None
+        if sink is None:
+            return False
+
+        def work() -> None:
+            try:
+                finish(self)
+            except BaseException as failure:  # noqa: BLE001 - recorded on the run
+                self.client.set_tag(self.run_id, ERROR_TAG, f"finishing the run failed: {failure}")
+                self.client.set_terminated(self.run_id, status="FAILED")
+                raise
+
+        leave_unwaited(fork_helper(work, self.client, [sink.fileno()]))
+        sink.hand_over()
+        self._writer = None
+        return True
+
     def end(self, status: str, error: str | None = None) -> None:
         """Flush metrics and set the final status (FINISHED, FAILED or KILLED)."""
         if self.run_id is None:

@@ -11,12 +11,12 @@ process, which does the ORM work on another core; elsewhere (an HTTP tracking se
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 import traceback
 from collections.abc import Mapping
+
+from engine.tracking._forking import can_fork_helpers, fork_helper, leave_unwaited, wait_for
 
 MAX_BATCH = 1000  # MLflow's limit of metrics per log_batch call
 # Points are handed to the writer every FLUSH_SECONDS (or at MAX_BATCH points): each hand-off
@@ -41,7 +41,7 @@ class MetricWriter:
     def __init__(self, client, run_id: str) -> None:
         self._pending: list[Point] = []
         self._handed_at = time.monotonic()
-        if _database_engines(client) is not None and hasattr(os, "fork"):
+        if can_fork_helpers(client):
             self._sink: _ProcessSink | _ThreadSink = _ProcessSink(client, run_id)
         else:
             self._sink = _ThreadSink(client, run_id)
@@ -66,6 +66,10 @@ class MetricWriter:
         if len(self._pending) >= MAX_BATCH or now - self._handed_at >= FLUSH_SECONDS:
             self._sink.put(self._pending)
             self._pending, self._handed_at = [], now
+
+    def forked_sink(self) -> _ProcessSink | None:
+        """The writer process, when there is one (a finisher can only take that over)."""
+        return self._sink if isinstance(self._sink, _ProcessSink) else None
 
     def close(self) -> None:
         """Write everything still buffered and stop the writer; re-raise a write error."""
@@ -105,45 +109,30 @@ class _ThreadSink:
 
 
 # -- a forked writer process (database stores on POSIX) --------------------------------------
-def _database_engines(client) -> list | None:
-    """The SQLAlchemy engines MLflow caches for its database stores, or None if the client's
-    store is not one of them (an HTTP server, a file store)."""
-    try:
-        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-        store = client._tracking_client.store
-    except (ImportError, AttributeError):
-        return None
-    engines = getattr(SqlAlchemyStore, "_engine_map", None)
-    if not isinstance(store, SqlAlchemyStore) or not isinstance(engines, dict):
-        return None
-    return list(engines.values())
-
-
 class _ProcessSink:
-    """Points go down a pipe to a child forked from this process (so it starts at once, with
-    MLflow already imported); the child writes them and answers with its outcome at the end.
-    If this process dies, the child reads end-of-file, writes what it has and exits.
-
-    A bare ``os.fork`` rather than ``multiprocessing``: its bootstrap closes ``sys.stdin``,
-    which deadlocks when a thread of this process is blocked reading stdin (the worker's)."""
+    """Points go down a pipe to a helper forked from this process (``_forking``); it writes
+    them and answers with its outcome at the end. If this process dies, the helper reads
+    end-of-file, writes what it was sent and exits."""
 
     def __init__(self, client, run_id: str) -> None:
         from multiprocessing.connection import Pipe
 
         self._connection, child_end = Pipe(duplex=True)
-        self._pid = os.fork()
-        if self._pid == 0:  # the child: never returns
-            code = 1
-            try:
-                _child_main(child_end, self._connection, client, run_id)
-                code = 0
-            finally:
-                os._exit(code)
+        self._pid = fork_helper(
+            lambda: _write_what_arrives(child_end, client, run_id), client, [child_end.fileno()]
+        )
         child_end.close()
+
+    def fileno(self) -> int:
+        return self._connection.fileno()
 
     def put(self, points: list[Point]) -> None:
         self._connection.send(points)
+
+    def hand_over(self) -> None:
+        """A forked finisher now owns this writer: let go of the pipe, reap the pid later."""
+        self._connection.close()
+        leave_unwaited(self._pid)
 
     def close(self) -> None:
         error = None
@@ -154,34 +143,15 @@ class _ProcessSink:
             error = "the metric writer process died"
         finally:
             self._connection.close()
-            _, status = os.waitpid(self._pid, 0)
+            code = wait_for(self._pid)
         if error:
-            code = os.waitstatus_to_exitcode(status)
             raise RuntimeError(
                 f"writing metrics to MLflow failed (writer exit code {code}): {error}"
             )
 
 
-def _child_main(connection, parent_end, client, run_id: str) -> None:
-    import gc
-    import signal
-
-    # Objects inherited from the parent are never collected here: garbage it had not yet
-    # collected may hold file descriptors, and closing them could hit this child's own.
-    gc.freeze()
-    parent_end.close()  # so that the parent's death reads as end-of-file here
-    # Ctrl-C in a terminal and a stop request sent to the process group ask the *parent* to
-    # end the run; this child must live on to write the last points. It ends with its pipe.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
-    inherited_pools = []
-    for engine in _database_engines(client) or []:
-        # The parent's pooled connections are neither used nor closed from here (closing a
-        # PostgreSQL connection would end the parent's session): new ones are opened, and
-        # the old pools are kept referenced so they are never finalised.
-        inherited_pools.append(engine.pool)
-        engine.dispose(close=False)
-    _close_inherited_descriptors(keep=connection.fileno())
+def _write_what_arrives(connection, client, run_id: str) -> None:
+    """The helper's loop: write every batch (merging those already waiting) until the end."""
     error = ""
     ended = False
     while not ended:
@@ -196,7 +166,7 @@ def _child_main(connection, parent_end, client, run_id: str) -> None:
                 if not connection.poll():
                     break
                 message = connection.recv()
-        except EOFError:  # the parent died: write what it sent, then stop
+        except EOFError:  # every holder of the other end is gone: write what came, stop
             ended = True
         if batch and not error:  # after a failure, drain without writing
             try:
@@ -207,21 +177,3 @@ def _child_main(connection, parent_end, client, run_id: str) -> None:
         connection.send(error)
     except OSError:  # the parent is gone
         pass
-
-
-def _close_inherited_descriptors(keep: int) -> None:
-    """Hold none of the parent's files, pipes or sockets (only ``keep``, the pipe to it).
-
-    A reader waiting for end-of-file on a pipe the parent writes (a worker's stdin, the
-    parent's stdout read by ``subprocess.run``) must not wait for this child as well. The
-    standard streams become /dev/null.
-    """
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        if fd != keep:
-            os.dup2(devnull, fd)
-    if devnull not in (0, 1, 2):
-        os.close(devnull)
-    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the child
-    os.closerange(3, keep)
-    os.closerange(max(3, keep + 1), os.sysconf("SC_OPEN_MAX"))

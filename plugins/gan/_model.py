@@ -7,6 +7,11 @@ With ``g_ema`` > 0 the module also holds ``generator_ema``, an exponential movin
 the generator's weights (as in ProGAN/StyleGAN): training moves the generator, sampling for
 evaluation, snapshots and artifacts reads the average. Being a submodule, it is saved in
 every checkpoint, so a resumed run continues the same average.
+
+Points data comes with its mean and overall std (``DataSpec.extra`` ``center`` and ``scale``):
+both networks work in standardised units (grid25 spans +-4, ring8 +-1), the generator's output
+is mapped back to data units and the discriminator's input standardised, so a sample is
+always in data units outside the module.
 """
 
 from __future__ import annotations
@@ -52,7 +57,14 @@ class GAN(nn.Module):
     Image data lives in [0, 1], so image samples go through a sigmoid; points stay linear.
     """
 
-    def __init__(self, data_shape: Sequence[int], hparams: Mapping[str, Any], images: bool):
+    def __init__(
+        self,
+        data_shape: Sequence[int],
+        hparams: Mapping[str, Any],
+        images: bool,
+        center: Sequence[float] | None = None,
+        scale: float = 1.0,
+    ):
         super().__init__()
         self.data_shape = tuple(int(n) for n in data_shape)
         self.latent_dim = int(hparams["latent_dim"])
@@ -70,6 +82,11 @@ class GAN(nn.Module):
         self.discriminator = mlp(
             size * self.packing, int(hparams["d_width"]), int(hparams["d_depth"]), 1, LeakyReLU
         )
+        # Buffers, so checkpoints carry them; identity for images and unknown statistics.
+        self.register_buffer(
+            "center", torch.tensor(center if center is not None else 0.0, dtype=torch.float32)
+        )
+        self.register_buffer("scale", torch.tensor(float(scale), dtype=torch.float32))
         self.ema_decay = float(hparams["g_ema"])
         self.generator_ema: nn.Sequential | None = None
         if self.ema_decay > 0:
@@ -103,8 +120,7 @@ class GAN(nn.Module):
         if averaged and self.generator_ema is not None:
             network = self.generator_ema
         x = network(z)
-        if self.images:
-            x = torch.sigmoid(x)
+        x = torch.sigmoid(x) if self.images else x * self.scale + self.center
         return x.reshape(z.shape[0], *self.data_shape)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -112,6 +128,8 @@ class GAN(nn.Module):
 
     def criticize(self, x: torch.Tensor) -> torch.Tensor:
         """Discriminator scores (logits), one per pack of ``packing`` samples."""
+        if not self.images:
+            x = (x - self.center) / self.scale
         return self.discriminator(self.pack(x)).squeeze(1)
 
     def pack(self, x: torch.Tensor) -> torch.Tensor:

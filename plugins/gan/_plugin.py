@@ -92,7 +92,14 @@ class GANPlugin(Plugin):
     def build_model(self):
         from plugins.gan._model import GAN
 
-        return GAN(self.spec.input_shape, self.hparams, images=self.spec.kind == "image")
+        extra = self.spec.extra
+        return GAN(
+            self.spec.input_shape,
+            self.hparams,
+            images=self.spec.kind == "image",
+            center=extra.get("center"),
+            scale=float(extra.get("scale", 1.0)),
+        )
 
     def configure_optimizers(self, model):
         from engine.plugin import make_optimizer

@@ -181,3 +181,34 @@ def test_experiment_names():
     assert experiment_name("cnn", "mnist1d") == "cnn-mnist1d"
     assert experiment_name("rnn", "csv:/data/prices/") == "rnn-prices"
     assert experiment_name("gan", "folder:C:\\images\\cats") == "gan-cats"
+
+
+def test_a_run_finished_in_the_background_ends_the_same(tracked_workspace):
+    """A sweep trial's way: ``execute_run`` returns once trained, a forked helper draws the
+    artifacts and ends the run, and ``wait_for_helpers`` waits for it."""
+    from mlflow.tracking import MlflowClient
+
+    from engine.tracking import wait_for_helpers
+
+    config = RunConfig(
+        plugin="cnn",
+        dataset="digits",
+        hparams={**TINY_CNN, "steps": STEPS, "eval_every": EVAL_EVERY},
+        seed=SEED,
+        device="cpu",
+        threads=1,
+        workspace=str(tracked_workspace),
+        finish_in_background=True,
+    )
+    outcome = run(config)
+    wait_for_helpers()
+
+    client = MlflowClient(tracking_uri=tracking_uri(tracked_workspace))
+    finished_run = client.get_run(outcome.run_id)
+    assert outcome.status == "FINISHED" and finished_run.info.status == "FINISHED"
+    assert finished_run.data.tags["netyard.stopped_early"] == "false"
+    assert finished_run.data.metrics["test_accuracy"] == outcome.metrics["test_accuracy"]
+    history = client.get_metric_history(outcome.run_id, "train_loss")
+    assert sorted(m.step for m in history) == list(range(1, STEPS + 1))
+    artifacts = {a.path for a in client.list_artifacts(outcome.run_id)}
+    assert {"model.safetensors", "config.json", "confusion_matrix.png"} <= artifacts

@@ -72,7 +72,9 @@ def test_parallel_sweep_end_to_end(workspace):
         assert run.data.tags["optuna.study_name"] == "e2e"
         assert run.data.tags["optuna.trial_id"] == str(trial._trial_id)
         assert trial.user_attrs["netyard.mlflow_run_id"] == run.info.run_id
-        assert run.info.status == "FINISHED"
+        assert run.info.status == "FINISHED"  # ended by the trial's forked finisher
+        artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+        assert {"model.safetensors", "config.json", "confusion_matrix.png"} <= artifacts
         assert float(run.data.params["lr"]) == trial.params["lr"]
         history = client.get_metric_history(run.info.run_id, "val_accuracy")
         assert [m.step for m in history] == list(range(1, 21))  # every evaluation, not one

@@ -35,6 +35,10 @@ def test_mixtures_are_points_at_their_modes(
     # Targets say which mode each point came from.
     modes = np.array(spec.extra["modes"])[dataset.train.y.numpy()]
     assert np.abs(dataset.train.x.numpy() - modes).max() < 6 * sigma
+    # The training points' mean and overall std, for models that work in standard units.
+    train = dataset.train.x.numpy()
+    np.testing.assert_allclose(spec.extra["center"], train.mean(axis=0), atol=1e-5)
+    assert spec.extra["scale"] == pytest.approx(np.sqrt(((train - train.mean(0)) ** 2).mean()))
 
 
 def test_ring_modes_lie_on_the_unit_circle_and_grid_on_even_coordinates(tmp_path: Path) -> None:
