@@ -17,7 +17,9 @@ the order loop, sweep, sweep, loop against drifting load; the ratio is of the su
 The sweep's time includes starting its worker process (once per sweep: imports of torch and
 MLflow, seconds); the loop's excludes its imports (done before timing, in this process).
 Prints the wall-time ratio and the share of the sweep's time spent in the sampler, pruner and
-storage calls.
+storage calls. With ``--fresh`` each side is instead a fresh process timed from launch to
+exit, as a user meets them: ``netyard sweep ...`` against a script that imports torch, Optuna
+and MLflow and runs the same ``study.optimize`` loop (both pay their imports).
 
 parallel: the same trials with 1 worker and with 2 workers, ``--threads`` each (1 by default:
 on a shared, oversubscribed 2-core box two threads per trial spin against each other); prints
@@ -28,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +40,7 @@ from engine.sweeps import SweepFinished, SweepRunner, SweepSpec, parse_search
 
 SEARCH = ("lr=1e-3:1e-1:log", "channels=8:64", "dropout=0:0.5", "depth=2:4")
 FIXED = {"batch_size": 100, "pooling": "max"}
+NETYARD_CLI = "import sys; from engine.cli import main; sys.exit(main())"  # = `netyard`
 
 
 def spec(workspace: Path, name: str, args, **fields) -> SweepSpec:
@@ -91,7 +96,22 @@ def pruning(args, workspace: Path) -> None:
     print(f"steps trained: {1 - pruned_steps / full_steps:.1%} fewer with pruning (goal >= 40 %)")
 
 
-def overhead(args, workspace: Path) -> None:
+def sweep_spec_for(args, workspace: Path, seed: int) -> SweepSpec:
+    return spec(
+        workspace,
+        f"bench-overhead-{seed}",
+        args,
+        sampler="random",
+        pruner="none",
+        threads=args.threads,
+        trials=args.trials,
+        seed=seed,
+    )
+
+
+def hand_written_loop(args, workspace: Path, seed: int) -> float:
+    """The baseline: ``study.optimize`` calling the training function in-process, with
+    optuna-integration's MLflowCallback (final value only). Returns its wall time."""
     import optuna
     from optuna_integration.mlflow import MLflowCallback
 
@@ -99,78 +119,98 @@ def overhead(args, workspace: Path) -> None:
     from engine.sweeps import resolve_spec
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    trials = args.trials
-    fixed = {**FIXED, "steps": args.steps}
     baseline_uri = f"sqlite:///{workspace / 'baseline-mlflow.db'}"
     callback = MLflowCallback(tracking_uri=baseline_uri, metric_name="val_accuracy")
+    distributions = resolve_spec(sweep_spec_for(args, workspace, seed)).distributions
+    fixed = {**FIXED, "steps": args.steps}
 
-    def sweep_spec(seed: int) -> SweepSpec:
-        return spec(
-            workspace,
-            f"bench-overhead-{seed}",
-            args,
-            sampler="random",
-            pruner="none",
-            threads=args.threads,
-            trials=trials,
+    def objective(trial: optuna.Trial) -> float:
+        # The sweep's distributions and seed: the random sampler draws the same values.
+        params = {name: trial._suggest(name, d) for name, d in distributions.items()}
+        config = RunConfig(
+            "cnn",
+            "mnist1d",
+            {**fixed, **params},
             seed=seed,
+            threads=args.threads,
+            workspace=str(workspace),
+            track=False,
+            checkpoints=False,
         )
+        return run(config).metrics["val_accuracy"]
 
-    def loop(seed: int) -> float:
-        distributions = resolve_spec(sweep_spec(seed)).distributions
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed)
+    )
+    started = time.perf_counter()
+    study.optimize(objective, n_trials=args.trials, callbacks=[callback])
+    return time.perf_counter() - started
 
-        def objective(trial: optuna.Trial) -> float:
-            # The sweep's distributions and seed: the random sampler draws the same values.
-            params = {name: trial._suggest(name, d) for name, d in distributions.items()}
-            config = RunConfig(
-                "cnn",
-                "mnist1d",
-                {**fixed, **params},
-                seed=seed,
-                threads=args.threads,
-                workspace=str(workspace),
-                track=False,
-                checkpoints=False,
-            )
-            return run(config).metrics["val_accuracy"]
 
-        study = optuna.create_study(
-            direction="maximize", sampler=optuna.samplers.RandomSampler(seed=seed)
-        )
-        started = time.perf_counter()
-        study.optimize(objective, n_trials=trials, callbacks=[callback])
-        return time.perf_counter() - started
+def fresh_process_seconds(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def overhead(args, workspace: Path) -> None:
+    from engine.runner import RunConfig, run
 
     run(
         RunConfig(
             "cnn",
             "mnist1d",
-            {**fixed, "steps": 5},
+            {**FIXED, "steps": 5},
             workspace=str(workspace),
             track=False,
             checkpoints=False,
         )
     )  # warm the data cache
+    common = ["--trials", str(args.trials), "--steps", str(args.steps)]
+    common += ["--threads", str(args.threads)]
+
+    def loop_side(seed: int) -> float:
+        if not args.fresh:
+            return hand_written_loop(args, workspace, seed)
+        child = [sys.executable, "-m", "benchmarks.bench_sweep", "loop", "--seed", str(seed)]
+        return fresh_process_seconds([*child, *common, "--workspace", str(workspace)])
+
+    def sweep_side(seed: int) -> tuple[float, float]:
+        if not args.fresh:
+            finished, seconds = run_sweep(sweep_spec_for(args, workspace, seed))
+            return seconds, finished.optuna_seconds
+        command = [sys.executable, "-c", NETYARD_CLI]
+        command += ["sweep", "cnn", "--dataset", "mnist1d", "--sampler", "random"]
+        command += ["--pruner", "none", "--parallel", "1", "--seed", str(seed)]
+        command += ["--name", f"bench-overhead-fresh-{seed}", "--workspace", str(workspace)]
+        command += [arg for item in SEARCH for arg in ("--search", item)]
+        command += [arg for k, v in FIXED.items() for arg in ("--set", f"{k}={v}")]
+        return fresh_process_seconds([*command, *common]), float("nan")
+
     # Every trial twice per side, in the order loop, sweep, sweep, loop, so that a change of
     # load on the shared machine weighs on both sides alike.
     loop_seconds = sweep_seconds = optuna_seconds = 0.0
     for seed, order in ((args.seed, ("loop", "sweep")), (args.seed + 1, ("sweep", "loop"))):
         for side in order:
             if side == "loop":
-                seconds = loop(seed)
+                seconds = loop_side(seed)
                 loop_seconds += seconds
             else:
-                finished, seconds = run_sweep(sweep_spec(seed))
+                seconds, in_optuna = sweep_side(seed)
                 sweep_seconds += seconds
-                optuna_seconds += finished.optuna_seconds
-            print(f"  {side} round (seed {seed}, {trials} trials): {seconds:.1f} s", flush=True)
-    print(f"hand-written study.optimize + MLflowCallback: {loop_seconds:.1f} s")
-    print(f"netyard sweep, 1 worker process:            {sweep_seconds:.1f} s")
+                optuna_seconds += in_optuna
+            print(
+                f"  {side} round (seed {seed}, {args.trials} trials): {seconds:.1f} s", flush=True
+            )
+    how = "fresh processes, launch to exit" if args.fresh else "in this process"
+    print(f"hand-written study.optimize + MLflowCallback ({how}): {loop_seconds:.1f} s")
+    print(f"netyard sweep, 1 worker process ({how}):            {sweep_seconds:.1f} s")
     print(f"overhead ratio: {sweep_seconds / loop_seconds:.3f}x (goal <= 1.1x)")
-    print(
-        f"sampler + storage: {optuna_seconds:.2f} s = "
-        f"{optuna_seconds / sweep_seconds:.2%} of the sweep (goal <= 1 %)"
-    )
+    if not args.fresh:
+        print(
+            f"sampler + storage: {optuna_seconds:.2f} s = "
+            f"{optuna_seconds / sweep_seconds:.2%} of the sweep (goal <= 1 %)"
+        )
 
 
 def parallel(args, workspace: Path) -> None:
@@ -198,13 +238,21 @@ def parallel(args, workspace: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("which", choices=("pruning", "overhead", "parallel"))
+    # "loop" is the baseline side of ``overhead --fresh``, run in its own process.
+    parser.add_argument("which", choices=("pruning", "overhead", "parallel", "loop"))
     parser.add_argument("--trials", type=int)
     parser.add_argument("--steps", type=int)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads per trial")
     parser.add_argument("--keep", action="store_true", help="keep the workspace")
+    parser.add_argument(
+        "--fresh", action="store_true", help="overhead: time both sides as fresh processes"
+    )
+    parser.add_argument("--workspace", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.which == "loop":
+        hand_written_loop(args, args.workspace, args.seed)
+        return
     defaults = {"pruning": (30, 500), "overhead": (20, 200), "parallel": (10, 300)}[args.which]
     args.trials = args.trials or defaults[0]
     args.steps = args.steps or defaults[1]
