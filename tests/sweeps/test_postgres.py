@@ -31,11 +31,13 @@ pytestmark = pytest.mark.skipif(
 def test_two_workers_join_a_postgres_study(tmp_path, capsys):
     name = f"pg-{uuid.uuid4().hex[:8]}"
     tracking = f"sqlite:///{tmp_path / 'shared-mlflow.db'}"
-    budget = 6
+    # Trials long enough (about 1.5 s each) that the coordinator cannot use up the budget
+    # alone while the two workers start (their imports take seconds).
+    budget = 8
     coordinator = subprocess.Popen(
         tiny_cli_sweep(
             name,
-            150,
+            2000,
             budget,
             "--storage",
             URL,
