@@ -9,12 +9,16 @@ import time
 
 from netyard_test_support import command_line, live_children, wait_for_exit
 
-WAITS_FOR_STDIN = [sys.executable, "-c", "import sys; sys.stdin.read()"]
+# It says when it runs: until the exec, /proc shows the parent's command line (or none).
+WAITS_FOR_STDIN = [sys.executable, "-c", "import sys; print('ready', flush=True); sys.stdin.read()"]
 
 
 def test_a_running_child_is_found_and_waited_for():
-    child = subprocess.Popen(WAITS_FOR_STDIN, stdin=subprocess.PIPE)
+    child = subprocess.Popen(
+        WAITS_FOR_STDIN, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
+        assert child.stdout.readline() == "ready\n"
         assert child.pid in live_children(os.getpid())
         assert "sys.stdin.read()" in command_line(child.pid)
         # Still running when the (already passed) deadline comes.
@@ -26,6 +30,7 @@ def test_a_running_child_is_found_and_waited_for():
     finally:
         child.kill()
         child.wait()
+        child.stdout.close()
 
 
 def test_processes_that_are_gone_are_not_waited_for():
