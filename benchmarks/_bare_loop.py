@@ -26,25 +26,6 @@ from torch import nn
 
 from engine.runner import PreparedRun, RunConfig, RunOutcome, execute_run, prepare_run
 
-# The paper's ConvBase, spelled in the CNN plugin's hyperparameters (see CNNPlugin's docstring).
-CONVBASE_HPARAMS: dict[str, Any] = {
-    "channels": 25,
-    "depth": 3,
-    "first_kernel": 5,
-    "kernel_size": 3,
-    "stride": 2,
-    "padding": "1",
-    "pooling": "none",
-    "head": "flatten",
-    "batch_norm": False,
-    "dropout": 0.0,
-    "optimizer": "adam",
-    "lr": 0.01,
-    "weight_decay": 0.0,
-    "lr_schedule": "none",
-    "batch_size": 100,
-}
-
 
 class ConvBase(nn.Module):
     """greydanus/mnist1d ``models.ConvBase`` for length-40 inputs (125 flattened features)."""

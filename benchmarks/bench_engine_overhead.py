@@ -23,7 +23,6 @@ import shutil
 import torch
 
 from benchmarks._bare_loop import (
-    CONVBASE_HPARAMS,
     Timing,
     common_arguments,
     evaluation_steps,
@@ -35,13 +34,14 @@ from benchmarks._bare_loop import (
     train_bare,
 )
 from engine.training._loop import EVALUATIONS_PER_RUN
+from plugins.cnn import CONVBASE
 
 
 def main() -> None:
     parser = common_arguments(__doc__.splitlines()[0], steps=6000, repeats=7)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    hparams = {**CONVBASE_HPARAMS, "steps": args.steps}
+    hparams = {**CONVBASE, "steps": args.steps}
     workspace = new_workspace("netyard-bench-engine-")
     evaluations = evaluation_steps(args.steps, max(1, args.steps // EVALUATIONS_PER_RUN))
     accuracies = {"engine": [], "bare": []}

@@ -19,7 +19,6 @@ import shutil
 import torch
 
 from benchmarks._bare_loop import (
-    CONVBASE_HPARAMS,
     Timing,
     common_arguments,
     interleave,
@@ -28,6 +27,7 @@ from benchmarks._bare_loop import (
     report_ratio,
     timed_execute,
 )
+from plugins.cnn import CONVBASE
 
 
 def main() -> None:
@@ -38,7 +38,7 @@ def main() -> None:
     points = {True: 0, False: 0}
 
     def run(track: bool, steps: int = args.steps) -> Timing:
-        hparams = {**CONVBASE_HPARAMS, "steps": steps}
+        hparams = {**CONVBASE, "steps": steps}
         outcome, timing = timed_execute(prepare(workspace, hparams, args.seed, args.threads, track))
         if track:
             history = _client(workspace).get_metric_history(outcome.run_id, "train_loss")

@@ -15,24 +15,11 @@ from torch import nn
 
 from engine.data import DataSpec
 from engine.errors import UsageError
-from plugins.cnn import CNNPlugin
+from plugins.cnn import CONVBASE, CNNPlugin
 from plugins.cnn._model import output_extent
 
 SEQUENCE = DataSpec("sequence", "classification", (40,), num_classes=10)
 IMAGE = DataSpec("image", "classification", (1, 8, 8), num_classes=10)
-
-CONVBASE = {
-    "channels": 25,
-    "depth": 3,
-    "first_kernel": 5,
-    "kernel_size": 3,
-    "stride": 2,
-    "padding": "1",
-    "pooling": "none",
-    "head": "flatten",
-    "batch_norm": False,
-    "dropout": 0.0,
-}
 
 
 def build(spec: DataSpec, **overrides) -> nn.Module:
