@@ -1,4 +1,4 @@
-"""Cyclic garbage collection in the GUI thread only, while a window of the app exists.
+"""Cyclic garbage collection in the GUI thread only, while pool threads run Python code.
 
 Python's cyclic collector runs in whichever thread happens to allocate when a threshold is
 crossed. When that is a pool thread (an MLflow query, a server start-up) and the garbage
@@ -8,52 +8,65 @@ in the tests: a pool thread migrating an MLflow store collected a widget of an e
 while the GUI thread was deleting another). pyqtgraph's ``GarbageCollector`` shows the cure:
 switch automatic collection off and collect on a timer in the GUI thread.
 
-Collection is switched back on when the last window that asked for it is destroyed, after one
-full collection in the GUI thread, so code running without a window (the engine's tests in
-the same process) is not left without a collector.
+Here automatic collection is off only while background tasks may run (``hold`` before a task
+starts); the timer hands it back once every pool is idle, and so does ``release`` after a
+wait for the pools. Code that runs without the app's event loop (the engine's tests in the
+same process) is never left without a collector.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QTimer
 
 CHECK_INTERVAL_MS = 1000
 
-_owners: set[int] = set()
 _timer: QTimer | None = None
 _was_enabled = True
 
 
-def collect_in_gui_thread(owner: QObject) -> None:
-    """Collect cyclic garbage only in the GUI thread for as long as ``owner`` lives."""
-    global _timer, _was_enabled
-    key = id(owner)
-    if key in _owners:
+def _never_busy() -> bool:
+    return False
+
+
+_busy: Callable[[], bool] = _never_busy
+
+
+def hold(busy: Callable[[], bool]) -> None:
+    """Collect only in the GUI thread until ``busy()`` is false. Call from the GUI thread."""
+    global _timer, _was_enabled, _busy
+    _busy = busy
+    if _timer is not None:
         return
-    if not _owners:
-        _was_enabled = gc.isenabled()
-        gc.disable()
-        _timer = QTimer(QCoreApplication.instance())
-        _timer.timeout.connect(_collect_due_generations)
-        _timer.start(CHECK_INTERVAL_MS)
-    _owners.add(key)
-    # A plain function, not a method of the owner: it runs while the owner is destroyed.
-    owner.destroyed.connect(lambda *_: _release(key))
+    _was_enabled = gc.isenabled()
+    gc.disable()
+    _timer = QTimer()
+    _timer.timeout.connect(_check)
+    _timer.start(CHECK_INTERVAL_MS)
 
 
-def _release(key: int) -> None:
+def release() -> None:
+    """Automatic collection back on. Only once no pool thread runs Python code any more."""
     global _timer
-    _owners.discard(key)
-    if _owners or _timer is None:
+    if _timer is None:
         return
     _timer.stop()
-    _timer.deleteLater()
     _timer = None
-    gc.collect()
+    _collect_due_generations()
     if _was_enabled:
         gc.enable()
+
+
+def holding() -> bool:
+    return _timer is not None
+
+
+def _check() -> None:
+    _collect_due_generations()
+    if not _busy():
+        release()
 
 
 def _collect_due_generations() -> None:

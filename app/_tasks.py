@@ -14,6 +14,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from shiboken6 import Shiboken
 
+from app import _gc
+
 
 class TaskSignals(QObject):
     done = Signal(object)
@@ -84,6 +86,8 @@ def run_in_background(
     signals.failed.connect(on_error)
     signals.done.connect(lambda _result: _live.discard(signals))
     signals.failed.connect(lambda *_: _live.discard(signals))
+    # Garbage holding Qt objects must not be collected on the pool thread (see app._gc).
+    _gc.hold(_any_pool_active)
     _pool(queue).start(_Runnable(function, signals))
     return signals
 
@@ -99,7 +103,18 @@ def _while_alive(owner: QObject, callback: Callable | None) -> Callable | None:
     return call
 
 
+def _pools() -> list[QThreadPool]:
+    return [QThreadPool.globalInstance(), *_queues.values()]
+
+
+def _any_pool_active() -> bool:
+    # A pool thread counts as active until its task has returned and been deleted.
+    return any(pool.activeThreadCount() for pool in _pools())
+
+
 def wait_for_background_tasks(timeout_ms: int = 30000) -> bool:
     """Block until every pool is idle (used at shutdown and by tests)."""
-    pools = [QThreadPool.globalInstance(), *_queues.values()]
-    return all([pool.waitForDone(timeout_ms) for pool in pools])
+    idle = all([pool.waitForDone(timeout_ms) for pool in _pools()])
+    if idle:
+        _gc.release()
+    return idle

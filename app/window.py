@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from app._about import show_about
 from app._catalog import Catalog
-from app._gc import collect_in_gui_thread
 from app._icons import icon
 from app._servers import WebUIs
 from app._settings import recent_workspaces, remember_workspace, settings
@@ -37,8 +36,6 @@ DOCK_HEIGHT = 220
 class MainWindow(QMainWindow):
     def __init__(self, workspace: str | None = None, tracking_uri: str | None = None) -> None:
         super().__init__()
-        # Before any pool thread runs: garbage holding Qt objects is collected here only.
-        collect_in_gui_thread(self)
         self.setWindowTitle(TITLE)
         self.setWindowIcon(icon("netyard"))
         self.setObjectName("mainWindow")

@@ -32,6 +32,8 @@ def isolated_settings(tmp_path: Path, qapp) -> Iterator[Path]:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     QSettings().clear()
     yield folder
+    # Idle pools, so the next test (maybe not a Qt one) has automatic garbage collection.
+    wait_for_background_tasks()
 
 
 @pytest.fixture
