@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 
-CHECK_INTERVAL_MS = 1000
+CHECK_INTERVAL_MS = 100
 
 _timer: QTimer | None = None
 _was_enabled = True

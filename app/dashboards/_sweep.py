@@ -76,13 +76,16 @@ class TrialTable(QWidget):
         self.rows: dict[int, int] = {}
         self.columns: list[str] = []
 
-    def set_columns(self, metrics: list[str], params: list[str]) -> None:
+    def set_columns(self, metrics: list[str], params: list[str]) -> bool:
+        """Set the columns; True when they changed (every row must then be filled again)."""
         columns = ["number", "state", *metrics, "duration (s)", *params]
-        if columns != self.columns:
-            self.columns = columns
-            self.model.clear()
-            self.rows = {}
-            self.model.setHorizontalHeaderLabels(columns)
+        if columns == self.columns:
+            return False
+        self.columns = columns
+        self.model.clear()
+        self.rows = {}
+        self.model.setHorizontalHeaderLabels(columns)
+        return True
 
     def update_trial(self, trial: TrialJob, metrics: list[str]) -> None:
         cells = {
@@ -127,7 +130,11 @@ class SweepDashboard(QWidget):
         self.sweep: SweepJob | None = None
         self.dirty: set[int] = set()
         self.structure_dirty = True
+        self.summary_dirty = True
         self.intermediate_curves: dict[int, pg.PlotDataItem] = {}
+        # What each curve was last drawn with, so an unchanged trial costs nothing.
+        self.intermediate_drawn: dict[int, tuple[str, int]] = {}
+        self.complete_drawn: tuple[int, ...] | None = None
 
         self.selector = QComboBox()
         self.selector.setObjectName("sweepSelector")
@@ -212,6 +219,8 @@ class SweepDashboard(QWidget):
         for curve in self.intermediate_curves.values():
             self.intermediate_plot.removeItem(curve)
         self.intermediate_curves = {}
+        self.intermediate_drawn = {}
+        self.complete_drawn = None
         self.importance_plot.clear()
         self.importance_bars = None
         self.table.columns = []
@@ -231,7 +240,7 @@ class SweepDashboard(QWidget):
         row = self.selector.findData(index)
         self.selector.setItemText(row, f"{sweep.title} — {sweep.state}")
         if sweep is self.sweep:
-            self.structure_dirty = True
+            self.summary_dirty = True
             if not sweep.active and sweep.storage and len(self._complete()) >= 2:
                 self.compute_importance()
 
@@ -243,14 +252,16 @@ class SweepDashboard(QWidget):
         return [t for t in trials if t.state == "COMPLETE" and t.values]
 
     def redraw(self) -> None:
+        """Draw what changed since the last frame: the trials marked dirty, the summary, and
+        the plots over complete trials only when a trial completed (a sweep of hundreds of
+        fast trials must not redraw them all at every progress event)."""
         sweep = self.sweep
-        if sweep is None or not (self.dirty or self.structure_dirty):
+        if sweep is None or not (self.dirty or self.structure_dirty or self.summary_dirty):
             return
         self.optuna_button.setEnabled(bool(sweep.storage))
         params = sorted({name for trial in sweep.trials.values() for name in trial.params})
         metrics = sweep.metrics or ["value"]
-        self.table.set_columns(metrics, params)
-        if self.structure_dirty:
+        if self.table.set_columns(metrics, params) or self.structure_dirty:
             self.dirty |= set(sweep.trials)
         for number in sorted(self.dirty):
             trial = sweep.trials[number]
@@ -262,8 +273,12 @@ class SweepDashboard(QWidget):
         states = ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items()))
         self.summary.setText(f"{sweep.state.lower()}: {states or 'no trials yet'}")
         self.dirty.clear()
-        self.structure_dirty = False
+        self.structure_dirty = self.summary_dirty = False
         complete = self._complete()
+        drawn = tuple(t.trial_number for t in complete)
+        if drawn == self.complete_drawn:
+            return
+        self.complete_drawn = drawn
         self._draw_history(complete)
         self._draw_parallel(complete, params)
         self._draw_slices(complete, params)
@@ -274,15 +289,21 @@ class SweepDashboard(QWidget):
         if curve is None:
             curve = self.intermediate_plot.plot(name=f"trial {trial.trial_number}")
             self.intermediate_curves[trial.trial_number] = curve
-        pruned = trial.state == "PRUNED"
-        state_color = STATE_COLORS.get(trial.state, "#999999")
-        style = Qt.PenStyle.DashLine if pruned else Qt.PenStyle.SolidLine
-        curve.setPen(pg.mkPen(state_color, width=1.5, style=style))
-        # A trial pruned at its first report has a single point: mark where it stopped.
-        curve.setSymbol("x" if pruned else None)
-        curve.setSymbolPen(pg.mkPen(state_color, width=2))
-        curve.setSymbolBrush(None)
-        if trial.intermediate:
+        drawn = (trial.state, len(trial.intermediate))
+        last = self.intermediate_drawn.get(trial.trial_number)
+        if drawn == last:
+            return
+        self.intermediate_drawn[trial.trial_number] = drawn
+        if last is None or last[0] != trial.state:
+            pruned = trial.state == "PRUNED"
+            state_color = STATE_COLORS.get(trial.state, "#999999")
+            style = Qt.PenStyle.DashLine if pruned else Qt.PenStyle.SolidLine
+            curve.setPen(pg.mkPen(state_color, width=1.5, style=style))
+            # A trial pruned at its first report has a single point: mark where it stopped.
+            curve.setSymbol("x" if pruned else None)
+            curve.setSymbolPen(pg.mkPen(state_color, width=2))
+            curve.setSymbolBrush(None)
+        if trial.intermediate and (last is None or last[1] != len(trial.intermediate)):
             steps, values = zip(*trial.intermediate, strict=True)
             curve.setData(np.asarray(steps, float), np.asarray(values, float))
 
