@@ -52,6 +52,7 @@ class ParentRun:
 
         self.tracker = RunTracker(tracking_uri, artifact_root)
         self.owned = False
+        self._best_step = -1
 
     @property
     def run_id(self) -> str | None:
@@ -92,8 +93,11 @@ class ParentRun:
     ) -> None:
         if self.tracker.run_id is None:
             return
+        # MLflow shows the value at the highest step as the run's metric: parallel trials end
+        # out of order, so the step never goes back (it is the trial number when it can be).
+        self._best_step = max(number, self._best_step + 1)
         self.tracker.log_metrics(
-            number, {f"best_{m}": v for m, v in zip(metrics, values, strict=True)}
+            self._best_step, {f"best_{m}": v for m, v in zip(metrics, values, strict=True)}
         )
         tags = {"netyard.best_trial": str(number)}
         tags.update({f"best.{name}": str(value) for name, value in params.items()})
