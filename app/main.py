@@ -29,6 +29,11 @@ def main(argv: Sequence[str] | None = None, workspace: str | None = None) -> int
 
     window = MainWindow(workspace=workspace)
     window.show()
+    from engine.worker import start_zygote
+
+    # Trial workers fork from it with torch and MLflow already imported: a sweep's first
+    # trial starts at once instead of after seconds of imports (engine/worker/_zygote.py).
+    start_zygote()
     # The plots (pyqtgraph) and the dataset list (torch) load once the window is on screen.
     QTimer.singleShot(0, window.finish_startup)
     code = app.exec()

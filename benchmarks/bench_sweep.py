@@ -14,12 +14,14 @@ runs), and through a hand-written ``study.optimize`` loop that calls the same tr
 function (``engine.runner.run`` untracked) in-process with optuna-integration's
 MLflowCallback (final value only). Each side runs all the trials twice (seeds S and S+1), in
 the order loop, sweep, sweep, loop against drifting load; the ratio is of the summed times.
-The sweep's time includes starting its worker process (once per sweep: imports of torch and
-MLflow, seconds); the loop's excludes its imports (done before timing, in this process).
-Prints the wall-time ratio and the share of the sweep's time spent in the sampler, pruner and
-storage calls. With ``--fresh`` each side is instead a fresh process timed from launch to
-exit, as a user meets them: ``netyard sweep ...`` against a script that imports torch, Optuna
-and MLflow and runs the same ``study.optimize`` loop (both pay their imports).
+Both sides' imports are done before timing, as in the app: the loop's in this process, the
+sweep's in the worker zygote the app starts at launch (``engine.worker.start_zygote``), which
+the sweep's worker process is forked from; with ``--no-zygote`` the sweep's time includes a
+fresh worker process's imports instead (torch, MLflow: seconds, once per sweep). Prints the
+wall-time ratio and the share of the sweep's time spent in the sampler, pruner and storage
+calls. With ``--fresh`` each side is instead a fresh process timed from launch to exit, as a
+CLI user meets them: ``netyard sweep ...`` against a script that imports torch, Optuna and
+MLflow and runs the same ``study.optimize`` loop (both pay their imports).
 
 parallel: the same trials with 1 worker and with 2 workers, ``--threads`` each (1 by default:
 on a shared, oversubscribed 2-core box two threads per trial spin against each other); prints
@@ -166,6 +168,13 @@ def overhead(args, workspace: Path) -> None:
             checkpoints=False,
         )
     )  # warm the data cache
+    zygote = "fresh processes" if args.fresh else "no zygote"
+    if not args.fresh and not args.no_zygote:
+        from engine.worker import start_zygote
+
+        if not start_zygote().wait_ready(600):
+            raise SystemExit("the worker zygote did not start")
+        zygote = "worker forked from the zygote"
     common = ["--trials", str(args.trials), "--steps", str(args.steps)]
     common += ["--threads", str(args.threads)]
 
@@ -204,7 +213,7 @@ def overhead(args, workspace: Path) -> None:
             )
     how = "fresh processes, launch to exit" if args.fresh else "in this process"
     print(f"hand-written study.optimize + MLflowCallback ({how}): {loop_seconds:.1f} s")
-    print(f"netyard sweep, 1 worker process ({how}):            {sweep_seconds:.1f} s")
+    print(f"netyard sweep, 1 worker process ({how}, {zygote}): {sweep_seconds:.1f} s")
     print(f"overhead ratio: {sweep_seconds / loop_seconds:.3f}x (goal <= 1.1x)")
     if not args.fresh:
         print(
@@ -247,6 +256,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the workspace")
     parser.add_argument(
         "--fresh", action="store_true", help="overhead: time both sides as fresh processes"
+    )
+    parser.add_argument(
+        "--no-zygote",
+        action="store_true",
+        help="overhead: start the sweep's worker fresh (its imports timed), not from a zygote",
     )
     parser.add_argument("--workspace", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

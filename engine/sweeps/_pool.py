@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import queue
 import subprocess
-import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from engine.events import Event
+from engine.worker._processes import start_process
 
 STDERR_LINES = 40
 
@@ -38,18 +37,10 @@ class TrialWorker:
         self.slot = slot
         self._events = events
         self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "engine.sweeps._trial_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-            env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
-            # Its own session: a terminal's Ctrl-C reaches the coordinator only, which then
-            # decides whether running trials finish or stop.
-            start_new_session=True,
-        )
+        # Forked from the app's zygote where there is one (it starts at once), else a fresh
+        # process. Its own session: a terminal's Ctrl-C reaches the coordinator only, which
+        # then decides whether running trials finish or stop.
+        self.process = start_process("engine.sweeps._trial_worker", env, new_session=True)
         self._reader = threading.Thread(target=self._read, name=f"netyard-trial-{slot}")
         self._reader.daemon = True
         self._reader.start()

@@ -72,10 +72,10 @@ def _become_helper(client, keep: list[int]) -> None:
     for engine in database_engines(client) or []:
         _inherited_pools.append(engine.pool)
         engine.dispose(close=False)  # new connections from here on
-    _close_inherited_descriptors(keep)
+    close_inherited_descriptors(keep)
 
 
-def _close_inherited_descriptors(keep: list[int]) -> None:
+def close_inherited_descriptors(keep: list[int]) -> None:
     """Hold none of the parent's files, pipes or sockets, only ``keep``.
 
     A reader waiting for end-of-file on a pipe the parent writes (a worker's stdin, the
