@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
 
 from engine.events import Event
+from engine.worker._processes import start_process
 
 STDERR_TAIL_CHARS = 4000
 
@@ -23,16 +21,9 @@ class WorkerProcess:
     def __init__(self, config: Mapping, env: Mapping[str, str] | None = None) -> None:
         import json
 
-        child_env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "engine.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=child_env,
-            bufsize=1,
-        )
+        # Forked from a zygote only for a CPU run: its device is known to need no CUDA.
+        cpu = str(config.get("device", "auto")).lower() == "cpu"
+        self.process = start_process("engine.worker", env or {}, fork=cpu)
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps(dict(config)) + "\n")
         self.process.stdin.flush()

@@ -29,7 +29,9 @@ from engine.worker._zygote import ENV_VAR
 REPLY_TIMEOUT = 10.0  # a fork takes milliseconds; a zygote this slow is treated as gone
 
 
-def start_process(module: str, env: Mapping[str, str], *, new_session: bool = False):
+def start_process(
+    module: str, env: Mapping[str, str], *, new_session: bool = False, fork: bool = True
+):
     """``python -m module`` with ``env`` added, its standard streams piped (text, UTF-8).
 
     Forked from the zygote named by ``NETYARD_ZYGOTE`` where there is one and it is ready,
@@ -37,7 +39,7 @@ def start_process(module: str, env: Mapping[str, str], *, new_session: bool = Fa
     process forked from one that touched it, so they always start fresh.
     """
     child_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
-    if "CUDA_VISIBLE_DEVICES" not in env:
+    if fork and "CUDA_VISIBLE_DEVICES" not in env:
         forked = fork_from_zygote(module, child_env, new_session=new_session)
         if forked is not None:
             return forked

@@ -15,9 +15,10 @@ with three file descriptors (the worker's stdin, stdout and stderr); the zygote 
 
 What keeps it safe:
 - Only the modules in ``ALLOWED`` run, and only for this user (the socket is in a 0700 folder).
-- The zygote stays single-threaded and never trains or touches CUDA, so a fork inherits no
-  lock held by another thread and no CUDA context. GPU workers are never forked (see
-  ``engine.worker.start_process``): they start as fresh processes.
+- The zygote runs no Python thread and never trains or touches CUDA, so a fork inherits no
+  lock held by another of our threads and no CUDA context (the native threads torch and
+  MLflow start at import are there too when a worker forks its own helpers). GPU workers
+  are never forked (see ``engine.worker.start_process``): they start as fresh processes.
 - It dies with its owner (parent-death signal, and end of file on its stdin); its workers
   die with their coordinator as they always do (end of file on their stdin).
 - Anything that goes wrong on the client side (no zygote, not ready yet, gone) means a
