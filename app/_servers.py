@@ -20,9 +20,9 @@ OPTUNA_START_SECONDS = 60
 
 
 def _ensure_store(tracking_uri: str) -> None:
-    from mlflow.tracking import MlflowClient
+    from engine.tracking import open_client
 
-    MlflowClient(tracking_uri=tracking_uri).search_experiments(max_results=1)
+    open_client(tracking_uri)
 
 
 def open_in_browser(url: str) -> None:

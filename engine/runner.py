@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import UsageError
+from engine.errors import NoSpaceLeft, UsageError
 from engine.events import (
     EvalMetrics,
     Event,
@@ -98,6 +98,15 @@ def check_seed(seed: Any) -> int:
     return seed
 
 
+def _changed_on_resume(plugin_cls, trained: dict[str, Any], asked: dict[str, Any]) -> list[str]:
+    """``key=value`` for each asked hyperparameter other than steps that differs from the
+    checkpoint's (values compared once resolved, so ``lr=0.001`` equals ``lr=1e-3``)."""
+    schema = plugin_cls.full_schema()
+    before = schema.resolve(dict(trained))
+    after = schema.resolve({**trained, **asked})
+    return [f"{key}={asked[key]}" for key in asked if key != "steps" and after[key] != before[key]]
+
+
 def prepare_run(config: RunConfig) -> PreparedRun:
     """Validate the config and load the data; raises ``UsageError``; writes no tracking data."""
     from engine.data import dataset_info
@@ -123,6 +132,13 @@ def prepare_run(config: RunConfig) -> PreparedRun:
                 f"{resume_state.get('dataset')!r}, not {config.dataset!r}"
             )
         # A resumed run keeps its hyperparameters; only the step budget may grow.
+        changed = _changed_on_resume(plugin_cls, resume_state["hparams"], overrides)
+        if changed:
+            raise UsageError(
+                f"cannot change {', '.join(changed)} when resuming {config.resume!r}: a resumed "
+                "run keeps the hyperparameters it was trained with; only steps may be raised "
+                "(start a new run to change the others)"
+            )
         overrides = {
             **resume_state["hparams"],
             **{k: v for k, v in overrides.items() if k == "steps"},
@@ -296,7 +312,7 @@ def _untracked_name(config: RunConfig) -> str:
 def _failure_reason(error: BaseException, non_finite: type) -> str:
     import torch
 
-    if isinstance(error, non_finite):
+    if isinstance(error, non_finite | NoSpaceLeft):
         return str(error)
     if isinstance(error, torch.cuda.OutOfMemoryError):
         return f"out of GPU memory: {str(error).splitlines()[0]}"

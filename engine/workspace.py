@@ -7,11 +7,18 @@ opens this store as it is.
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.errors import NoSpaceLeft
+
 ENV_VAR = "NETYARD_WORKSPACE"
+# Room a run or sweep needs before it starts: a new MLflow store is ~1 MB once migrated, and
+# the first checkpoints, artifacts and journal appends come on top.
+MIN_FREE_BYTES = 20 * 2**20
 
 
 def default_root() -> Path:
@@ -31,8 +38,18 @@ class Workspace:
         return cls(Path(chosen).expanduser().resolve())
 
     def ensure(self) -> Workspace:
-        for folder in (self.root, self.artifacts_dir, self.checkpoints_dir, self.datasets_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Make the folders; refuse a disk too full to hold a run's store writes and files
+        (``NoSpaceLeft``), before anything is written: a store or journal that fills the disk
+        half-way through its first write is left unreadable."""
+        try:
+            for folder in (self.root, self.artifacts_dir, self.checkpoints_dir, self.datasets_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise NoSpaceLeft(str(self.root), MIN_FREE_BYTES) from None
+            raise
+        if shutil.disk_usage(self.root).free < MIN_FREE_BYTES:
+            raise NoSpaceLeft(str(self.root), MIN_FREE_BYTES)
         return self
 
     @property

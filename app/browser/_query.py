@@ -32,14 +32,26 @@ class RunRow:
 
 
 def _client(tracking_uri: str):
-    from mlflow.tracking import MlflowClient
+    from engine.tracking import open_client
 
-    return MlflowClient(tracking_uri=tracking_uri)
+    return open_client(tracking_uri)
+
+
+_RECONCILED: set[str] = set()
 
 
 def fetch_runs(tracking_uri: str, filter_string: str = "") -> list[RunRow]:
-    """Every run of every active experiment matching an MLflow search filter, newest first."""
+    """Every run of every active experiment matching an MLflow search filter, newest first.
+
+    The first listing of a store in this app fails the runs whose process died while no
+    Netyard was watching (kill -9, a crash), so they do not show RUNNING for ever.
+    """
     client = _client(tracking_uri)
+    if tracking_uri not in _RECONCILED:
+        from engine.tracking import reconcile_dead_runs
+
+        reconcile_dead_runs(tracking_uri)
+        _RECONCILED.add(tracking_uri)
     experiments = {e.experiment_id: e.name for e in client.search_experiments()}
     if not experiments:
         return []

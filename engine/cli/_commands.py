@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from engine.errors import UsageError
+from engine.errors import NO_SPACE_PREFIX, UsageError
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -64,7 +64,8 @@ def datasets(args: argparse.Namespace) -> int:
 
 
 class _StopFlag:
-    """SIGINT/SIGTERM ask the run to stop after the current step; a second SIGINT aborts."""
+    """SIGINT, SIGTERM or SIGHUP ask the run to stop after the current step (checkpoint,
+    KILLED); a second SIGINT aborts."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
@@ -85,7 +86,8 @@ class _StopFlag:
                 flush=True,
             )
 
-        return {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+        stopping = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        return {signum: signal.signal(signum, handle) for signum in stopping}
 
     @staticmethod
     def restore(previous: dict) -> None:
@@ -149,23 +151,75 @@ def run(args: argparse.Namespace) -> int:
             f"Resume: netyard run {args.plugin} --dataset {args.dataset} --resume "
             f"{outcome.checkpoint}"
         )
+    if outcome.status == "FAILED" and (outcome.error or "").startswith(NO_SPACE_PREFIX):
+        return 3  # engine.cli._main.EXIT_NO_SPACE: a full disk, not a bad run
     return {"FINISHED": 0, "FAILED": 1, "KILLED": 130}[outcome.status]
 
 
+class _ServerStopSignal(Exception):
+    """SIGTERM or SIGHUP arrived while ``netyard ui mlflow`` was serving."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+# Signals that end `netyard ui mlflow`. SIGINT (Ctrl-C) keeps Python's KeyboardInterrupt.
+_SERVER_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _install_server_stop_handlers() -> dict:
+    """Make SIGTERM/SIGHUP raise ``_ServerStopSignal``; returns the previous handlers of
+    those and of SIGINT, for ``_StopFlag.restore``.
+
+    Installs nothing off the main thread (``signal.signal`` only works there; main() may be
+    run in-process by tests or an embedding app).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def handle(signum, frame):
+        raise _ServerStopSignal(signum)
+
+    previous = {signum: signal.signal(signum, handle) for signum in _SERVER_STOP_SIGNALS}
+    previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)  # left as is, restored after
+    # None: a handler set outside Python, which signal.signal cannot put back.
+    return {signum: handler for signum, handler in previous.items() if handler is not None}
+
+
 def ui_mlflow(args: argparse.Namespace) -> int:
+    """Serve the MLflow UI until the server exits or a signal asks to stop.
+
+    Exit status: the server's own if it exits by itself; 0 on Ctrl-C (SIGINT) while
+    serving; 128 + signum on SIGTERM (143) or SIGHUP (129), the shell convention for "ended
+    by a signal". Whatever ends it, the server's whole process group is stopped.
+    """
     from engine.tracking.server import MlflowServer
     from engine.workspace import Workspace
 
     workspace = Workspace.resolve(args.workspace).ensure()
     server = MlflowServer(args.tracking_uri or workspace.tracking_uri, workspace.artifacts_dir)
+    previous_handlers = _install_server_stop_handlers()
     try:
-        url = server.start(port=args.port)
-    except RuntimeError as error:
-        raise UsageError(str(error)) from None
-    print(f"MLflow UI for {server.backend_store_uri}\n  {url}\nPress Ctrl-C to stop.", flush=True)
-    try:
-        return server.wait()
-    except KeyboardInterrupt:
-        return 0
+        try:
+            url = server.start(port=args.port)
+        except RuntimeError as error:
+            raise UsageError(str(error)) from None
+        print(
+            f"MLflow UI for {server.backend_store_uri}\n  {url}\nPress Ctrl-C to stop.",
+            flush=True,
+        )
+        try:
+            return server.wait()
+        except KeyboardInterrupt:
+            return 0
+    except _ServerStopSignal as stopped:
+        return 128 + stopped.signum
     finally:
-        server.stop()
+        # A second signal (or Ctrl-C) must not cut the group's shutdown short.
+        for signum in previous_handlers:
+            signal.signal(signum, signal.SIG_IGN)
+        try:
+            server.stop()
+        finally:
+            _StopFlag.restore(previous_handlers)

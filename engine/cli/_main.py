@@ -6,9 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from engine.errors import UsageError
+from engine.errors import NoSpaceLeft, UsageError
 
 EXIT_USAGE = 2
+EXIT_NO_SPACE = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -139,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             return _launch_gui(args)
         return int(args.handler(args) or 0)
+    except NoSpaceLeft as error:
+        print(f"netyard: error: {error}", file=sys.stderr)
+        return EXIT_NO_SPACE
     except UsageError as error:
         print(f"netyard: error: {error}", file=sys.stderr)
         return EXIT_USAGE

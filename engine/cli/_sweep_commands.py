@@ -87,6 +87,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     ui_optuna = ui_which.add_parser("optuna", help="optuna-dashboard on the sweeps' storage")
     ui_optuna.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
     ui_optuna.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
+    ui_optuna.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="let the dashboard change studies (notes, deleting); read-only by default",
+    )
     _add_workspace_options(ui_optuna)
     ui_optuna.set_defaults(handler=ui_optuna_command)
 
@@ -185,7 +190,8 @@ def _run(runner) -> int:
 
     def handle(signum, frame):
         presses.append(signum)
-        if signum == signal.SIGTERM or len(presses) == 2:
+        # SIGTERM and SIGHUP (the terminal closed) cancel at once: nobody is there to wait.
+        if signum in (signal.SIGTERM, signal.SIGHUP) or len(presses) == 2:
             runner.stop(cancel_running=True)
             print("\nnetyard: cancelling running trials", file=sys.stderr, flush=True)
         elif len(presses) == 1:
@@ -200,8 +206,18 @@ def _run(runner) -> int:
 
     signal.signal(signal.SIGINT, handle)
     signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGHUP, handle)
     finished = runner.run()
     return {"finished": 0, "stopped": 130}.get(finished.status, 1)
+
+
+def _reconcile_workspace_runs(workspace) -> None:
+    """Fail the workspace's runs whose process died, so listings do not show them RUNNING; a
+    workspace without a store yet is left without one."""
+    if (workspace.root / "mlflow.db").exists():
+        from engine.tracking import reconcile_dead_runs
+
+        reconcile_dead_runs(workspace.tracking_uri)
 
 
 def sweeps_command(args: argparse.Namespace) -> int:
@@ -211,7 +227,9 @@ def sweeps_command(args: argparse.Namespace) -> int:
     from engine.sweeps import default_storage_url, list_studies
     from engine.workspace import Workspace
 
-    storage = args.storage or default_storage_url(Workspace.resolve(args.workspace).root)
+    workspace = Workspace.resolve(args.workspace)
+    storage = args.storage or default_storage_url(workspace.root)
+    _reconcile_workspace_runs(workspace)
     studies = list_studies(storage)
     if args.json:
         print(json.dumps([s.to_dict() for s in studies], indent=2))
@@ -247,33 +265,33 @@ def sweeps_command(args: argparse.Namespace) -> int:
 
 
 def ui_optuna_command(args: argparse.Namespace) -> int:
-    import socket
-
     from engine.sweeps import default_storage_url
     from engine.sweeps._storage import open_storage
     from engine.workspace import Workspace
 
     try:
-        from optuna_dashboard import run_server
+        from engine.sweeps._dashboard import dashboard_server
     except ImportError:
         raise UsageError(
             "optuna-dashboard is not installed: pip install optuna-dashboard"
         ) from None
     storage_url = args.storage or default_storage_url(Workspace.resolve(args.workspace).root)
     storage = open_storage(storage_url)
-    port = args.port
-    if port == 0:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+    try:
+        server = dashboard_server(storage, args.port, allow_writes=args.allow_writes)
+    except OSError as error:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
+    mode = "" if args.allow_writes else " (read-only; --allow-writes to edit studies)"
     print(
-        f"Optuna dashboard for {storage_url}\n  http://127.0.0.1:{port}/\nPress Ctrl-C to stop.",
+        f"Optuna dashboard for {storage_url}{mode}\n"
+        f"  http://127.0.0.1:{server.server_port}/\nPress Ctrl-C to stop.",
         flush=True,
     )
-    try:
-        run_server(storage, host="127.0.0.1", port=port)
-    except KeyboardInterrupt:
-        pass
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
     return 0
 
 

@@ -6,7 +6,7 @@ colour mode and, when ``size`` is given, resized to ``size`` x ``size``; without
 images must already share one size. Values are scaled to [0, 1], shaped channels x h x w.
 A fixed-seed 20 % goes to the test split, like the built-in digits.
 
-Every problem (missing folder, no class subfolders, an empty class, an unreadable image,
+Every problem (missing folder, no class subfolders or only one, an empty class, an unreadable image,
 mixed sizes, a bad option) is one ``UsageError`` naming the path and the problem, raised
 while the run is prepared, so nothing reaches the tracking store.
 """
@@ -68,7 +68,7 @@ def _color(options: dict[str, str], argument: str) -> str | None:
 
 
 def class_folders(root: Path) -> list[Path]:
-    """The class subfolders of ``root``, sorted; raises ``UsageError`` if there are none."""
+    """The class subfolders of ``root``, sorted; raises ``UsageError`` if there are fewer than 2."""
     if not root.exists():
         raise UsageError(f"image folder {str(root)!r} does not exist")
     if not root.is_dir():
@@ -80,6 +80,11 @@ def class_folders(root: Path) -> list[Path]:
         raise UsageError(
             f"image folder {str(root)!r} has no class subfolders ({what}); put each class's "
             f"images in a subfolder named after the class"
+        )
+    if len(folders) < 2:
+        raise UsageError(
+            f"image folder {str(root)!r} has only one class subfolder ({folders[0].name!r}); "
+            f"classification needs at least 2 classes (one subfolder of images per class)"
         )
     return folders
 

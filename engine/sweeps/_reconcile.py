@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import socket
 
+from engine.tracking import open_client, process_alive
+
 HOST_ATTR = "netyard.host"
 PID_ATTR = "netyard.pid"
 RUN_ATTR = "netyard.mlflow_run_id"
@@ -19,16 +21,6 @@ REASON_ATTR = "netyard.fail_reason"
 INTERRUPTED_ATTR = "netyard.interrupted"
 RETRIED_ATTR = "netyard.retried"
 ATTEMPT_ATTR = "netyard.attempt"
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def reconcile_stale_trials(study, tracking_uri: str | None) -> list[int]:
@@ -59,11 +51,10 @@ def _fail_runs(tracking_uri: str, study_name: str, trial, reason: str) -> None:
     """Fail the trial's MLflow run, found by its tags when the coordinator died too early to
     record the run id."""
     from mlflow.entities import ViewType
-    from mlflow.tracking import MlflowClient
 
     from engine.sweeps._tracking import STUDY_TAG, TRIAL_ID_TAG, mark_trial_run
 
-    client = MlflowClient(tracking_uri)
+    client = open_client(tracking_uri)
     run_ids = {trial.user_attrs[RUN_ATTR]} if trial.user_attrs.get(RUN_ATTR) else set()
     experiments = [e.experiment_id for e in client.search_experiments(ViewType.ACTIVE_ONLY)]
     if experiments:

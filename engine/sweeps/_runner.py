@@ -10,6 +10,7 @@ among them. ``stop`` and ``cancel_trial`` may be called from any thread.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import socket
@@ -47,6 +48,7 @@ from engine.sweeps._reconcile import (
     REASON_ATTR,
     RETRIED_ATTR,
     RUN_ATTR,
+    process_alive,
     reconcile_stale_trials,
 )
 from engine.sweeps._spec import PARAM_COUNT, ResolvedSweep, SweepSpec, resolve_spec
@@ -59,9 +61,33 @@ from engine.sweeps._tracking import (
     finite,
     mark_trial_run,
 )
+from engine.tracking import reconcile_dead_runs
 from engine.worker import UsageProblem  # also makes the event kind readable from a pipe
 
 SPEC_ATTR = "netyard.spec"
+# The host and pid of the coordinator running the study (None once it has ended).
+COORDINATOR_ATTR = "netyard.coordinator"
+
+
+def resumed_seed(seed: int, trials_in_study: int) -> int:
+    """The sampler seed for a sweep resumed on a study that already holds trials."""
+    return (seed * 1_000_003 + trials_in_study) % 2**32
+
+
+def _refuse_second_coordinator(name: str, coordinator: dict | None) -> None:
+    """One coordinator per study: a second one would open a second MLflow parent run and
+    draw the same parameters; live ones on this host are refused (another host's cannot be
+    checked from here)."""
+    if not coordinator or coordinator.get("host") != socket.gethostname():
+        return
+    pid = int(coordinator.get("pid", 0))
+    if pid and pid != os.getpid() and process_alive(pid):
+        raise UsageError(
+            f"sweep {name!r} is already running (coordinator pid {pid}); add workers to it "
+            f"with `netyard worker --study {name} --storage URL`, or give this sweep another --name"
+        )
+
+
 POLL_SECONDS = 0.5
 
 
@@ -163,6 +189,7 @@ class SweepRunner:
                 or experiment_name(spec.plugin, spec.dataset)
             )
             reconciled = reconcile_stale_trials(self.study, self.tracking_uri)
+            reconcile_dead_runs(self.tracking_uri)
             self.parent = ParentRun(self.tracking_uri, self.workspace.artifacts_dir)
         except BaseException:
             self._close_workers()
@@ -209,6 +236,10 @@ class SweepRunner:
             self._close_workers()
             mlflow_status = {"finished": "FINISHED", "stopped": "KILLED"}.get(status, "FAILED")
             self.parent.end(mlflow_status, reason or None)
+            if not self.join:
+                # A storage that failed must not hide the sweep's own error.
+                with contextlib.suppress(Exception):
+                    self.study.set_user_attr(COORDINATOR_ATTR, None)
             finished = self._finished_event(status, reason, time.monotonic() - started)
             self.emit(finished)
         return finished
@@ -241,9 +272,18 @@ class SweepRunner:
             load_if_exists=True,
         )
         attrs = study.user_attrs
+        done_before = len(study.get_trials(deepcopy=False))
+        if done_before:
+            # A resumed sweep must not replay the draws its first run already tried: the
+            # sampler's seed moves on with the number of trials the study holds.
+            study.sampler = make_sampler(
+                resolved.sampler, resumed_seed(self.spec.seed, done_before), resolved.grid
+            )
         if SPEC_ATTR in attrs:
             _check_same_sweep(resolved, attrs, [d.name.lower() for d in study.directions])
-        else:
+        _refuse_second_coordinator(resolved.name, attrs.get(COORDINATOR_ATTR))
+        study.set_user_attr(COORDINATOR_ATTR, {"host": socket.gethostname(), "pid": os.getpid()})
+        if SPEC_ATTR not in attrs:
             study.set_user_attr("netyard.plugin", self.spec.plugin)
             study.set_user_attr("netyard.dataset", self.spec.dataset)
             study.set_user_attr("netyard.metrics", resolved.metrics)

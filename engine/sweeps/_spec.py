@@ -139,7 +139,7 @@ class SweepSpec:
         except OSError as error:
             raise UsageError(f"cannot read sweep spec {str(path)!r}: {error.strerror}") from None
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_spec_loader())
         except yaml.YAMLError as error:
             where = getattr(error, "problem_mark", None)
             line = f" at line {where.line + 1}" if where else ""
@@ -152,6 +152,47 @@ class SweepSpec:
         from engine.runner import experiment_name
 
         return f"{experiment_name(self.plugin, self.dataset)}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+# YAML 1.1's int and float forms without the base-60 ones (``2:6`` would be 126), and with
+# exponents that need no dot or sign (``1e-3``), as in YAML 1.2.
+_INT_FORM = re.compile(
+    r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0[0-7_]+
+    |[-+]?(?:0|[1-9][0-9_]*)
+    |[-+]?0x[0-9a-fA-F_]+)$""",
+    re.X,
+)
+_FLOAT_FORM = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+    |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+_LOADER: type | None = None
+
+
+def _spec_loader() -> type:
+    """A ``yaml.SafeLoader`` that reads ``depth: 2:6`` as the text ``"2:6"`` (a range), not 126."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class SpecLoader(yaml.SafeLoader):
+            pass
+
+        SpecLoader.yaml_implicit_resolvers = {
+            first: [(tag, form) for tag, form in resolvers if tag not in (_INT, _FLOAT)]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+        SpecLoader.add_implicit_resolver(_INT, _INT_FORM, list("-+0123456789"))
+        SpecLoader.add_implicit_resolver(_FLOAT, _FLOAT_FORM, list("-+0123456789."))
+        _LOADER = SpecLoader
+    return _LOADER
 
 
 def _text(item: Any) -> SearchParam:

@@ -35,10 +35,27 @@ def versions() -> dict[str, str]:
     }
 
 
-def _client(tracking_uri: str):
+_READY_STORES: set[str] = set()
+
+
+def open_client(tracking_uri: str):
+    """A client whose SQLite store exists: the first process to open a new store creates and
+    migrates it under a file lock, since two processes migrating at once fail with
+    "duplicate column name" and leave a store MLflow cannot open."""
     from mlflow.tracking import MlflowClient
 
-    return MlflowClient(tracking_uri=tracking_uri)
+    if not tracking_uri.startswith("sqlite:///") or tracking_uri in _READY_STORES:
+        return MlflowClient(tracking_uri=tracking_uri)
+    import fcntl
+
+    database = Path(tracking_uri.removeprefix("sqlite:///"))
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with open(database.with_name(database.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client = MlflowClient(tracking_uri=tracking_uri)
+        client.search_experiments(max_results=1)  # the store is created and migrated by now
+    _READY_STORES.add(tracking_uri)
+    return client
 
 
 def get_or_create_experiment(client, name: str, artifact_root: Path | None) -> str:
@@ -70,7 +87,7 @@ class RunTracker:
     def __init__(self, tracking_uri: str, artifact_root: Path | None = None) -> None:
         self.tracking_uri = tracking_uri
         self.artifact_root = artifact_root
-        self.client = _client(tracking_uri)
+        self.client = open_client(tracking_uri)
         self.run_id: str | None = None
         self.experiment_id: str | None = None
         self._writer: MetricWriter | None = None
@@ -92,6 +109,8 @@ class RunTracker:
             self.experiment_id = run.info.experiment_id
             self.client.update_run(resume_run_id, status=RunStatus.to_string(RunStatus.RUNNING))
             self.client.set_tag(resume_run_id, PID_TAG, str(os.getpid()))
+            if ERROR_TAG in run.data.tags:  # the reason it stopped before no longer holds
+                self.client.delete_tag(resume_run_id, ERROR_TAG)
         else:
             self.experiment_id = get_or_create_experiment(
                 self.client, experiment, self.artifact_root
@@ -185,7 +204,8 @@ def _param_text(value: Any) -> str:
     return text if len(text) <= MAX_PARAM_VALUE else text[: MAX_PARAM_VALUE - 3] + "..."
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (one of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -199,7 +219,7 @@ def reconcile_dead_runs(tracking_uri: str) -> list[str]:
     """Mark FAILED the RUNNING runs started on this host by a process that no longer exists."""
     from mlflow.entities import ViewType
 
-    client = _client(tracking_uri)
+    client = open_client(tracking_uri)
     host = socket.gethostname()
     failed = []
     experiments = client.search_experiments(view_type=ViewType.ACTIVE_ONLY)
@@ -212,7 +232,7 @@ def reconcile_dead_runs(tracking_uri: str) -> list[str]:
     )
     for run in runs:
         pid = run.data.tags.get(PID_TAG, "")
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             client.set_tag(run.info.run_id, ERROR_TAG, f"the process (pid {pid}) died")
             client.set_terminated(run.info.run_id, status="FAILED")
             failed.append(run.info.run_id)

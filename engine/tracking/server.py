@@ -5,6 +5,8 @@ Its security middleware stays on (the default allows localhost hosts and origins
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 START_TIMEOUT_SECONDS = 90
+STOP_GRACE_SECONDS = 10
 
 
 def free_port() -> int:
@@ -83,14 +86,47 @@ class LoopbackServer:
         return self.process.wait()
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        """Stop the server's whole process group, not only its leader.
+
+        The server runs in its own session (``start_new_session``), so its group id is its
+        pid; ``mlflow server`` keeps helpers there (uvicorn workers, huey consumers) that
+        would otherwise outlive it. SIGTERM goes to the group; the leader gets
+        ``STOP_GRACE_SECONDS`` to exit, then the group is killed. Members still alive after
+        the leader exited are killed too. Safe to call more than once.
+        """
+        if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        pgid = self.process.pid  # the session leader's pid is its group's id
+        if self.process.poll() is None:
+            _signal_group(pgid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                _signal_group(pgid, signal.SIGKILL)
+                self.process.wait()
+        if _group_alive(pgid):
+            _signal_group(pgid, signal.SIGKILL)
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
+            while _group_alive(pgid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process is left in group ``pgid`` (zombies of other parents count)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class MlflowServer(LoopbackServer):

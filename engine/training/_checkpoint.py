@@ -6,12 +6,14 @@ containers is refused with a clear message before any of it runs.
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from engine.errors import UsageError
+from engine.errors import NoSpaceLeft, UsageError
 
 FORMAT = "netyard-checkpoint"
 VERSION = 1
@@ -21,14 +23,30 @@ def save_checkpoint(state: dict[str, Any], path: Path) -> Path:
     """Write ``state`` to ``path`` via a temporary file and an atomic rename."""
     import torch
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    # Serialised in memory first: the size is known before the disk is touched, and a full
+    # disk shows as a plain ENOSPC rather than torch's "enforce fail at inline_container.cc".
+    buffer = io.BytesIO()
+    torch.save({"format": FORMAT, "version": VERSION, **state}, buffer)
+    data = buffer.getbuffer()
+    temp_name = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
-            torch.save({"format": FORMAT, "version": VERSION, **state}, stream)
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temp_name, path)
+    except OSError as error:
+        if temp_name:
+            Path(temp_name).unlink(missing_ok=True)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            # The previous checkpoint at ``path`` is untouched: only the temporary file failed.
+            raise NoSpaceLeft(str(path.parent), len(data)) from None
+        raise
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        if temp_name:
+            Path(temp_name).unlink(missing_ok=True)
         raise
     return path
 

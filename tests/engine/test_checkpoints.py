@@ -93,6 +93,10 @@ def test_resume_refuses_what_does_not_fit(workspace):
                 workspace, dataset="mnist1d", resume=finished.checkpoint, hparams={"steps": 2 * N}
             )
         )
+    # --set on --resume: a changed hyperparameter is refused, the same value is not a change.
+    changed = {"steps": 2 * N, "lr": 0.5, "channels": TINY_CNN["channels"]}
+    with pytest.raises(UsageError, match=r"cannot change lr=0\.5 when resuming .*only steps"):
+        run(config(workspace, resume=finished.checkpoint, hparams=changed))
 
 
 # -- what is refused ------------------------------------------------------------------------

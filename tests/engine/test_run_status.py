@@ -87,6 +87,30 @@ def test_a_cancelled_run_ends_killed_with_a_checkpoint(tracked_workspace):
     assert client.get_run(outcome.run_id).info.status == "FINISHED"
 
 
+def test_a_run_resumed_after_it_died_drops_the_old_error(tracked_workspace):
+    from engine.tracking._mlflow import ERROR_TAG
+
+    config = RunConfig(
+        plugin="cnn",
+        dataset="digits",
+        hparams={**TINY_CNN, "steps": 4},
+        device="cpu",
+        threads=1,
+        workspace=str(tracked_workspace),
+    )
+    first = run(config)
+    client = client_for(tracked_workspace)
+    # What reconciling a dead process leaves on its run.
+    client.set_tag(first.run_id, ERROR_TAG, "the process (pid 1234) died")
+    client.set_terminated(first.run_id, "FAILED")
+    resumed = run(
+        RunConfig(**{**config.to_dict(), "resume": first.checkpoint, "hparams": {"steps": 6}})
+    )
+    assert resumed.status == "FINISHED" and resumed.run_id == first.run_id
+    finished = client.get_run(first.run_id)
+    assert finished.info.status == "FINISHED" and ERROR_TAG not in finished.data.tags
+
+
 def test_reconcile_marks_runs_of_dead_processes_failed(tracked_workspace):
     from engine.tracking import RunTracker, reconcile_dead_runs
     from engine.tracking._mlflow import PID_TAG
@@ -122,3 +146,20 @@ def _pid_of_finished_child() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     return child.pid
+
+
+def test_listing_sweeps_fails_runs_of_dead_processes(tracked_workspace, capsys):
+    from engine.cli import main
+    from engine.tracking import RunTracker
+    from engine.tracking._mlflow import PID_TAG
+
+    uri = tracking_uri(tracked_workspace)
+    tracker = RunTracker(uri, tracked_workspace / "artifacts")
+    orphan = tracker.start("reconcile-on-listing", None, {}, {})
+    tracker.client.set_tag(orphan, PID_TAG, str(_pid_of_finished_child()))
+    tracker._writer.close()
+    assert client_for(tracked_workspace).get_run(orphan).info.status == "RUNNING"
+
+    assert main(["sweeps", "--workspace", str(tracked_workspace)]) == 0
+    capsys.readouterr()
+    assert client_for(tracked_workspace).get_run(orphan).info.status == "FAILED"

@@ -120,6 +120,23 @@ def test_yaml_accepts_the_cli_syntax_and_a_single_metric(tmp_path):
     assert resolved.metrics == ["val_loss"] and resolved.directions == ["minimize"]
 
 
+def test_yaml_int_ranges_are_not_read_as_base_60(tmp_path):
+    # YAML 1.1 reads 2:6 as the base-60 integer 126 and 16:32 as 992
+    path = tmp_path / "sweep.yaml"
+    path.write_text(
+        "plugin: cnn\ndataset: mnist1d\nsearch:\n  depth: 2:6\n  channels: 16:32\n"
+        "  lr: [1e-3, 0.01]\nfixed:\n  steps: 30\n  dropout: 0.5\n"
+    )
+    loaded = SweepSpec.load(path)
+    assert loaded.search[:2] == [parse_search("depth=2:6"), parse_search("channels=16:32")]
+    assert loaded.search[2].choices == [0.001, 0.01]  # 1e-3 is a number, not the text "1e-3"
+    assert loaded.fixed == {"steps": 30, "dropout": 0.5}
+    d = resolve_spec(loaded).distributions
+    assert d["depth"] == IntDistribution(2, 6)
+    assert d["channels"] == IntDistribution(16, 32, log=True)  # channels is log in the schema
+    assert d["lr"] == CategoricalDistribution([1e-3, 0.01])
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -139,6 +139,18 @@ def test_folder_errors_found_before_loading(tmp_path: Path, make, message: str) 
     assert str(root) in str(error.value)
 
 
+def test_a_single_class_is_refused_before_loading(tmp_path: Path) -> None:
+    root = tmp_path / "one"
+    for index in range(4):
+        write_image(root / "circle" / f"c{index}.png", value=index)
+    with pytest.raises(UsageError, match=r"only one class subfolder \('circle'\)") as error:
+        dataset_info(f"folder:{root}")
+    assert str(root) in str(error.value)
+    assert "at least 2 classes (one subfolder of images per class)" in str(error.value)
+    with pytest.raises(UsageError, match="at least 2 classes"):
+        load_dataset(f"folder:{root}", tmp_path / "cache")
+
+
 def test_empty_class_folder_is_named(tmp_path: Path, shapes: Path) -> None:
     (shapes / "triangle").mkdir()
     with pytest.raises(UsageError, match=r"class folder '.*triangle' holds no images"):
