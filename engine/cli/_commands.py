@@ -187,6 +187,15 @@ def _install_server_stop_handlers() -> dict:
     return {signum: handler for signum, handler in previous.items() if handler is not None}
 
 
+def _reconcile_workspace_runs(workspace) -> None:
+    """Fail the workspace's runs whose process died, so listings do not show them RUNNING; a
+    workspace without a store yet is left without one."""
+    if (workspace.root / "mlflow.db").exists():
+        from engine.tracking import reconcile_dead_runs
+
+        reconcile_dead_runs(workspace.tracking_uri)
+
+
 def ui_mlflow(args: argparse.Namespace) -> int:
     """Serve the MLflow UI until the server exits or a signal asks to stop.
 
@@ -198,6 +207,8 @@ def ui_mlflow(args: argparse.Namespace) -> int:
     from engine.workspace import Workspace
 
     workspace = Workspace.resolve(args.workspace).ensure()
+    if not args.tracking_uri:
+        _reconcile_workspace_runs(workspace)
     server = MlflowServer(args.tracking_uri or workspace.tracking_uri, workspace.artifacts_dir)
     previous_handlers = _install_server_stop_handlers()
     try:

@@ -211,19 +211,10 @@ def _run(runner) -> int:
     return {"finished": 0, "stopped": 130}.get(finished.status, 1)
 
 
-def _reconcile_workspace_runs(workspace) -> None:
-    """Fail the workspace's runs whose process died, so listings do not show them RUNNING; a
-    workspace without a store yet is left without one."""
-    if (workspace.root / "mlflow.db").exists():
-        from engine.tracking import reconcile_dead_runs
-
-        reconcile_dead_runs(workspace.tracking_uri)
-
-
 def sweeps_command(args: argparse.Namespace) -> int:
     import json
 
-    from engine.cli._commands import _table
+    from engine.cli._commands import _reconcile_workspace_runs, _table
     from engine.sweeps import default_storage_url, list_studies
     from engine.workspace import Workspace
 
