@@ -204,10 +204,11 @@ def _param_text(value: Any) -> str:
     return text if len(text) <= MAX_PARAM_VALUE else text[: MAX_PARAM_VALUE - 3] + "..."
 
 
-def process_alive(pid: int) -> bool:
-    """Whether a process with this pid exists on this host (one of another user counts)."""
+def process_alive(pid: int, group: bool = False) -> bool:
+    """Whether a process with this pid (``group``: any process in this group) exists on this
+    host; one of another user counts."""
     try:
-        os.kill(pid, 0)
+        (os.killpg if group else os.kill)(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:

@@ -15,6 +15,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from engine.tracking._mlflow import process_alive
+
 START_TIMEOUT_SECONDS = 90
 STOP_GRACE_SECONDS = 10
 
@@ -120,13 +122,7 @@ def _signal_group(pgid: int, signum: int) -> None:
 
 def _group_alive(pgid: int) -> bool:
     """Whether any process is left in group ``pgid`` (zombies of other parents count)."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pgid, group=True)
 
 
 class MlflowServer(LoopbackServer):

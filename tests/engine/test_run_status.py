@@ -13,6 +13,17 @@ from engine.runner import RunConfig, run
 from engine.training import load_checkpoint
 
 
+def tiny_cnn_run(workspace, steps: int) -> RunConfig:
+    return RunConfig(
+        plugin="cnn",
+        dataset="digits",
+        hparams={**TINY_CNN, "steps": steps},
+        device="cpu",
+        threads=1,
+        workspace=str(workspace),
+    )
+
+
 def client_for(workspace):
     from mlflow.tracking import MlflowClient
 
@@ -54,14 +65,7 @@ def test_a_cancelled_run_ends_killed_with_a_checkpoint(tracked_workspace):
         asked.append(True)
         return len(asked) > 4  # asked once before each step
 
-    config = RunConfig(
-        plugin="cnn",
-        dataset="digits",
-        hparams={**TINY_CNN, "steps": 50},
-        device="cpu",
-        threads=1,
-        workspace=str(tracked_workspace),
-    )
+    config = tiny_cnn_run(tracked_workspace, steps=50)
     outcome = run(config, events.append, stop_after_four_steps)
     assert outcome.status == "KILLED" and outcome.step == 4
     cancelled = events[-1]
@@ -90,14 +94,7 @@ def test_a_cancelled_run_ends_killed_with_a_checkpoint(tracked_workspace):
 def test_a_run_resumed_after_it_died_drops_the_old_error(tracked_workspace):
     from engine.tracking._mlflow import ERROR_TAG
 
-    config = RunConfig(
-        plugin="cnn",
-        dataset="digits",
-        hparams={**TINY_CNN, "steps": 4},
-        device="cpu",
-        threads=1,
-        workspace=str(tracked_workspace),
-    )
+    config = tiny_cnn_run(tracked_workspace, steps=4)
     first = run(config)
     client = client_for(tracked_workspace)
     # What reconciling a dead process leaves on its run.

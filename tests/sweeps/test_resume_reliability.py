@@ -42,7 +42,10 @@ def test_the_resumed_seed_moves_on_with_the_trials_in_the_study():
 def test_a_second_coordinator_on_a_running_study_is_refused(workspace):
     storage = open_storage(default_storage_url(workspace))
     study = optuna.create_study(study_name="held", storage=storage, direction="maximize")
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    # A live process that holds the study until its stdin closes.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
     try:
         study.set_user_attr(COORDINATOR_ATTR, {"host": socket.gethostname(), "pid": holder.pid})
         spec = tiny_spec(workspace, "held", "lr=1e-3:1e-1:log", trials=2)
@@ -50,8 +53,8 @@ def test_a_second_coordinator_on_a_running_study_is_refused(workspace):
             SweepRunner(spec, Recorder()).run()
         assert load(workspace, "held").get_trials() == []
     finally:
-        holder.kill()
-        holder.wait()
+        holder.stdin.close()
+        holder.wait(timeout=30)
     # Once that process is gone, its record no longer holds the study.
     assert SweepRunner(spec, Recorder()).run().status == "finished"
     assert load(workspace, "held").user_attrs[COORDINATOR_ATTR] is None
