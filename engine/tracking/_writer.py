@@ -25,20 +25,44 @@ MAX_BATCH = 1000  # MLflow's limit of metrics per log_batch call
 FLUSH_SECONDS = 2.0
 
 Point = tuple[str, float, int, int]  # key, value, timestamp (ms), step
+# The last step whose points are all in the store, written in the same log_batch as the
+# points themselves. A run resumed from an older checkpoint replays the steps after it; the
+# resumed writer skips those already logged, so each step appears once in the history.
+LOGGED_STEP_TAG = "netyard.logged_step"
 
 
 def write_points(client, run_id: str, points: list[Point]) -> None:
-    from mlflow.entities import Metric
+    from mlflow.entities import Metric, RunTag
 
-    metrics = [Metric(key, value, timestamp, step) for key, value, timestamp, step in points]
-    for start in range(0, len(metrics), MAX_BATCH):
-        client.log_batch(run_id, metrics=metrics[start : start + MAX_BATCH], synchronous=True)
+    points = sorted(points, key=lambda point: point[3])  # stable: by step, then arrival
+    for start in range(0, len(points), MAX_BATCH):
+        chunk = points[start : start + MAX_BATCH]
+        rest = points[start + MAX_BATCH : start + MAX_BATCH + 1]
+        # A step split across two chunks is complete only once the second one is written.
+        through = rest[0][3] - 1 if rest else chunk[-1][3]
+        client.log_batch(
+            run_id,
+            metrics=[Metric(key, value, ts, step) for key, value, ts, step in chunk],
+            tags=[RunTag(LOGGED_STEP_TAG, str(through))],
+            synchronous=True,
+        )
+
+
+def logged_step(run) -> int:
+    """The last step of ``run`` (an MLflow ``Run``) whose metrics are all logged, or -1."""
+    try:
+        return int(run.data.tags.get(LOGGED_STEP_TAG, -1))
+    except ValueError:
+        return -1
 
 
 class MetricWriter:
     """Collects points and hands them, in batches, to a writer process (or thread)."""
 
-    def __init__(self, client, run_id: str) -> None:
+    def __init__(self, client, run_id: str, skip_through_step: int = -1) -> None:
+        """``skip_through_step``: points at this step or before are dropped (a resumed run
+        replaying steps that its killed predecessor had already logged)."""
+        self._skip_through = skip_through_step
         self._pending: list[Point] = []
         self._handed_at = time.monotonic()
         if can_fork_helpers(client):
@@ -47,6 +71,8 @@ class MetricWriter:
             self._sink = _ThreadSink(client, run_id)
 
     def add(self, step: int, metrics: Mapping[str, float], timestamp_ms: int | None = None) -> None:
+        if step <= self._skip_through:
+            return
         timestamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
         self._pending.extend((key, float(v), timestamp, int(step)) for key, v in metrics.items())
         self._maybe_hand_off()
@@ -58,6 +84,7 @@ class MetricWriter:
             self._pending.extend(
                 (key, float(value), timestamp, int(step))
                 for step, value in zip(steps, values, strict=True)
+                if step > self._skip_through
             )
         self._maybe_hand_off()
 
