@@ -7,7 +7,18 @@ from collections.abc import Sequence
 
 
 def create_application(argv: Sequence[str] | None = None):
-    """The QApplication with Netyard's names, style, plot theme and error hook."""
+    """The QApplication with Netyard's names, style, plot theme and error hook.
+
+    Everything that opens the app's windows (``main``, scripts, benchmarks) goes through
+    here, so this is where the None refcount guard goes on, before the first Qt call.
+    """
+    from app._none_refcount import protect_none
+
+    # PySide6/shiboken6 6.12 on Python 3.11 returns None from Qt methods (update(),
+    # parentItem()...) without Py_INCREF, one reference lost per call, until "Fatal Python
+    # error: none_dealloc". Not yet reported upstream as far as we found. A no-op on
+    # Python 3.12+ and outside the PySide6 versions it is known for: see app/_none_refcount.py.
+    protect_none()
     from PySide6.QtWidgets import QApplication
 
     from app._errors import install_excepthook

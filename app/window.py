@@ -110,8 +110,7 @@ class MainWindow(QMainWindow):
         if self.live is not None:
             return
         from app.browser import RunsBrowser
-        from app.dashboards import LiveRunsView, SweepDashboard, SystemPanel
-        from app.dashboards._plots import apply_theme
+        from app.dashboards import LiveRunsView, SweepDashboard, SystemPanel, apply_theme
 
         apply_theme()
         self.live = LiveRunsView()
@@ -419,7 +418,7 @@ class MainWindow(QMainWindow):
     def _color_scheme_changed(self, _scheme) -> None:
         import pyqtgraph as pg
 
-        from app.dashboards._plots import apply_theme
+        from app.dashboards import apply_theme
 
         apply_theme()
         background = pg.getConfigOption("background")

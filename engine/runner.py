@@ -62,6 +62,64 @@ class RunConfig:
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         return cls(**data)
 
+    def to_command_line(self) -> str:
+        """The ``netyard run`` line that gives back this config, quoted for a POSIX shell.
+
+        Every hyperparameter in ``hparams`` becomes a ``--set``, in order (leave out the
+        ones you want the plugin's defaults for); the other flags appear only where they
+        differ from the CLI's defaults. Raises ``ValueError`` for what the CLI cannot say
+        (tags, a parent run, no checkpoints, finishing in the background).
+        """
+        import shlex
+
+        unsaid = [
+            name
+            for name, value in (
+                ("tags", self.tags),
+                ("parent_run_id", self.parent_run_id),
+                ("checkpoints", not self.checkpoints),
+                ("finish_in_background", self.finish_in_background),
+            )
+            if value
+        ]
+        if unsaid:
+            raise ValueError(f"'netyard run' has no flag for {', '.join(unsaid)}")
+        words = ["netyard", "run", self.plugin, *_option("--dataset", self.dataset)]
+        for name, value in self.hparams.items():
+            words += ["--set", f"{name}={_command_line_value(value)}"]
+        if self.seed != 0:
+            words += ["--seed", str(self.seed)]
+        if self.device != "auto":
+            words += _option("--device", self.device)
+        for flag, value in (
+            ("--threads", self.threads),
+            ("--workspace", self.workspace),
+            ("--tracking-uri", self.tracking_uri),
+            ("--experiment", self.experiment),
+            ("--run-name", self.run_name),
+            ("--resume", self.resume),
+        ):
+            if value is not None:
+                words += _option(flag, str(value))
+        if not self.track:
+            words.append("--no-track")
+        return shlex.join(words)
+
+
+def _option(flag: str, value: str) -> list[str]:
+    # argparse takes "--run-name -x" for two options: a value with a leading dash is joined.
+    return [f"{flag}={value}"] if value.startswith("-") else [flag, value]
+
+
+def _command_line_value(value: Any) -> str:
+    """A hyperparameter as ``--set`` text that parses back to the same value: ``true`` and
+    ``false`` for bools, ``repr`` for floats (exact round trip, ``0.001`` for ``1e-3``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
 
 @dataclass
 class PreparedRun:
@@ -176,8 +234,7 @@ def execute_run(
     """Train and track a prepared run; always ends the MLflow run with a final status."""
     import torch
 
-    from engine.training import Trainer, default_threads
-    from engine.training._loop import NonFiniteLoss
+    from engine.training import NonFiniteLoss, Trainer, default_threads
 
     config = prepared.config
     torch.set_num_threads(config.threads or default_threads())
@@ -322,8 +379,7 @@ def _failure_reason(error: BaseException, non_finite: type) -> str:
 
 
 def _start_tracking(prepared: PreparedRun):
-    from engine.tracking import RunTracker
-    from engine.tracking._mlflow import versions
+    from engine.tracking import RunTracker, versions
 
     config = prepared.config
     tracker = RunTracker(prepared.tracking_uri, prepared.workspace.artifacts_dir)
@@ -366,7 +422,7 @@ def _run_exists(client, run_id: str) -> bool:
 def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -> None:
     from safetensors.torch import save_model
 
-    from engine.tracking._mlflow import versions
+    from engine.tracking import versions
 
     with tempfile.TemporaryDirectory(prefix="netyard-artifacts-") as folder:
         out = Path(folder)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.browser._query import RunRow, params_diff
-from app.dashboards._plots import color, fast_plot
+from app.dashboards import color, fast_plot
 
 DIFF_BRUSH = QBrush(QColor(230, 159, 0, 70))
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app._tasks import run_in_background
-from app.dashboards._plots import color, fast_plot
+from app.dashboards import color, fast_plot
 from app.dashboards._sweep_math import best_so_far, normalise, numeric_axis, pareto_mask
 from app.jobs import SweepJob, TrialJob
 
@@ -36,7 +36,7 @@ NUMBER_ROLE = Qt.ItemDataRole.UserRole + 1
 def _importances(storage: str, name: str) -> dict[str, float]:
     import optuna
 
-    from engine.sweeps._storage import open_storage
+    from engine.sweeps import open_storage
 
     study = optuna.load_study(study_name=name, storage=open_storage(storage))
     target = (lambda t: t.values[0]) if len(study.directions) > 1 else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -28,7 +27,7 @@ from app._settings import load_json, save_json
 from app.form._schema_form import ERROR_STYLE, SchemaForm
 from engine.errors import UsageError
 from engine.plugin import Plugin
-from engine.runner import check_seed
+from engine.runner import RunConfig, check_seed
 
 USER_DATA = "user:"  # combo item data prefix for a user-data scheme
 
@@ -335,23 +334,21 @@ class RunForm(QWidget):
         save_json(settings_key(self.plugin.id), saved)
 
     def command_line(self) -> str:
+        """``netyard run ...`` for what Start would run (only call when ``validate()`` is True).
+
+        Hyperparameters at the plugin's default are left out (the CLI fills them in the same
+        way), except steps, always shown, and monitor where the plugin has per-task monitors:
+        a run without one watches the dataset task's metric, not the default shown here.
+        """
         config = self.config()
         defaults = self.plugin.full_schema().defaults()
-        words = ["netyard", "run", config["plugin"], "--dataset", config["dataset"]]
-        for name, value in config["hparams"].items():
-            if value != defaults[name] or name == "steps":
-                text = str(value).lower() if isinstance(value, bool) else str(value)
-                words += ["--set", f"{name}={text}"]
-        words += ["--seed", str(config["seed"]), "--device", config["device"]]
-        if config["threads"]:
-            words += ["--threads", str(config["threads"])]
-        if config["experiment"]:
-            words += ["--experiment", config["experiment"]]
-        if config["workspace"]:
-            words += ["--workspace", config["workspace"]]
-        if config["tracking_uri"]:
-            words += ["--tracking-uri", config["tracking_uri"]]
-        return shlex.join(words)
+        kept = {"steps", "monitor"} if self.plugin.task_monitors else {"steps"}
+        config["hparams"] = {
+            name: value
+            for name, value in config["hparams"].items()
+            if name in kept or value != defaults[name]
+        }
+        return RunConfig.from_dict(config).to_command_line()
 
     def copy_command(self) -> None:
         if self.validate():

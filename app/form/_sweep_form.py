@@ -59,7 +59,7 @@ def _studies(storage: str) -> list:
 def _study_spec(storage: str, name: str) -> dict[str, Any]:
     import optuna
 
-    from engine.sweeps._storage import open_storage
+    from engine.sweeps import open_storage
 
     study = optuna.load_study(study_name=name, storage=open_storage(storage))
     return dict(study.user_attrs.get("netyard.spec") or {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +18,7 @@ from engine.events import (
     RunStarted,
     StepMetrics,
 )
-from engine.worker import UsageProblem
+from engine.worker import UsageProblem, can_fork_for
 
 ACTIVE_STATES = ("STARTING", "RUNNING", "STOPPING")
 
@@ -81,7 +82,7 @@ class Job(QObject):
 
 
 class RunJob(Job):
-    """One training run in ``python -m engine.worker``."""
+    """One training run, the only job of a ``python -m engine.worker`` process."""
 
     kind = "run"
 
@@ -100,7 +101,15 @@ class RunJob(Job):
         self.metrics: dict[str, float] = {}
         self.total = int(self.config.get("hparams", {}).get("steps", 0))
         self._killed = False
-        self.adapter = WorkerAdapter(stdin_payload=self.config, env=self.env, parent=self)
+        job = {"job": 0, "config": self.config}
+        self.adapter = WorkerAdapter(
+            "engine.worker",
+            json.dumps(job),
+            self.env,
+            # Forked from the app's zygote (training starts at once) unless it may use CUDA.
+            fork=can_fork_for(self.config.get("device", "auto")),
+            parent=self,
+        )
         self.adapter.event.connect(self._on_event)
         self.adapter.ended.connect(self._on_ended)
 
@@ -111,7 +120,7 @@ class RunJob(Job):
     def stop(self) -> None:
         if self.active:
             self.state = "STOPPING"
-            self.adapter.stop()
+            self.adapter.send("stop 0")  # the run stops after its current step, KILLED
             self.changed.emit()
 
     def kill(self) -> None:
@@ -124,6 +133,10 @@ class RunJob(Job):
 
     def pids(self) -> list[int]:
         return [self.adapter.pid] if self.adapter.running else []
+
+    def _end(self, state: str, message: str = "", details: str = "") -> None:
+        super()._end(state, message, details)
+        self.adapter.close_input()  # its one job is over: end of file lets the worker exit
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, RunStarted):
@@ -158,7 +171,7 @@ class RunJob(Job):
         self.changed.emit()
 
     def _on_ended(self, exit_code: int) -> None:
-        if self._killed or (self.state == "STOPPING" and exit_code == 130):
+        if self._killed or self.state == "STOPPING":
             self._end("KILLED", "killed", self.adapter.stderr_tail)
         else:
             reason = f"the worker exited with code {exit_code} before reporting an outcome"

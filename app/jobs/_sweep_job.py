@@ -1,4 +1,4 @@
-"""A sweep job (the coordinator in ``python -m app.sweep_process``) and its trials.
+"""A sweep job (the coordinator in ``python -m engine.sweeps``) and its trials.
 
 Trials are not processes of ours (the coordinator owns their workers); a ``TrialJob`` is the
 trial's state as the sweep's events tell it, with Stop (cancel that trial), Kill (its worker
@@ -7,6 +7,7 @@ process) and Re-run (the same hyperparameters as a plain run).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -115,7 +116,9 @@ class SweepJob(Job):
         self.total = int(spec.get("trials") or 0)
         self.steps_per_trial = int(spec.get("fixed", {}).get("steps") or 0)
         self._killed = False
-        self.adapter = WorkerAdapter(("-m", "app.sweep_process"), self.spec, env, parent=self)
+        # The coordinator is forked from the zygote too (it holds no CUDA; its workers start
+        # fresh where they use a GPU).
+        self.adapter = WorkerAdapter("engine.sweeps", json.dumps(self.spec), env, parent=self)
         self.adapter.event.connect(self._on_event)
         self.adapter.ended.connect(self._on_ended)
 
@@ -124,8 +127,7 @@ class SweepJob(Job):
         self.changed.emit()
 
     def command(self, line: str) -> None:
-        if self.adapter.running:
-            self.adapter.process.write((line + "\n").encode())
+        self.adapter.send(line)
 
     def stop(self) -> None:
         """Graceful: no new trials; running trials finish."""

@@ -157,6 +157,7 @@ def spec_from_args(args: argparse.Namespace):
 # -- commands ---------------------------------------------------------------------------------
 def sweep_command(args: argparse.Namespace) -> int:
     from engine.sweeps import SweepRunner, resolve_spec
+    from engine.worker import JsonLines
 
     spec = spec_from_args(args)
     if args.save_config:
@@ -164,15 +165,16 @@ def sweep_command(args: argparse.Namespace) -> int:
         spec.save(args.save_config)
         print(f"Sweep spec written to {args.save_config}")
         return 0
-    printer = JsonPrinter() if args.json else SweepProgress()
+    printer = JsonLines() if args.json else SweepProgress()
     runner = SweepRunner(spec, printer)
     return _run(runner)
 
 
 def worker_command(args: argparse.Namespace) -> int:
     from engine.sweeps import join_sweep
+    from engine.worker import JsonLines
 
-    printer = JsonPrinter() if args.json else SweepProgress()
+    printer = JsonLines() if args.json else SweepProgress()
     runner = join_sweep(
         args.study,
         args.storage,
@@ -256,12 +258,11 @@ def sweeps_command(args: argparse.Namespace) -> int:
 
 
 def ui_optuna_command(args: argparse.Namespace) -> int:
-    from engine.sweeps import default_storage_url
-    from engine.sweeps._storage import open_storage
+    from engine.sweeps import default_storage_url, open_storage
     from engine.workspace import Workspace
 
     try:
-        from engine.sweeps._dashboard import dashboard_server
+        from engine.sweeps import dashboard_server
     except ImportError:
         raise UsageError(
             "optuna-dashboard is not installed: pip install optuna-dashboard"
@@ -287,17 +288,6 @@ def ui_optuna_command(args: argparse.Namespace) -> int:
 
 
 # -- rendering events -------------------------------------------------------------------------
-class JsonPrinter:
-    """Every event as one JSON line on stdout (for scripts and tests)."""
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stdout
-
-    def __call__(self, event) -> None:
-        self.stream.write(event.to_json() + "\n")
-        self.stream.flush()
-
-
 class SweepProgress:
     """Trial results as lines, and a live status line: done / pruned / failed, best, ETA."""
 

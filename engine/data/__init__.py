@@ -17,6 +17,7 @@ from engine.data._spec import Batch, Dataset, DataSpec, Split
 
 if TYPE_CHECKING:
     from engine.data._batching import BatchSampler, iterate_batches
+    from engine.data._mnist1d import CACHE_NAME as MNIST1D_CACHE_NAME
 
 __all__ = [
     "Batch",
@@ -24,6 +25,7 @@ __all__ = [
     "DataSpec",
     "Dataset",
     "DatasetInfo",
+    "MNIST1D_CACHE_NAME",
     "Split",
     "dataset_info",
     "iterate_batches",
@@ -40,4 +42,8 @@ def __getattr__(name: str) -> Any:
         from engine.data import _batching
 
         return getattr(_batching, name)
+    if name == "MNIST1D_CACHE_NAME":  # the file the mnist1d loader caches its data in
+        from engine.data._mnist1d import CACHE_NAME
+
+        return CACHE_NAME
     raise AttributeError(f"module 'engine.data' has no attribute {name!r}")

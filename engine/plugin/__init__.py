@@ -8,13 +8,14 @@ entry-point group, as the built-in plugins do.
 from engine.plugin._base import OptimizationContext, Plugin
 from engine.plugin._classifier import ClassifierPlugin
 from engine.plugin._optim import make_optimizer, optimizer_params
-from engine.plugin._registry import PluginEntry, discover_plugins, get_plugin
+from engine.plugin._registry import PluginEntry, contract_problem, discover_plugins, get_plugin
 
 __all__ = [
     "ClassifierPlugin",
     "OptimizationContext",
     "Plugin",
     "PluginEntry",
+    "contract_problem",
     "discover_plugins",
     "get_plugin",
     "make_optimizer",

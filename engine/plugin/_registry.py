@@ -53,13 +53,13 @@ def _load(entry_point: EntryPoint) -> PluginEntry:
         return PluginEntry(
             **base, error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc()
         )
-    problem = _contract_problem(entry_point.name, loaded)
+    problem = contract_problem(entry_point.name, loaded)
     if problem:
         return PluginEntry(**base, error=problem)
     return PluginEntry(**base, plugin=loaded)
 
 
-def _contract_problem(entry_name: str, loaded: object) -> str | None:
+def contract_problem(entry_name: str, loaded: object) -> str | None:
     if not (inspect.isclass(loaded) and issubclass(loaded, Plugin)):
         return f"{loaded!r} is not a subclass of engine.plugin.Plugin"
     if inspect.isabstract(loaded):

@@ -15,6 +15,7 @@ The search syntax is documented in docs/sweeps.md.
 """
 
 from engine.sweeps._algorithms import PRUNERS, SAMPLERS
+from engine.sweeps._dashboard import dashboard_server
 from engine.sweeps._events import (
     BestChanged,
     SweepFinished,
@@ -28,14 +29,14 @@ from engine.sweeps._events import (
 from engine.sweeps._runner import SweepRunner, join_sweep
 from engine.sweeps._search import SearchParam, parse_search
 from engine.sweeps._spec import Objective, ResolvedSweep, SweepSpec, resolve_spec, valid_metrics
-from engine.sweeps._storage import StudyInfo, default_storage_url, list_studies
+from engine.sweeps._storage import StudyInfo, default_storage_url, list_studies, open_storage
 
 __all__ = [
-    "PRUNERS",
-    "SAMPLERS",
     "BestChanged",
     "Objective",
+    "PRUNERS",
     "ResolvedSweep",
+    "SAMPLERS",
     "SearchParam",
     "StudyInfo",
     "SweepFinished",
@@ -47,9 +48,11 @@ __all__ = [
     "TrialProgress",
     "TrialPruned",
     "TrialStarted",
+    "dashboard_server",
     "default_storage_url",
     "join_sweep",
     "list_studies",
+    "open_storage",
     "parse_search",
     "resolve_spec",
     "valid_metrics",

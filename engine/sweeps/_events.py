@@ -115,12 +115,3 @@ class SweepFinished(Event):
     seconds: float
     reason: str = ""
     optuna_seconds: float = 0.0  # time the coordinator spent in sampler, pruner and storage
-
-
-@register_event
-@dataclass(frozen=True)
-class TrialModelSize(Event):
-    """From a trial worker to its coordinator: the model's parameter count (an objective)."""
-
-    kind: ClassVar[str] = "trial_model_size"
-    param_count: int

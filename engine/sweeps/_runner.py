@@ -34,12 +34,10 @@ from engine.sweeps._events import (
     SweepStarted,
     TrialFailed,
     TrialFinished,
-    TrialModelSize,
     TrialProgress,
     TrialPruned,
     TrialStarted,
 )
-from engine.sweeps._pool import TrialWorker, WorkerExited
 from engine.sweeps._reconcile import (
     ATTEMPT_ATTR,
     HOST_ATTR,
@@ -62,7 +60,7 @@ from engine.sweeps._tracking import (
     mark_trial_run,
 )
 from engine.tracking import reconcile_dead_runs
-from engine.worker import UsageProblem  # also makes the event kind readable from a pipe
+from engine.worker import JobModelSize, ProcessExited, UsageProblem, Worker
 
 SPEC_ATTR = "netyard.spec"
 # The host and pid of the coordinator running the study (None once it has ended).
@@ -107,7 +105,7 @@ class _Stopwatch:
 @dataclass
 class _Running:
     trial: Any  # optuna.Trial
-    worker: TrialWorker
+    worker: Worker
     params: dict[str, Any]
     started: float
     attempt: int
@@ -144,7 +142,9 @@ class SweepRunner:
         self._commands: queue.Queue = queue.Queue()
         self._stopping = False
         self._cancel_running = False
-        self._workers: dict[int, TrialWorker] = {}
+        self._workers: dict[int, Worker] = {}
+        self._gpu_env = _worker_environments(spec)
+        self._events: queue.Queue = queue.Queue()  # (slot, event) from every worker
         self._running: dict[int, _Running] = {}
         self._best: tuple[int, list[float]] | None = None
         self.optuna_clock = _Stopwatch()  # time in the sampler, pruner and storage calls
@@ -171,7 +171,7 @@ class SweepRunner:
         self.workspace = Workspace.resolve(spec.workspace).ensure()
         # Start the workers first: their imports (seconds) overlap with the set-up below.
         for slot in range(self._slots()):
-            self._workers[slot] = TrialWorker(slot, self._gpu_env[slot], self._events)
+            self._workers[slot] = self._start_worker(slot)
         try:
             self.storage_url = spec.storage or default_storage_url(self.workspace.root)
             storage = open_storage(self.storage_url)
@@ -294,9 +294,19 @@ class SweepRunner:
 
     # -- scheduling -------------------------------------------------------------------------
     def _slots(self) -> int:
-        if not hasattr(self, "_gpu_env"):
-            self._gpu_env = _worker_environments(self.spec)
         return len(self._gpu_env)
+
+    def _start_worker(self, slot: int) -> Worker:
+        """A reusable worker for ``slot``, pinned by its environment (GPU, threads); its
+        events go into the one queue the loop reads. Forked from the app's zygote where there
+        is one; its own session, so a terminal's Ctrl-C reaches the coordinator only, which
+        decides whether running trials finish or stop."""
+        return Worker(
+            self._gpu_env[slot],
+            lambda event: self._events.put((slot, event)),
+            lambda exited: self._events.put((slot, exited)),
+            new_session=True,
+        )
 
     def _counted(self) -> int:
         """Trials that use up the budget: running, or ended and neither interrupted nor
@@ -347,12 +357,6 @@ class SweepRunner:
                 continue
             self._handle(slot, event)
 
-    @property
-    def _events(self) -> queue.Queue:
-        if not hasattr(self, "_event_queue"):
-            self._event_queue: queue.Queue = queue.Queue()
-        return self._event_queue
-
     def _drain_commands(self) -> None:
         while True:
             try:
@@ -364,12 +368,12 @@ class SweepRunner:
                 if argument:
                     for running in self._running.values():
                         running.cancelled = True
-                        running.worker.stop_trial(running.number)
+                        running.worker.stop_job(running.number)
             elif command == "cancel":
                 for running in self._running.values():
                     if running.number == argument:
                         running.cancelled = True
-                        running.worker.stop_trial(running.number)
+                        running.worker.stop_job(running.number)
 
     def _start_trial(self, slot: int) -> None:
         from engine.runner import RunConfig
@@ -382,9 +386,8 @@ class SweepRunner:
             trial.set_user_attr(PID_ATTR, os.getpid())
         params = dict(trial.params)
         worker = self._workers.get(slot)
-        if worker is None or worker.process.poll() is not None:
-            env = self._gpu_env[slot]
-            worker = self._workers[slot] = TrialWorker(slot, env, self._events)
+        if worker is None or worker.poll() is not None:
+            worker = self._workers[slot] = self._start_worker(slot)
         threads = self.spec.threads or _threads_per_worker(self._slots())
         config = RunConfig(
             plugin=self.spec.plugin,
@@ -412,13 +415,13 @@ class SweepRunner:
         )
         running = _Running(trial, worker, params, time.monotonic(), attempt)
         self._running[slot] = running
-        worker.start_trial(trial.number, config.to_dict(), PARAM_COUNT in resolved.metrics)
+        worker.start_job(trial.number, config.to_dict(), PARAM_COUNT in resolved.metrics)
         self.emit(TrialStarted(trial.number, params, slot, worker.pid, attempt))
 
     # -- one worker event -------------------------------------------------------------------
     def _handle(self, slot: int, event: Any) -> None:
         running = self._running.get(slot)
-        if isinstance(event, WorkerExited):
+        if isinstance(event, ProcessExited):
             self._workers.pop(slot, None)
             if running is not None:
                 tail = event.stderr_tail.strip().splitlines()
@@ -431,7 +434,7 @@ class SweepRunner:
             return
         if running is None:
             return
-        if isinstance(event, TrialModelSize):
+        if isinstance(event, JobModelSize):
             running.param_count = event.param_count
         elif isinstance(event, RunStarted):
             running.run_id = event.run_id
@@ -473,7 +476,7 @@ class SweepRunner:
         running.reported[event.step] = float(value)
         if prune:
             running.pruned_step = event.step
-            running.worker.stop_trial(running.number)
+            running.worker.stop_job(running.number)
 
     def _finish(self, slot: int, event: RunFinished) -> None:
         from optuna.trial import TrialState

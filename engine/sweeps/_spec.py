@@ -255,7 +255,7 @@ class ResolvedSweep:
         return int(self.fixed.get("steps", 0)) or int(self.plugin_cls.full_schema()["steps"].high)
 
     def eval_interval(self) -> int:
-        from engine.training._loop import EVALUATIONS_PER_RUN
+        from engine.training import EVALUATIONS_PER_RUN
 
         every = int(self.fixed.get("eval_every") or 0)
         return every or max(1, self.steps // EVALUATIONS_PER_RUN)

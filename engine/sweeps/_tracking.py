@@ -80,7 +80,7 @@ class ParentRun:
 
     def attach(self, run_id: str) -> None:
         """Write best values to a parent another process owns (``netyard worker``)."""
-        from engine.tracking._writer import MetricWriter
+        from engine.tracking import MetricWriter
 
         if not _exists(self.tracker.client, run_id):
             return
@@ -132,7 +132,7 @@ def mark_trial_run(
     """Tag a trial's run with its Optuna state; ``fail_run`` also ends it FAILED."""
     if not run_id:
         return
-    from engine.tracking._mlflow import ERROR_TAG, MAX_PARAM_VALUE
+    from engine.tracking import ERROR_TAG, MAX_PARAM_VALUE
 
     client.set_tag(run_id, STATE_TAG, state)
     if reason:

@@ -23,8 +23,7 @@ import torch
 
 from engine.data import Dataset
 from engine.events import Snapshot
-from engine.plugin import Plugin, get_plugin
-from engine.plugin._registry import _contract_problem
+from engine.plugin import Plugin, contract_problem, get_plugin
 from engine.testing._harness import (
     TinyRun,
     assert_same_state,
@@ -126,7 +125,7 @@ class PluginConformance:
     # -- declaration and schema -------------------------------------------------------------
     def test_declaration_passes_discovery_checks(self) -> None:
         cls = self.plugin_class
-        problem = _contract_problem(cls.id, cls)
+        problem = contract_problem(cls.id, cls)
         assert problem is None, problem
         assert all(isinstance(kind, str) and kind for kind in cls.data_kinds), cls.data_kinds
         assert cls.name and cls.description, "a plugin needs a name and a description"

@@ -71,13 +71,15 @@ def write_small_mnist1d(cache_dir: Path, num_samples: int = 400) -> None:
     import numpy as np
     from mnist1d.data import get_dataset_args, make_dataset
 
-    from engine.data._mnist1d import CACHE_NAME
+    from engine.data import MNIST1D_CACHE_NAME
 
     args = get_dataset_args()
     args.num_samples = num_samples
     data = make_dataset(args)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    np.savez(cache_dir / CACHE_NAME, **{key: data[key] for key in ("x", "y", "x_test", "y_test")})
+    np.savez(
+        cache_dir / MNIST1D_CACHE_NAME, **{key: data[key] for key in ("x", "y", "x_test", "y_test")}
+    )
 
 
 def tiny_mnist1d(seed: int) -> Dataset:

@@ -5,9 +5,11 @@ It reports progress as ``engine.events`` and knows nothing of Qt, Optuna or MLfl
 
 from engine.training._checkpoint import load_checkpoint, save_checkpoint
 from engine.training._device import default_threads, resolve_device
-from engine.training._loop import Trainer, TrainResult
+from engine.training._loop import EVALUATIONS_PER_RUN, NonFiniteLoss, Trainer, TrainResult
 
 __all__ = [
+    "EVALUATIONS_PER_RUN",
+    "NonFiniteLoss",
     "TrainResult",
     "Trainer",
     "default_threads",

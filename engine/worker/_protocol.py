@@ -1,4 +1,4 @@
-"""The worker's own event: its input was refused before anything ran."""
+"""The worker's own events, besides the run's: a refused job, a model's size."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ from engine.events import Event, register_event
 @register_event
 @dataclass(frozen=True)
 class UsageProblem(Event):
-    """The config was invalid (``UsageError``); nothing was tracked."""
+    """The job's config was invalid (``UsageError``); nothing was tracked."""
 
     kind: ClassVar[str] = "usage_problem"
     message: str
+
+
+@register_event
+@dataclass(frozen=True)
+class JobModelSize(Event):
+    """The model's parameter count, asked for by a sweep that minimises it (an objective)."""
+
+    kind: ClassVar[str] = "job_model_size"
+    param_count: int

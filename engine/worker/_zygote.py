@@ -36,23 +36,16 @@ import socket
 import sys
 from collections.abc import Mapping
 
-ALLOWED = ("engine.sweeps._trial_worker", "engine.worker")
+ALLOWED = ("engine.worker", "engine.sweeps")  # the worker and a sweep coordinator
 ENV_VAR = "NETYARD_ZYGOTE"
 MAX_MESSAGE = 1 << 20  # a request carries the environment: a few KiB, rarely more
 
 
-def preload() -> None:
-    """What every worker imports before its first step (see ``_trial_worker._preload``)."""
-    from engine.sweeps._trial_worker import _preload
-
-    _preload()
-    import engine.worker._child  # noqa: F401
-
-
 def serve(path: str) -> int:
-    from engine.worker._child import ask_to_die_with_parent
+    from engine.worker._preload import preload
+    from engine.worker._program import die_with_parent
 
-    ask_to_die_with_parent()
+    die_with_parent()
     if os.getppid() == 1:  # the owner died before we could ask to follow it
         return 0
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the owner to handle
@@ -143,7 +136,7 @@ def _become_worker(request: Mapping, fds: list[int], started: int) -> None:
     environment, then exit (never return into the zygote's loop)."""
     code = 1
     try:
-        from engine.tracking._forking import close_inherited_descriptors
+        from engine.tracking import close_inherited_descriptors
 
         signal.set_wakeup_fd(-1)
         for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):

@@ -12,6 +12,12 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from app._none_refcount import protect_none  # noqa: E402
+
+# pytest-qt's qapp, not app.main.create_application, makes the tests' QApplication, so the
+# guard against PySide6 6.12 releasing None once per Qt call (on Python 3.11) goes on here.
+protect_none()
+
 import mlflow.tracking  # noqa: E402, F401 - the tests read stores from the main thread too
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer  # noqa: E402

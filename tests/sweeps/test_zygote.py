@@ -18,8 +18,7 @@ from netyard_test_support import TINY_CNN
 
 from engine.events import Event, RunFinished
 from engine.sweeps import SweepRunner, TrialFailed, TrialStarted
-from engine.worker import UsageProblem, start_process, start_zygote, stop_zygote
-from engine.worker._processes import ForkedProcess
+from engine.worker import ForkedProcess, UsageProblem, start_process, start_zygote, stop_zygote
 from tests.sweeps.conftest import Recorder, tiny_cli_sweep, tiny_spec, wait_for_exit
 
 
@@ -55,15 +54,21 @@ class ParentsRecorder(Recorder):
 
 def close_streams(process) -> None:
     for stream in (process.stdin, process.stdout, process.stderr):
-        stream.close()
+        if not stream.closed:
+            stream.close()
 
 
 def run_in_worker(config: dict, env: dict | None = None):
-    """One run in an ``engine.worker`` process: (the process, its events)."""
+    """One job in an ``engine.worker`` process: (the process, its events)."""
     process = start_process("engine.worker", env or {})
-    process.stdin.write(json.dumps(config) + "\n")
+    process.stdin.write(json.dumps({"job": 0, "config": config}) + "\n")
     process.stdin.flush()
-    events = [Event.from_json(line) for line in process.stdout if line.startswith("{")]
+    events = []
+    for line in process.stdout:
+        if line.startswith("{"):
+            events.append(Event.from_json(line))
+            if isinstance(events[-1], RunFinished | UsageProblem):
+                process.stdin.close()  # the job is over: end of file ends the worker
     process.wait(60)
     close_streams(process)
     return process, events
@@ -122,10 +127,10 @@ def test_a_plugin_installed_after_the_zygote_started_is_found(zygote, workspace,
     assert "the trap went off" in failed.reason  # the plugin loaded, then failed on purpose
 
 
-def test_bad_input_and_a_kill_give_the_exit_codes_a_fresh_process_would(zygote, workspace):
+def test_bad_input_and_a_kill_give_what_a_fresh_process_would(zygote, workspace):
     process, events = run_in_worker({"plugin": "no-such-plugin", "dataset": "digits"})
     assert isinstance(process, ForkedProcess)
-    assert process.returncode == 2 and isinstance(events[0], UsageProblem)
+    assert process.returncode == 0 and isinstance(events[0], UsageProblem)
 
     long_run = {
         "plugin": "cnn",
@@ -136,7 +141,7 @@ def test_bad_input_and_a_kill_give_the_exit_codes_a_fresh_process_would(zygote, 
     }
     process = start_process("engine.worker", {})
     assert parent_of(process.pid) == zygote.process.pid
-    process.stdin.write(json.dumps(long_run) + "\n")
+    process.stdin.write(json.dumps({"job": 0, "config": long_run}) + "\n")
     process.stdin.flush()
     assert process.stdout.readline().startswith("{")  # it is training
     process.kill()
@@ -146,7 +151,7 @@ def test_bad_input_and_a_kill_give_the_exit_codes_a_fresh_process_would(zygote, 
 
 
 def test_gpu_workers_are_never_forked(zygote):
-    process = start_process("engine.sweeps._trial_worker", {"CUDA_VISIBLE_DEVICES": ""})
+    process = start_process("engine.worker", {"CUDA_VISIBLE_DEVICES": ""})
     try:
         assert isinstance(process, subprocess.Popen)
     finally:
@@ -182,13 +187,13 @@ def test_forked_workers_die_with_a_coordinator_killed_with_kill_9(zygote, worksp
 
 
 def test_workers_end_with_the_zygote_and_later_ones_start_fresh(zygote, workspace):
-    process = start_process("engine.sweeps._trial_worker", {}, new_session=True)
+    process = start_process("engine.worker", {}, new_session=True)
     assert isinstance(process, ForkedProcess)
     assert os.getsid(process.pid) == process.pid  # its own session, as asked
     stop_zygote()
     assert process.wait(30) is not None  # the parent-death signal ended it
     close_streams(process)
-    fresh = start_process("engine.sweeps._trial_worker", {}, new_session=True)
+    fresh = start_process("engine.worker", {}, new_session=True)
     try:
         assert isinstance(fresh, subprocess.Popen)
     finally:

@@ -1,14 +1,15 @@
-"""``python -m app.sweep_process``: the app's sweep coordinator process (no Qt in here).
+"""``python -m engine.sweeps``: a sweep coordinator in its own process, driven over pipes.
 
-It reads a ``SweepSpec`` as one JSON line on stdin, runs ``engine.sweeps.SweepRunner`` and
-prints its events as JSON lines, like ``netyard sweep --json``; in addition it takes commands
-on stdin so the jobs panel can act on one trial:
+It reads a ``SweepSpec`` as one JSON line on stdin, runs ``SweepRunner`` and prints its
+events as JSON lines, like ``netyard sweep --json``; it also takes commands on stdin, so the
+app's jobs panel can act on the sweep and on one trial:
 
 - ``stop``: start no new trial, let the running ones finish;
 - ``cancel``: stop and cancel the running trials (they end FAIL), as SIGTERM does;
 - ``cancel_trial N``: stop trial N only (it ends FAIL, cancelled).
 
-Stdin closing (the app is gone) cancels everything; the process also dies with its parent.
+End of file on stdin (its parent is gone) cancels everything; it also dies with its parent.
+Exit status: 0 finished, 130 stopped, 1 failed, 2 invalid spec.
 """
 
 from __future__ import annotations
@@ -22,17 +23,10 @@ import threading
 def main() -> int:
     from engine.errors import UsageError
     from engine.sweeps import SweepRunner, SweepSpec
-    from engine.worker import UsageProblem
-    from engine.worker._child import ask_to_die_with_parent
+    from engine.worker import JsonLines, UsageProblem, die_with_parent
 
-    ask_to_die_with_parent()
-    lock = threading.Lock()
-
-    def emit(event) -> None:
-        with lock:
-            sys.stdout.write(event.to_json() + "\n")
-            sys.stdout.flush()
-
+    die_with_parent()
+    emit = JsonLines(sys.stdout)
     try:
         spec = SweepSpec.from_dict(json.loads(sys.stdin.readline()))
         runner = SweepRunner(spec, emit)
