@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 
+from engine.sweeps._optuna_internals import fail_stale_trial, trial_id
 from engine.tracking import open_client, process_alive
 
 HOST_ATTR = "netyard.host"
@@ -37,10 +38,7 @@ def reconcile_stale_trials(study, tracking_uri: str | None) -> list[int]:
         if pid == os.getpid() or process_alive(pid):
             continue
         reason = f"the sweep coordinator (pid {pid}) died while the trial ran"
-        storage = study._storage
-        storage.set_trial_user_attr(trial._trial_id, REASON_ATTR, reason)
-        storage.set_trial_user_attr(trial._trial_id, INTERRUPTED_ATTR, True)
-        storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        fail_stale_trial(study, trial, {REASON_ATTR: reason, INTERRUPTED_ATTR: True})
         if tracking_uri:
             _fail_runs(tracking_uri, study.study_name, trial, reason)
         stale.append(trial.number)
@@ -62,7 +60,7 @@ def _fail_runs(tracking_uri: str, study_name: str, trial, reason: str) -> None:
             experiments,
             filter_string=(
                 f"tags.`{STUDY_TAG}` = '{study_name}' and "
-                f"tags.`{TRIAL_ID_TAG}` = '{trial._trial_id}'"
+                f"tags.`{TRIAL_ID_TAG}` = '{trial_id(trial)}'"
             ),
         )
         run_ids.update(run.info.run_id for run in runs)

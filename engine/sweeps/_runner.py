@@ -38,6 +38,7 @@ from engine.sweeps._events import (
     TrialPruned,
     TrialStarted,
 )
+from engine.sweeps._optuna_internals import trial_id
 from engine.sweeps._reconcile import (
     ATTEMPT_ATTR,
     HOST_ATTR,
@@ -404,7 +405,7 @@ class SweepRunner:
                 SWEEP_TAG: resolved.name,
                 STUDY_TAG: resolved.name,
                 TRIAL_NUMBER_TAG: str(trial.number),
-                TRIAL_ID_TAG: str(trial._trial_id),
+                TRIAL_ID_TAG: str(trial_id(trial)),
                 "optuna.state": "RUNNING",
             },
             parent_run_id=self.parent.run_id,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import UsageError
+from engine.sweeps._optuna_internals import journal_backend_class
 
 JOURNAL_FILE = "optuna.journal"
 JOURNAL_SCHEME = "journal:"
@@ -36,7 +37,7 @@ def open_storage(url: str):
 
         path = Path(url[len(JOURNAL_SCHEME) :].removeprefix("//")).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(_journal_backend_class()(str(path)))
+        return JournalStorage(journal_backend_class()(str(path)))
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
     if "://" not in url or scheme not in _RDB_SCHEMES:
         raise UsageError(
@@ -48,41 +49,6 @@ def open_storage(url: str):
     except Exception as error:  # noqa: BLE001 - driver errors vary; all mean "cannot open"
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UsageError(f"cannot open storage {_hide_password(url)!r}: {first}") from None
-
-
-def _journal_backend_class() -> type:
-    """Optuna's journal file backend, fsyncing only what decides a trial's fate.
-
-    Optuna fsyncs every append (7 ms each against 0.5 ms without, measured here), and a trial
-    makes many: its parameters one by one, the coordinator's attributes (host, pid, MLflow
-    run) and one report per evaluation. Those are still written under the file lock, in
-    order, but without their own fsync; creating a trial and its final state (tell) are
-    fsynced as before, which makes everything written before them durable too. A power loss
-    can only lose details of a trial that is running, which is then reconciled FAIL anyway.
-    (Uses Optuna's private ``get_lock_file`` and the journal's op codes.)
-    """
-    import json
-
-    from optuna.storages.journal import JournalFileBackend
-    from optuna.storages.journal._file import get_lock_file
-    from optuna.storages.journal._storage import JournalOperation
-
-    unsynced = {
-        JournalOperation.SET_TRIAL_PARAM,
-        JournalOperation.SET_TRIAL_INTERMEDIATE_VALUE,
-        JournalOperation.SET_TRIAL_USER_ATTR,
-    }
-
-    class ReportFriendlyJournalFileBackend(JournalFileBackend):
-        def append_logs(self, logs: list[dict[str, Any]]) -> None:
-            if not all(log.get("op_code") in unsynced for log in logs):
-                super().append_logs(logs)
-                return
-            text = "\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n"
-            with get_lock_file(self._lock), open(self._file_path, "ab") as file:
-                file.write(text.encode("utf-8"))
-
-    return ReportFriendlyJournalFileBackend
 
 
 def _with_driver(url: str) -> str:

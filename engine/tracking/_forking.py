@@ -19,26 +19,13 @@ import signal
 import sys
 from collections.abc import Callable, Iterable
 
+from engine.tracking._mlflow_internals import database_engines
+
 # Pids of this process's helpers that nobody waits for any more (see module docstring).
 _unwaited: set[int] = set()
 # The parent's database connection pools, kept referenced in a child so that they are never
 # finalised there (closing a PostgreSQL connection would end the parent's session).
 _inherited_pools: list = []
-
-
-def database_engines(client) -> list | None:
-    """The SQLAlchemy engines MLflow caches for its database stores, or None if the client's
-    store is not one of them (an HTTP server, a file store)."""
-    try:
-        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-        store = client._tracking_client.store
-    except (ImportError, AttributeError):
-        return None
-    engines = getattr(SqlAlchemyStore, "_engine_map", None)
-    if not isinstance(store, SqlAlchemyStore) or not isinstance(engines, dict):
-        return None
-    return list(engines.values())
 
 
 def can_fork_helpers(client) -> bool:

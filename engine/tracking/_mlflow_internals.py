@@ -1,0 +1,22 @@
+"""Every use of MLflow's private API, in one place (pyproject bounds MLflow below 4).
+
+A forked helper must not share the parent's database connections, and MLflow has no public
+way to reach them: the client's store and the engines its SQLAlchemy store caches.
+"""
+
+from __future__ import annotations
+
+
+def database_engines(client) -> list | None:
+    """The SQLAlchemy engines MLflow caches for its database stores, or None if the client's
+    store is not one of them (an HTTP server, a file store)."""
+    try:
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+        store = client._tracking_client.store
+    except (ImportError, AttributeError):
+        return None
+    engines = getattr(SqlAlchemyStore, "_engine_map", None)
+    if not isinstance(store, SqlAlchemyStore) or not isinstance(engines, dict):
+        return None
+    return list(engines.values())
