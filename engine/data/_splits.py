@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from engine.data._spec import Split
 
@@ -25,6 +24,8 @@ def carve_validation(
 
 
 def to_split(x: np.ndarray, y: np.ndarray | None) -> Split:
+    import torch  # here, not at the top: listing datasets (the app's form) stays free of it
+
     x_tensor = torch.as_tensor(np.ascontiguousarray(x))
     if x_tensor.is_floating_point():
         x_tensor = x_tensor.float()
