@@ -1,9 +1,9 @@
 """Buffered metric writing with MLflow's batch API, off the training loop's interpreter.
 
 A synchronous ``log_metric`` costs about 3 ms per call on SQLite here and MLflow's own async
-queue took 8.9 s to flush 2000 points, so points are buffered and written with ``log_batch``
-(up to 1000 a call). Even batched, MLflow's SQLAlchemy store spends 60-150 µs of Python per
-point building ORM rows; on a thread that time holds the GIL the training loop needs (about
+queue took 8.9 s to flush 2000 points, so points are buffered and written with ``log_batch`` (up
+to 999 a call, with a tag). Even batched, MLflow's SQLAlchemy store spends 60-150 µs of Python
+per point building ORM rows; on a thread that time holds the GIL the training loop needs (about
 10 % of a ConvBase run). So with a database store on Linux the points go to a forked writer
 process, which does the ORM work on another core; elsewhere (an HTTP tracking server, no
 ``fork``) a background thread writes them. ``close`` drains everything before the run ends.
@@ -18,7 +18,10 @@ from collections.abc import Mapping
 
 from engine.tracking._forking import can_fork_helpers, fork_helper, leave_unwaited, wait_for
 
-MAX_BATCH = 1000  # MLflow's limit of metrics per log_batch call
+# MLflow's client sends at most 1000 entities (metrics and tags together) per store call and
+# splits a larger log_batch, the tag going with the first part: 999 points and the logged-step
+# tag fill one call, so the tag is never committed ahead of the points it vouches for.
+MAX_BATCH = 999
 # Points are handed to the writer every FLUSH_SECONDS (or at MAX_BATCH points): each hand-off
 # and each log_batch has a fixed cost. Live views get metrics from events, so only the MLflow
 # UI lags, by at most this long.

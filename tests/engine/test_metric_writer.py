@@ -16,7 +16,7 @@ from mlflow.tracking import MlflowClient
 from netyard_test_support import tracking_uri, wait_for_exit
 
 from engine.tracking import MetricWriter
-from engine.tracking._writer import MAX_BATCH, _ProcessSink
+from engine.tracking._writer import LOGGED_STEP_TAG, MAX_BATCH, _ProcessSink, write_points
 
 
 @pytest.fixture
@@ -42,6 +42,31 @@ def test_every_point_reaches_mlflow_through_the_writer_process(run):
     writer.close()
     assert losses(client, run_id) == [(s, s / 10) for s in steps]
     assert [m.value for m in client.get_metric_history(run_id, "val_accuracy")] == [0.5]
+
+
+def test_the_logged_step_is_committed_with_every_point_it_covers(run):
+    """A kill between two store calls must not leave the tag ahead of the points: MLflow's
+    client splits a log_batch of more than 1000 entities (metrics and tags together)."""
+    client, run_id = run
+    store = client._tracking_client.store  # the real SQLite store, watched
+    calls = []
+    log_batch = store.log_batch
+
+    def watched(run_id, metrics, params, tags):
+        calls.append(([m.step for m in metrics], {t.key: t.value for t in tags}))
+        return log_batch(run_id=run_id, metrics=metrics, params=params, tags=tags)
+
+    store.log_batch = watched
+    points = [("train_loss", s / 10, 0, s) for s in range(1, 2 * MAX_BATCH + 2)]
+    points += [("val_loss", 1.0, 0, MAX_BATCH)]  # a step whose points straddle a chunk
+    write_points(client, run_id, points)
+    committed: set[int] = set()
+    for steps, tags in calls:
+        committed.update(steps)
+        through = int(tags[LOGGED_STEP_TAG])
+        assert all(s in committed for s in range(1, through + 1)), (through, len(calls))
+    assert through == 2 * MAX_BATCH + 1
+    assert len(losses(client, run_id)) == 2 * MAX_BATCH + 1
 
 
 def test_the_writer_process_holds_none_of_the_parents_pipes(run):

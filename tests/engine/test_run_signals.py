@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -59,28 +58,50 @@ def test_a_signal_stops_a_run_with_a_checkpoint(tmp_path, signum):
 
 def test_a_run_killed_after_its_checkpoint_resumes_without_repeating_steps(tmp_path):
     """kill -9 of the whole process group (the metric writer too) after steps beyond the last
-    checkpoint reached MLflow: the resumed run replays those steps but logs each step once."""
+    checkpoint reached MLflow: the resumed run replays those steps but logs each step once.
+
+    The run is a worker job, so its events (steps every 0.2 s, checkpoints) pace the wait."""
+    import queue
+
+    from engine.events import Checkpointed, RunStarted
     from engine.tracking._writer import LOGGED_STEP_TAG
     from engine.training import load_checkpoint
+    from engine.worker import ProcessExited, Worker
 
-    process, run_id = start_long_run(
-        tmp_path, "--set", "checkpoint_every=300", stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    def logged_step(client, run_id) -> int:
+        return int(client.get_run(run_id).data.tags.get(LOGGED_STEP_TAG, -1))
+
+    events: queue.Queue = queue.Queue()
+    worker = Worker({}, events.put, events.put, new_session=True, fork=False)
+    hparams = {"channels": 4, "depth": 2, "batch_size": 16, "checkpoint_every": 300}
+    config = {
+        "plugin": "cnn", "dataset": "digits", "hparams": {**hparams, "steps": 1_000_000},
+        "device": "cpu", "threads": 1, "workspace": str(tmp_path),
+    }  # fmt: skip
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    checkpoint = tmp_path / "checkpoints" / run_id / "last.ckpt"
+    run_id, checkpointed = None, None
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # until logged steps run past the checkpoint
-            logged = int(client.get_run(run_id).data.tags.get(LOGGED_STEP_TAG, -1))
-            if checkpoint.is_file() and logged > load_checkpoint(checkpoint)["step"]:
+        worker.start_job(0, config)
+        while True:  # until logged steps run past the last checkpoint
+            event = events.get(timeout=120)
+            assert not isinstance(event, ProcessExited), event.stderr_tail
+            if isinstance(event, RunStarted):
+                run_id = event.run_id
+            elif isinstance(event, Checkpointed):
+                checkpointed = event
+            if checkpointed is None or logged_step(client, run_id) <= checkpointed.step:
+                continue
+            # The events lag behind the training: freeze it and look at the files themselves.
+            os.killpg(worker.pid, signal.SIGSTOP)
+            saved = load_checkpoint(checkpointed.path)["step"]
+            logged = logged_step(client, run_id)
+            if saved < logged:
                 break
-            time.sleep(0.05)
+            os.killpg(worker.pid, signal.SIGCONT)
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    saved = load_checkpoint(checkpoint)["step"]
-    logged = int(client.get_run(run_id).data.tags[LOGGED_STEP_TAG])
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.kill()
+    checkpoint = checkpointed.path
     assert saved < logged, (saved, logged)  # the kill left steps after the checkpoint
 
     resumed = subprocess.run(
