@@ -75,24 +75,17 @@ def _load_datasets() -> tuple[list[DatasetChoice], dict[str, str]]:
     return choices, list_sources()
 
 
-def check_dataset(dataset_id: str, plugin_kinds: tuple[str, ...]) -> str | None:
-    """Why ``dataset_id`` cannot feed a plugin of these kinds, or None when it can.
+def check_dataset(dataset_id: str, plugin_cls) -> str | None:
+    """Why ``dataset_id`` cannot feed ``plugin_cls``, or None when it can (the engine's check).
 
     Only call once ``Catalog.datasets_loaded`` (the engine's data package is imported then).
     """
-    from engine.data import dataset_info
+    from engine.runner import dataset_for
 
-    if not dataset_id.strip():
-        return "choose a dataset"
     try:
-        info = dataset_info(dataset_id.strip())
+        dataset_for(plugin_cls, dataset_id)
     except UsageError as error:
         return str(error)
-    if info.kind not in plugin_kinds:
-        return (
-            f"dataset {dataset_id!r} is a {info.kind} dataset; this plugin accepts: "
-            f"{', '.join(plugin_kinds)}"
-        )
     return None
 
 

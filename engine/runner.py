@@ -151,9 +151,31 @@ def experiment_name(plugin_id: str, dataset_id: str) -> str:
 
 
 def check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+    """The seed as an int, from an int or its text (a form field, a flag); ``UsageError``
+    naming the value otherwise."""
+    value = seed.strip() if isinstance(seed, str) else seed
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
         raise UsageError(f"invalid seed {seed!r}: expected a whole number from 0 to 4294967295")
-    return seed
+    return value
+
+
+def dataset_for(plugin_cls, dataset_id: str):
+    """The ``DatasetInfo`` of ``dataset_id`` if ``plugin_cls`` can learn from it; else one
+    ``UsageError`` naming the dataset and the kinds the plugin accepts."""
+    from engine.data import dataset_info
+
+    if not dataset_id.strip():
+        kinds = ", ".join(plugin_cls.data_kinds)
+        raise UsageError(f"choose a dataset; plugin {plugin_cls.id!r} accepts: {kinds}")
+    info = dataset_info(dataset_id.strip())
+    if not plugin_cls.accepts(info.kind):
+        raise UsageError(
+            f"plugin {plugin_cls.id!r} cannot take dataset {dataset_id!r} "
+            f"(a {info.kind} dataset); it accepts: {', '.join(plugin_cls.data_kinds)}"
+        )
+    return info
 
 
 def _changed_on_resume(plugin_cls, trained: dict[str, Any], asked: dict[str, Any]) -> list[str]:
@@ -167,7 +189,6 @@ def _changed_on_resume(plugin_cls, trained: dict[str, Any], asked: dict[str, Any
 
 def prepare_run(config: RunConfig) -> PreparedRun:
     """Validate the config and load the data; raises ``UsageError``; writes no tracking data."""
-    from engine.data import dataset_info
     from engine.plugin import get_plugin
     from engine.training import load_checkpoint, resolve_device
 
@@ -207,12 +228,7 @@ def prepare_run(config: RunConfig) -> PreparedRun:
             f"checkpoint {config.resume!r} is already at step {resume_state['step']}; "
             f"give --steps above that to train further"
         )
-    info = dataset_info(config.dataset)
-    if not plugin_cls.accepts(info.kind):
-        raise UsageError(
-            f"plugin {plugin_cls.id!r} cannot take dataset {config.dataset!r} "
-            f"(a {info.kind} dataset); it accepts: {', '.join(plugin_cls.data_kinds)}"
-        )
+    info = dataset_for(plugin_cls, config.dataset)
     if "monitor" not in overrides:
         # A plugin that serves several tasks watches a metric that the task reports.
         hparams["monitor"] = f"val_{plugin_cls.monitor_for(info.task)}"
@@ -279,6 +295,12 @@ def execute_run(
         checkpoint_extra={"dataset": config.dataset, "mlflow_run_id": run_id},
     )
     step = start_step
+
+    def outcome(status: str, metrics=None, error=None, checkpoint=None) -> RunOutcome:
+        experiment_id = tracker.experiment_id if tracker else None
+        return RunOutcome(status, run_id, step, metrics or {}, error, checkpoint,
+                          experiment_id, prepared.tracking_uri)  # fmt: skip
+
     try:
         result = trainer.fit(prepared.resume_state)
         step = result.step
@@ -286,16 +308,7 @@ def execute_run(
         if result.status == "cancelled":
             _end(tracker, "KILLED", tags={"netyard.checkpoint": checkpoint or ""})
             emit(RunCancelled(run_id=run_id, step=step, checkpoint=checkpoint))
-            return RunOutcome(
-                "KILLED",
-                run_id,
-                step,
-                result.metrics,
-                None,
-                checkpoint,
-                tracker.experiment_id if tracker else None,
-                prepared.tracking_uri,
-            )
+            return outcome("KILLED", result.metrics, checkpoint=checkpoint)
         end_tags = {
             "netyard.checkpoint": checkpoint or "",
             "netyard.stopped_early": str(result.stopped_early).lower(),
@@ -320,16 +333,7 @@ def execute_run(
         ):
             finish(tracker)
         emit(RunFinished(run_id, step, result.metrics, result.stopped_early, checkpoint))
-        return RunOutcome(
-            "FINISHED",
-            run_id,
-            step,
-            result.metrics,
-            None,
-            checkpoint,
-            tracker.experiment_id if tracker else None,
-            prepared.tracking_uri,
-        )
+        return outcome("FINISHED", result.metrics, checkpoint=checkpoint)
     except BaseException as error:
         step = max(step, getattr(trainer, "step", step))
         if isinstance(error, KeyboardInterrupt):
@@ -339,16 +343,7 @@ def execute_run(
         reason = _failure_reason(error, NonFiniteLoss)
         _end(tracker, "FAILED", error=reason)
         emit(RunFailed(run_id=run_id, step=step, reason=reason, traceback=traceback.format_exc()))
-        return RunOutcome(
-            "FAILED",
-            run_id,
-            step,
-            {},
-            reason,
-            None,
-            tracker.experiment_id if tracker else None,
-            prepared.tracking_uri,
-        )
+        return outcome("FAILED", error=reason)
 
 
 def run(

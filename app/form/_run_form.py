@@ -272,7 +272,7 @@ class RunForm(QWidget):
         if not self.catalog.datasets_loaded:
             run_errors.append(self.catalog.dataset_error or "datasets are still loading")
         else:
-            problem = check_dataset(self.dataset.dataset_id(), tuple(self.plugin.data_kinds))
+            problem = check_dataset(self.dataset.dataset_id(), self.plugin)
             if problem:
                 run_errors.append(problem)
         try:

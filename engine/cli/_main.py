@@ -93,15 +93,12 @@ def _positive_int(text: str) -> int:
 
 
 def _seed(text: str) -> int:
+    from engine.runner import check_seed
+
     try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(
-            f"invalid seed {text!r}: expected a whole number from 0 to 4294967295"
-        )
-    return value
+        return check_seed(text)
+    except UsageError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _port(text: str) -> int:

@@ -268,19 +268,12 @@ def valid_metrics(plugin_cls: type) -> list[str]:
 
 def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
     """Check the whole spec; raises one ``UsageError`` naming the first problem."""
-    from engine.data import dataset_info
     from engine.plugin import get_plugin
-    from engine.runner import check_seed
+    from engine.runner import check_seed, dataset_for
 
     plugin_cls = get_plugin(spec.plugin)
     schema = plugin_cls.full_schema()
-    if check_data:
-        info = dataset_info(spec.dataset)
-        if not plugin_cls.accepts(info.kind):
-            raise UsageError(
-                f"plugin {spec.plugin!r} cannot take dataset {spec.dataset!r} (a {info.kind} "
-                f"dataset); it accepts: {', '.join(plugin_cls.data_kinds)}"
-            )
+    task = dataset_for(plugin_cls, spec.dataset).task if check_data else None
     if not spec.search:
         raise UsageError(
             "a sweep needs at least one searched hyperparameter, e.g. --search lr=1e-4:1e-1:log"
@@ -299,7 +292,6 @@ def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
     search = [check_search(s, schema) for s in spec.search]
     distributions = {s.name: distribution(s, schema[s.name]) for s in search}
 
-    task = info.task if check_data else None
     metrics, directions = _resolve_objectives(spec, plugin_cls, task)
     multi = len(metrics) > 1
     sampler = (spec.sampler or ("nsgaii" if multi else "tpe")).lower()

@@ -80,13 +80,8 @@ class ParentRun:
 
     def attach(self, run_id: str) -> None:
         """Write best values to a parent another process owns (``netyard worker``)."""
-        from engine.tracking import MetricWriter
-
-        if not _exists(self.tracker.client, run_id):
-            return
-        self.tracker.run_id = run_id
-        self.tracker.experiment_id = self.tracker.client.get_run(run_id).info.experiment_id
-        self.tracker._writer = MetricWriter(self.tracker.client, run_id)
+        if _exists(self.tracker.client, run_id):
+            self.tracker.attach(run_id)
 
     def best(
         self, number: int, metrics: list[str], values: list[float], params: Mapping[str, Any]
@@ -108,8 +103,8 @@ class ParentRun:
             return
         if self.owned:
             self.tracker.end(status, error)
-        elif self.tracker._writer is not None:
-            self.tracker._writer.close()
+        else:
+            self.tracker.detach()
 
 
 def _exists(client, run_id: str) -> bool:

@@ -134,6 +134,19 @@ class RunTracker:
         self._writer = MetricWriter(self.client, self.run_id, skip_through_step)
         return self.run_id
 
+    def attach(self, run_id: str) -> None:
+        """Write to a run another process owns (a sweep's parent, for ``netyard worker``);
+        ``detach`` stops without ending it."""
+        self.run_id = run_id
+        self.experiment_id = self.client.get_run(run_id).info.experiment_id
+        self._writer = MetricWriter(self.client, run_id)
+
+    def detach(self) -> None:
+        """Write what is buffered; leave the run's status to its owner."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
     # -- metrics and artifacts --------------------------------------------------------------
     def log_series(self, steps: list[int], series: Mapping[str, list[float]]) -> None:
         assert self._writer is not None

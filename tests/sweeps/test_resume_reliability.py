@@ -1,5 +1,6 @@
-"""A resumed sweep draws new parameters, and a second coordinator on a running study is refused
-(real worker processes, a real journal storage, a real live process holding the study)."""
+"""A resumed sweep draws new parameters, a second coordinator on a running study is refused,
+and a coordinator going down keeps what its workers already reported (real worker processes,
+a real journal storage, a real live process holding the study)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import sys
 
 import optuna
 import pytest
+from mlflow.tracking import MlflowClient
+from optuna.trial import TrialState
 
 from engine.errors import UsageError
-from engine.sweeps import SweepRunner, default_storage_url
-from engine.sweeps._runner import COORDINATOR_ATTR, resumed_seed
+from engine.events import RunFinished
+from engine.sweeps import SweepRunner, TrialProgress, default_storage_url
 from engine.sweeps._storage import open_storage
+from engine.sweeps._study import COORDINATOR_ATTR, resumed_seed
 from tests.sweeps.conftest import Recorder, tiny_spec
 
 
@@ -58,3 +62,26 @@ def test_a_second_coordinator_on_a_running_study_is_refused(workspace):
     # Once that process is gone, its record no longer holds the study.
     assert SweepRunner(spec, Recorder()).run().status == "finished"
     assert load(workspace, "held").user_attrs[COORDINATOR_ATTR] is None
+
+
+def test_a_trial_reported_finished_stays_complete_when_the_coordinator_goes_down(workspace):
+    """The coordinator fails after its worker wrote RunFinished but before it read it: the
+    trial is told COMPLETE and its run, which the worker's helper is ending, is not failed."""
+    taken: list = []
+
+    def emit(event):
+        if isinstance(event, TrialProgress) and event.step == event.total_steps:
+            while not any(isinstance(e, RunFinished) for _, e in taken):
+                taken.append(runner.slots.events.get(timeout=120))
+            for item in taken:  # back in the queue, unread, as when the coordinator fails
+                runner.slots.events.put(item)
+            raise KeyboardInterrupt
+
+    runner = SweepRunner(tiny_spec(workspace, "abandoned", "lr=1e-3:1e-1:log", trials=2), emit)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run()
+    trial = load(workspace, "abandoned").trials[0]
+    assert trial.state == TrialState.COMPLETE, trial.user_attrs
+    run = MlflowClient(runner.tracking_uri).get_run(trial.user_attrs["netyard.mlflow_run_id"])
+    assert run.data.tags["optuna.state"] == "COMPLETE"
+    assert run.info.status in ("RUNNING", "FINISHED")  # its finisher's to end
