@@ -19,12 +19,10 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -32,8 +30,14 @@ from PySide6.QtWidgets import (
 
 from app._catalog import Catalog
 from app._tasks import run_in_background
-from app.form._run_form import DatasetPicker
-from app.form._schema_form import ERROR_STYLE
+from app.form._common import (
+    DatasetPicker,
+    DeviceCombo,
+    FormPage,
+    SeedEdit,
+    experiment_edit,
+    threads_spin,
+)
 from app.form._search_editor import SearchRow
 from engine.errors import UsageError
 from engine.plugin import Plugin
@@ -84,14 +88,14 @@ class ObjectiveRow(QWidget):
         return Objective(self.metric.currentText(), None if direction == AUTO else direction)
 
 
-class SweepForm(QWidget):
+class SweepForm(FormPage):
     """``start_requested(spec dict)`` carries a ``SweepSpec.to_dict()``."""
 
     start_requested = Signal(dict)
     checked = Signal(bool)
 
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("sweepFormTitle", "sweepFormStatus", parent)
         self.catalog = catalog
         self.plugin: type[Plugin] | None = None
         self.rows: dict[str, SearchRow] = {}
@@ -102,9 +106,8 @@ class SweepForm(QWidget):
         self._version = 0
         self._valid_version = -1
         self.error = "choose a plugin in the gallery"
+        self._checked_version = -1
 
-        self.title = QLabel("Choose a plugin")
-        self.title.setStyleSheet("font-size: 14pt; font-weight: 600;")
         self.dataset = DatasetPicker(catalog)
         self.sampler = QComboBox()
         self.sampler.addItems([AUTO, *SAMPLERS])
@@ -127,20 +130,16 @@ class SweepForm(QWidget):
         self.trials_per_gpu.setToolTip(
             "GPU placement: trials sharing one GPU (one GPU each by default)"
         )
-        self.device = QComboBox()
-        self.threads = QSpinBox()
+        self.device = DeviceCombo(catalog)
+        self.threads = threads_spin("split the cores")
         self.threads.setObjectName("sweepThreads")
-        self.threads.setRange(0, 1024)
-        self.threads.setSpecialValueText("split the cores")
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed = SeedEdit("sweepSeed")
         self.retries = QSpinBox()
         self.retries.setRange(0, 100)
         self.name = QLineEdit()
         self.name.setObjectName("sweepName")
         self.name.setPlaceholderText("default: PLUGIN-DATASET-TIME (an existing name resumes it)")
-        self.experiment = QLineEdit()
-        self.experiment.setPlaceholderText("default: PLUGIN-DATASET")
+        self.experiment = experiment_edit()
 
         settings_box = QGroupBox("Sweep")
         rows = QFormLayout(settings_box)
@@ -183,20 +182,9 @@ class SweepForm(QWidget):
         study_buttons.addStretch(1)
         studies_layout.addLayout(study_buttons)
 
-        content = QWidget()
-        content_layout = QVBoxLayout(content)
         for box in (settings_box, self.objective_box, self.search_box, studies_box):
-            content_layout.addWidget(box)
-        content_layout.addStretch(1)
-        # Never squeeze the rows to fit: the scroll area scrolls instead.
-        content_layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
-        scroll = self.scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
+            self.content.addWidget(box)
 
-        self.status = QLabel()
-        self.status.setObjectName("sweepFormStatus")
-        self.status.setWordWrap(True)
         self.load_button = QPushButton("Load spec…")
         self.save_button = QPushButton("Save spec…")
         self.start_button = QPushButton("Start sweep")
@@ -204,16 +192,7 @@ class SweepForm(QWidget):
         self.load_button.clicked.connect(self.choose_and_load)
         self.save_button.clicked.connect(self.choose_and_save)
         self.start_button.clicked.connect(self.start)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.load_button)
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.start_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.status)
-        layout.addLayout(buttons)
+        self.buttons(self.load_button, self.save_button, start=self.start_button)
 
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
@@ -229,15 +208,13 @@ class SweepForm(QWidget):
             self.trials_per_gpu.valueChanged,
             self.device.currentIndexChanged,
             self.threads.valueChanged,
-            self.seed.valueChanged,
+            self.seed.textChanged,
             self.retries.valueChanged,
             self.name.textChanged,
             self.experiment.textChanged,
         ):
             signal.connect(self.schedule_check)
-        catalog.devices_changed.connect(self._fill_devices)
         catalog.datasets_changed.connect(self.schedule_check)
-        self._fill_devices()
         self._show_status()
 
     # -- building ----------------------------------------------------------------------------
@@ -294,15 +271,6 @@ class SweepForm(QWidget):
         row.deleteLater()
         self.schedule_check()
 
-    def _fill_devices(self) -> None:
-        current = self.device.currentData()
-        self.device.blockSignals(True)
-        self.device.clear()
-        for device in self.catalog.devices:
-            self.device.addItem(device.label, device.id)
-        self.device.setCurrentIndex(max(self.device.findData(current), 0))
-        self.device.blockSignals(False)
-
     # -- the spec ------------------------------------------------------------------------------
     def spec(self) -> SweepSpec:
         """The form as a ``SweepSpec``; a field that is not even a value raises ``UsageError``."""
@@ -329,7 +297,7 @@ class SweepForm(QWidget):
             timeout=self.timeout.value() or None,
             parallel=self.parallel.value(),
             trials_per_gpu=self.trials_per_gpu.value(),
-            device=self.device.currentData() or "auto",
+            device=self.device.device_id(),
             threads=self.threads.value() or None,
             seed=self.seed.value(),
             retries=self.retries.value(),
@@ -365,9 +333,9 @@ class SweepForm(QWidget):
         self.timeout.setValue(spec.timeout or 0)
         self.parallel.setValue(spec.parallel)
         self.trials_per_gpu.setValue(spec.trials_per_gpu)
-        self.device.setCurrentIndex(max(self.device.findData(spec.device), 0))
+        self.device.set_device_id(spec.device)
         self.threads.setValue(spec.threads or 0)
-        self.seed.setValue(spec.seed)
+        self.seed.set_value(spec.seed)
         self.retries.setValue(spec.retries)
         self.name.setText(spec.name or "")
         self.experiment.setText(spec.experiment or "")
@@ -408,18 +376,13 @@ class SweepForm(QWidget):
         self.checked.emit(not error)
 
     def _show_status(self) -> None:
-        if self.error:
-            self.status.setText(f"Cannot start: {self.error}")
-            self.status.setStyleSheet(ERROR_STYLE)
-        else:
-            self.status.setText("Ready to start.")
-            self.status.setStyleSheet("")
+        self.show_status(f"Cannot start: {self.error}" if self.error else "")
         self.start_button.setEnabled(not self.error and self._valid_version == self._version)
         self.save_button.setEnabled(self.plugin is not None)
 
     def check_settled(self) -> bool:
         """True once the check of the form as it is now has come back."""
-        return getattr(self, "_checked_version", -1) == self._version
+        return self._checked_version == self._version
 
     def is_ready(self) -> bool:
         return self._valid_version == self._version and not self.error
@@ -441,8 +404,7 @@ class SweepForm(QWidget):
             try:
                 self.load_file(path)
             except UsageError as error:
-                self.status.setText(f"Cannot load {path}: {error}")
-                self.status.setStyleSheet(ERROR_STYLE)
+                self.show_status(f"Cannot load {path}: {error}")
 
     def choose_and_save(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -452,8 +414,7 @@ class SweepForm(QWidget):
             try:
                 self.save_file(path)
             except UsageError as error:
-                self.status.setText(f"Cannot save: {error}")
-                self.status.setStyleSheet(ERROR_STYLE)
+                self.show_status(f"Cannot save: {error}")
 
     def set_storage(self, storage: str) -> None:
         self.storage = storage

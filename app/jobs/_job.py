@@ -81,47 +81,28 @@ class Job(QObject):
         return []
 
 
-class RunJob(Job):
-    """One training run, the only job of a ``python -m engine.worker`` process."""
-
-    kind = "run"
+class ProcessJob(Job):
+    """A job that is one engine process (``WorkerAdapter``): ``python -m module`` given
+    ``first_line``; subclasses handle its events (``_on_event``) and its end (``_on_ended``)."""
 
     def __init__(
         self,
-        config: Mapping[str, Any],
-        env: Mapping[str, str] | None = None,
+        title: str,
+        module: str,
+        first_line: str,
+        env: Mapping[str, str] | None,
+        fork: bool = True,
         parent: QObject | None = None,
     ) -> None:
-        title = f"{config['plugin']} on {config['dataset']} (seed {config.get('seed', 0)})"
         super().__init__(title, parent)
-        self.config = dict(config)
-        self.env = dict(env or {})
-        self.run_id: str | None = None
-        self.experiment_id: str | None = None
-        self.metrics: dict[str, float] = {}
-        self.total = int(self.config.get("hparams", {}).get("steps", 0))
         self._killed = False
-        job = {"job": 0, "config": self.config}
-        self.adapter = WorkerAdapter(
-            "engine.worker",
-            json.dumps(job),
-            self.env,
-            # Forked from the app's zygote (training starts at once) unless it may use CUDA.
-            fork=can_fork_for(self.config.get("device", "auto")),
-            parent=self,
-        )
+        self.adapter = WorkerAdapter(module, first_line, env, fork=fork, parent=self)
         self.adapter.event.connect(self._on_event)
         self.adapter.ended.connect(self._on_ended)
 
     def start(self) -> None:
         self.adapter.start()
         self.changed.emit()
-
-    def stop(self) -> None:
-        if self.active:
-            self.state = "STOPPING"
-            self.adapter.send("stop 0")  # the run stops after its current step, KILLED
-            self.changed.emit()
 
     def kill(self) -> None:
         if self.active:
@@ -133,6 +114,40 @@ class RunJob(Job):
 
     def pids(self) -> list[int]:
         return [self.adapter.pid] if self.adapter.running else []
+
+
+class RunJob(ProcessJob):
+    """One training run, the only job of a ``python -m engine.worker`` process."""
+
+    kind = "run"
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        env: Mapping[str, str] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        config, env = dict(config), dict(env or {})
+        super().__init__(
+            f"{config['plugin']} on {config['dataset']} (seed {config.get('seed', 0)})",
+            "engine.worker",
+            json.dumps({"job": 0, "config": config}),
+            env,
+            # Forked from the app's zygote (training starts at once) unless it may use CUDA.
+            fork=can_fork_for(config.get("device", "auto")),
+            parent=parent,
+        )
+        self.config, self.env = config, env
+        self.run_id: str | None = None
+        self.experiment_id: str | None = None
+        self.metrics: dict[str, float] = {}
+        self.total = int(self.config.get("hparams", {}).get("steps", 0))
+
+    def stop(self) -> None:
+        if self.active:
+            self.state = "STOPPING"
+            self.adapter.send("stop 0")  # the run stops after its current step, KILLED
+            self.changed.emit()
 
     def _end(self, state: str, message: str = "", details: str = "") -> None:
         super()._end(state, message, details)

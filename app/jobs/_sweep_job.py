@@ -16,8 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.jobs._adapter import WorkerAdapter
-from app.jobs._job import Job
+from app.jobs._job import Job, ProcessJob
 from engine.events import Event
 from engine.sweeps import (
     SweepFinished,
@@ -90,7 +89,7 @@ class TrialJob(Job):
         self.changed.emit()
 
 
-class SweepJob(Job):
+class SweepJob(ProcessJob):
     kind = "sweep"
     child_added = Signal(object)
     can_rerun = False
@@ -102,7 +101,15 @@ class SweepJob(Job):
         parent: QObject | None = None,
     ) -> None:
         title = f"sweep {spec.get('name') or ''}".rstrip()
-        super().__init__(f"{title} ({spec['plugin']} on {spec['dataset']})", parent)
+        # The coordinator is forked from the zygote too (it holds no CUDA; its workers start
+        # fresh where they use a GPU).
+        super().__init__(
+            f"{title} ({spec['plugin']} on {spec['dataset']})",
+            "engine.sweeps",
+            json.dumps(spec),
+            env,
+            parent=parent,
+        )
         self.spec = dict(spec)
         self.name = spec.get("name") or ""
         self.trials: dict[int, TrialJob] = {}
@@ -115,16 +122,6 @@ class SweepJob(Job):
         self.done_before = 0
         self.total = int(spec.get("trials") or 0)
         self.steps_per_trial = int(spec.get("fixed", {}).get("steps") or 0)
-        self._killed = False
-        # The coordinator is forked from the zygote too (it holds no CUDA; its workers start
-        # fresh where they use a GPU).
-        self.adapter = WorkerAdapter("engine.sweeps", json.dumps(self.spec), env, parent=self)
-        self.adapter.event.connect(self._on_event)
-        self.adapter.ended.connect(self._on_ended)
-
-    def start(self) -> None:
-        self.adapter.start()
-        self.changed.emit()
 
     def command(self, line: str) -> None:
         self.adapter.send(line)
@@ -142,17 +139,6 @@ class SweepJob(Job):
             self.state = "STOPPING"
             self.command("cancel")
             self.changed.emit()
-
-    def kill(self) -> None:
-        if self.active:
-            self._killed = True
-            self.adapter.kill()
-
-    def wait(self, timeout_ms: int) -> bool:
-        return self.adapter.wait(timeout_ms)
-
-    def pids(self) -> list[int]:
-        return [self.adapter.pid] if self.adapter.running else []
 
     # -- events ---------------------------------------------------------------------------------
     def _trial(self, number: int, params: dict[str, Any] | None = None) -> TrialJob:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.tracking._forking import fork_helper, leave_unwaited
-from engine.tracking._writer import MetricWriter, logged_step
+from engine.tracking._writer import MetricWriter, logged_steps
 
 MAX_PARAM_VALUE = 6000
 ERROR_TAG = "netyard.error"
@@ -103,10 +103,10 @@ class RunTracker:
     ) -> str:
         from mlflow.entities import Param, RunStatus
 
-        skip_through_step = -1
+        logged: dict[str, int] = {}
         if resume_run_id:
             run = self.client.get_run(resume_run_id)
-            skip_through_step = logged_step(run)
+            logged = logged_steps(self.client, run)
             self.run_id = resume_run_id
             self.experiment_id = run.info.experiment_id
             self.client.update_run(resume_run_id, status=RunStatus.to_string(RunStatus.RUNNING))
@@ -131,7 +131,7 @@ class RunTracker:
             entries = [Param(k, _param_text(v)) for k, v in params.items()]
             for start in range(0, len(entries), 100):  # MLflow's limit per call
                 self.client.log_batch(self.run_id, params=entries[start : start + 100])
-        self._writer = MetricWriter(self.client, self.run_id, skip_through_step)
+        self._writer = MetricWriter(self.client, self.run_id, logged)
         return self.run_id
 
     def attach(self, run_id: str) -> None:

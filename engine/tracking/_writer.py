@@ -2,7 +2,7 @@
 
 A synchronous ``log_metric`` costs about 3 ms per call on SQLite here and MLflow's own async
 queue took 8.9 s to flush 2000 points, so points are buffered and written with ``log_batch`` (up
-to 999 a call, with a tag). Even batched, MLflow's SQLAlchemy store spends 60-150 µs of Python
+up to 1000 a call). Even batched, MLflow's SQLAlchemy store spends 60-150 µs of Python
 per point building ORM rows; on a thread that time holds the GIL the training loop needs (about
 10 % of a ConvBase run). So with a database store on Linux the points go to a forked writer
 process, which does the ORM work on another core; elsewhere (an HTTP tracking server, no
@@ -18,54 +18,50 @@ from collections.abc import Mapping
 
 from engine.tracking._forking import can_fork_helpers, fork_helper, leave_unwaited, wait_for
 
-# MLflow's client sends at most 1000 entities (metrics and tags together) per store call and
-# splits a larger log_batch, the tag going with the first part: 999 points and the logged-step
-# tag fill one call, so the tag is never committed ahead of the points it vouches for.
-MAX_BATCH = 999
+# MLflow's client sends at most 1000 entities per store call (it splits a larger log_batch).
+MAX_BATCH = 1000
 # Points are handed to the writer every FLUSH_SECONDS (or at MAX_BATCH points): each hand-off
 # and each log_batch has a fixed cost. Live views get metrics from events, so only the MLflow
 # UI lags, by at most this long.
 FLUSH_SECONDS = 2.0
 
 Point = tuple[str, float, int, int]  # key, value, timestamp (ms), step
-# The last step whose points are all in the store, written in the same log_batch as the
-# points themselves. A run resumed from an older checkpoint replays the steps after it; the
-# resumed writer skips those already logged, so each step appears once in the history.
-LOGGED_STEP_TAG = "netyard.logged_step"
 
 
 def write_points(client, run_id: str, points: list[Point]) -> None:
-    from mlflow.entities import Metric, RunTag
+    """Write ``points`` in step order, so that what a kill leaves in the store is, for every
+    metric, all its points up to some step (what ``logged_steps`` reads back on a resume)."""
+    from mlflow.entities import Metric
 
     points = sorted(points, key=lambda point: point[3])  # stable: by step, then arrival
     for start in range(0, len(points), MAX_BATCH):
         chunk = points[start : start + MAX_BATCH]
-        rest = points[start + MAX_BATCH : start + MAX_BATCH + 1]
-        # A step split across two chunks is complete only once the second one is written.
-        through = rest[0][3] - 1 if rest else chunk[-1][3]
         client.log_batch(
             run_id,
             metrics=[Metric(key, value, ts, step) for key, value, ts, step in chunk],
-            tags=[RunTag(LOGGED_STEP_TAG, str(through))],
             synchronous=True,
         )
 
 
-def logged_step(run) -> int:
-    """The last step of ``run`` (an MLflow ``Run``) whose metrics are all logged, or -1."""
-    try:
-        return int(run.data.tags.get(LOGGED_STEP_TAG, -1))
-    except ValueError:
-        return -1
+def logged_steps(client, run) -> dict[str, int]:
+    """The last step in the store of each metric of ``run`` (an MLflow ``Run``).
+
+    Read from the histories, not from a tag written beside them: MLflow's SQL store commits a
+    log_batch's metrics and its tags in separate transactions, so no tag can vouch for them."""
+    return {
+        key: max((m.step for m in client.get_metric_history(run.info.run_id, key)), default=-1)
+        for key in run.data.metrics
+    }
 
 
 class MetricWriter:
     """Collects points and hands them, in batches, to a writer process (or thread)."""
 
-    def __init__(self, client, run_id: str, skip_through_step: int = -1) -> None:
-        """``skip_through_step``: points at this step or before are dropped (a resumed run
-        replaying steps that its killed predecessor had already logged)."""
-        self._skip_through = skip_through_step
+    def __init__(self, client, run_id: str, logged: Mapping[str, int] | None = None) -> None:
+        """``logged``: the last step already in the store of each metric; a point of that
+        metric at or before it is dropped (a resumed run replaying steps that its killed
+        predecessor had logged), so each step appears once in every history."""
+        self._logged = dict(logged or {})
         self._pending: list[Point] = []
         self._handed_at = time.monotonic()
         if can_fork_helpers(client):
@@ -74,20 +70,23 @@ class MetricWriter:
             self._sink = _ThreadSink(client, run_id)
 
     def add(self, step: int, metrics: Mapping[str, float], timestamp_ms: int | None = None) -> None:
-        if step <= self._skip_through:
-            return
         timestamp = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
-        self._pending.extend((key, float(v), timestamp, int(step)) for key, v in metrics.items())
+        self._pending.extend(
+            (key, float(v), timestamp, int(step))
+            for key, v in metrics.items()
+            if step > self._logged.get(key, -1)
+        )
         self._maybe_hand_off()
 
     def add_series(self, steps: list[int], series: Mapping[str, list[float]]) -> None:
         """Many steps at once, e.g. a chunk of per-step training losses."""
         timestamp = int(time.time() * 1000)
         for key, values in series.items():
+            after = self._logged.get(key, -1)
             self._pending.extend(
                 (key, float(value), timestamp, int(step))
                 for step, value in zip(steps, values, strict=True)
-                if step > self._skip_through
+                if step > after
             )
         self._maybe_hand_off()
 

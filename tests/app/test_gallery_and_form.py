@@ -139,3 +139,21 @@ def test_an_exception_in_a_slot_is_shown_not_fatal(window, qtbot, errors):
     assert any("slot exploded" in message for _title, message, _details in errors)
     errors.clear()
     assert window.isVisible()
+
+
+def test_the_sweep_form_takes_every_valid_seed_and_names_a_bad_one(window, qtbot):
+    from conftest import LONG_MS
+
+    form = window.sweep_form
+    assert window.gallery.select("cnn")
+    window.forms.setCurrentWidget(form)
+    form.rows["lr"].toggle.setChecked(True)
+    type_into(qtbot, form.seed, "4294967295")  # above what a spin box can hold
+    qtbot.waitUntil(form.check_settled, timeout=LONG_MS)
+    assert form.is_ready(), form.status.text()
+    assert form.spec().seed == 4294967295
+    type_into(qtbot, form.seed, "-1")
+    qtbot.waitUntil(form.check_settled, timeout=LONG_MS)
+    assert not form.start_button.isEnabled()
+    assert "invalid seed '-1'" in form.status.text()
+    assert "0 to 4294967295" in form.status.text()

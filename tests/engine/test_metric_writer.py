@@ -16,7 +16,7 @@ from mlflow.tracking import MlflowClient
 from netyard_test_support import tracking_uri, wait_for_exit
 
 from engine.tracking import MetricWriter
-from engine.tracking._writer import LOGGED_STEP_TAG, MAX_BATCH, _ProcessSink, write_points
+from engine.tracking._writer import MAX_BATCH, _ProcessSink, logged_steps, write_points
 
 
 @pytest.fixture
@@ -44,29 +44,23 @@ def test_every_point_reaches_mlflow_through_the_writer_process(run):
     assert [m.value for m in client.get_metric_history(run_id, "val_accuracy")] == [0.5]
 
 
-def test_the_logged_step_is_committed_with_every_point_it_covers(run):
-    """A kill between two store calls must not leave the tag ahead of the points: MLflow's
-    client splits a log_batch of more than 1000 entities (metrics and tags together)."""
+def test_a_resumed_writer_logs_each_step_of_every_metric_once(run):
+    """What a kill leaves: every metric's points up to some step, a step cut between two
+    store calls (train_loss has step 5, val_loss does not). The resumed writer reads each
+    metric's last step back and logs the replayed steps only where they are missing."""
     client, run_id = run
-    store = client._tracking_client.store  # the real SQLite store, watched
-    calls = []
-    log_batch = store.log_batch
+    write_points(client, run_id, [("train_loss", s, 0, s) for s in range(1, 6)])
+    write_points(client, run_id, [("val_loss", s, 0, s) for s in (2, 4)])
+    logged = logged_steps(client, client.get_run(run_id))
+    assert logged == {"train_loss": 5, "val_loss": 4}
 
-    def watched(run_id, metrics, params, tags):
-        calls.append(([m.step for m in metrics], {t.key: t.value for t in tags}))
-        return log_batch(run_id=run_id, metrics=metrics, params=params, tags=tags)
-
-    store.log_batch = watched
-    points = [("train_loss", s / 10, 0, s) for s in range(1, 2 * MAX_BATCH + 2)]
-    points += [("val_loss", 1.0, 0, MAX_BATCH)]  # a step whose points straddle a chunk
-    write_points(client, run_id, points)
-    committed: set[int] = set()
-    for steps, tags in calls:
-        committed.update(steps)
-        through = int(tags[LOGGED_STEP_TAG])
-        assert all(s in committed for s in range(1, through + 1)), (through, len(calls))
-    assert through == 2 * MAX_BATCH + 1
-    assert len(losses(client, run_id)) == 2 * MAX_BATCH + 1
+    writer = MetricWriter(client, run_id, logged)  # the replay, from a checkpoint at step 3
+    writer.add_series([4, 5, 6, 7], {"train_loss": [-1.0] * 4})
+    for step in (4, 6):
+        writer.add(step, {"val_loss": -1.0})
+    writer.close()
+    assert [m.step for m in client.get_metric_history(run_id, "val_loss")] == [2, 4, 6]
+    assert losses(client, run_id) == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, -1), (7, -1)]
 
 
 def test_the_writer_process_holds_none_of_the_parents_pipes(run):

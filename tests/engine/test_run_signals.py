@@ -64,12 +64,12 @@ def test_a_run_killed_after_its_checkpoint_resumes_without_repeating_steps(tmp_p
     import queue
 
     from engine.events import Checkpointed, RunStarted
-    from engine.tracking._writer import LOGGED_STEP_TAG
+    from engine.tracking._writer import logged_steps
     from engine.training import load_checkpoint
     from engine.worker import ProcessExited, Worker
 
     def logged_step(client, run_id) -> int:
-        return int(client.get_run(run_id).data.tags.get(LOGGED_STEP_TAG, -1))
+        return logged_steps(client, client.get_run(run_id)).get("train_loss", -1)
 
     events: queue.Queue = queue.Queue()
     worker = Worker({}, events.put, events.put, new_session=True, fork=False)
