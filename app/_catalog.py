@@ -106,10 +106,6 @@ class Catalog(QObject):
         run_in_background(_load_datasets, self._datasets_done, self._datasets_failed, owner=self)
         run_in_background(query_gpus, self._gpus_done, owner=self)
 
-    def refresh_plugins(self) -> list[PluginEntry]:
-        self.plugins = discover_plugins(refresh=True)
-        return self.plugins
-
     @property
     def devices(self) -> list[Device]:
         devices = [Device("auto", "auto (GPU when present)"), Device("cpu", "CPU")]

@@ -42,17 +42,9 @@ class OptunaDashboard(LoopbackServer):
 
     def command(self, port: int) -> list[str]:
         # The engine's `netyard ui optuna` opens any Netyard storage (journal or RDB).
-        return [
-            sys.executable,
-            "-c",
-            "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))",
-            "ui",
-            "optuna",
-            "--storage",
-            self.storage,
-            "--port",
-            str(port),
-        ]
+        command = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+        return [sys.executable, "-c", command, "ui", "optuna", "--storage", self.storage,
+                "--port", str(port)]  # fmt: skip
 
 
 class WebUIs(QObject):

@@ -211,16 +211,9 @@ class MainWindow(QMainWindow):
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("mainToolbar")
-        for action in (
-            self.open_workspace_action,
-            self.start_action,
-            self.stop_action,
-            self.kill_action,
-            self.rerun_action,
-            self.refresh_action,
-            self.mlflow_action,
-            self.optuna_action,
-        ):
+        for action in (self.open_workspace_action, self.start_action, self.stop_action,
+                       self.kill_action, self.rerun_action, self.refresh_action,
+                       self.mlflow_action, self.optuna_action):  # fmt: skip
             toolbar.addAction(action)
         self.toolbar = toolbar
 
@@ -320,18 +313,15 @@ class MainWindow(QMainWindow):
                 self.sweeps.selector.setCurrentIndex(self.sweeps.sweeps.index(sweep))
 
     def _stop_selected(self) -> None:
-        job = self.jobs_panel.selected_job()
-        if job is not None:
+        if (job := self.jobs_panel.selected_job()) is not None:
             job.stop()
 
     def _kill_selected(self) -> None:
-        job = self.jobs_panel.selected_job()
-        if job is not None:
+        if (job := self.jobs_panel.selected_job()) is not None:
             job.kill()
 
     def _rerun_selected(self) -> None:
-        job = self.jobs_panel.selected_job()
-        if job is not None and not job.active:
+        if (job := self.jobs_panel.selected_job()) is not None and not job.active:
             self.jobs.rerun(job)
 
     # -- web UIs ----------------------------------------------------------------------------------

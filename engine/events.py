@@ -10,10 +10,18 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
+_KINDS: dict[str, type[Event]] = {}
+
 
 @dataclass(frozen=True)
 class Event:
+    """Every subclass with its own ``kind`` is readable by ``Event.from_json``."""
+
     kind: ClassVar[str] = "event"
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        _KINDS[cls.kind] = cls  # ``dataclass`` decorates the same class object afterwards
 
     def to_json(self) -> str:
         return json.dumps({"kind": self.kind, **asdict(self)}, allow_nan=True)
@@ -103,25 +111,3 @@ class RunCancelled(Event):
     run_id: str | None
     step: int
     checkpoint: str | None = None
-
-
-_KINDS: dict[str, type[Event]] = {}
-
-
-def register_event(cls: type[Event]) -> type[Event]:
-    """Make an event kind readable by ``Event.from_json`` (sweeps add their own kinds)."""
-    _KINDS[cls.kind] = cls
-    return cls
-
-
-for _cls in (
-    RunStarted,
-    StepMetrics,
-    EvalMetrics,
-    Snapshot,
-    Checkpointed,
-    RunFinished,
-    RunFailed,
-    RunCancelled,
-):
-    register_event(_cls)

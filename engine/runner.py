@@ -374,14 +374,14 @@ def _failure_reason(error: BaseException, non_finite: type) -> str:
 
 
 def _start_tracking(prepared: PreparedRun):
-    from engine.tracking import RunTracker, versions
+    from engine.tracking import RunTracker, run_exists, versions
 
     config = prepared.config
     tracker = RunTracker(prepared.tracking_uri, prepared.workspace.artifacts_dir)
     resume_run_id = None
     if prepared.resume_state and prepared.resume_state.get("mlflow_run_id"):
         candidate = prepared.resume_state["mlflow_run_id"]
-        if _run_exists(tracker.client, candidate):
+        if run_exists(tracker.client, candidate):
             resume_run_id = candidate
     params = {
         **prepared.hparams,
@@ -402,16 +402,6 @@ def _start_tracking(prepared: PreparedRun):
         resume_run_id=resume_run_id,
     )
     return tracker
-
-
-def _run_exists(client, run_id: str) -> bool:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        client.get_run(run_id)
-    except MlflowException:
-        return False
-    return True
 
 
 def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -> None:

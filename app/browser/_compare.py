@@ -58,9 +58,6 @@ class CompareCurves(QWidget):
         self.info.setText(f"{len(rows)} runs")
         self._draw()
 
-    def curve_count(self) -> int:
-        return len([i for i in self.plot.listDataItems() if i.xData is not None])
-
     def _draw(self) -> None:
         self.plot.clear()  # a comparison is drawn once per request, not streamed
         key = self.metric.currentText()
@@ -93,10 +90,3 @@ class ParamsDiff(QTableWidget):
                     item.setBackground(DIFF_BRUSH)
                 self.setItem(row_index, column, item)
         self.resizeColumnsToContents()
-
-    def differing(self) -> list[str]:
-        return [
-            self.verticalHeaderItem(r).text()
-            for r in range(self.rowCount())
-            if self.item(r, 0) is not None and self.item(r, 0).background() == DIFF_BRUSH
-        ]

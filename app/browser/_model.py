@@ -47,18 +47,9 @@ class RunsTableModel(QAbstractTableModel):
         return "param: " + self.param_names[column - len(self.metric_names)]
 
     def raw_value(self, row: RunRow, column: int) -> Any:
-        fixed = len(FIXED_COLUMNS)
-        if column == 0:
-            return row.name
-        if column == 1:
-            return row.experiment
-        if column == 2:
-            return row.status
-        if column == 3:
-            return row.start_ms
-        if column == 4:
-            return row.duration_s
-        column -= fixed
+        if column < len(FIXED_COLUMNS):
+            return (row.name, row.experiment, row.status, row.start_ms, row.duration_s)[column]
+        column -= len(FIXED_COLUMNS)
         if column < len(self.metric_names):
             return row.metrics.get(self.metric_names[column])
         return row.params.get(self.param_names[column - len(self.metric_names)])

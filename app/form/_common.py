@@ -60,6 +60,20 @@ class FormPage(QWidget):
         row.addWidget(start)
         self._layout.addLayout(row)
 
+    @staticmethod
+    def watch(slot, *widgets: QWidget) -> None:
+        """Call ``slot`` whenever one of ``widgets`` (the shared fields, combos, spin boxes,
+        line edits) changes."""
+        for widget in widgets:
+            if isinstance(widget, DatasetPicker):
+                widget.changed.connect(slot)
+            elif isinstance(widget, QComboBox):
+                widget.currentIndexChanged.connect(slot)
+            elif isinstance(widget, QLineEdit):
+                widget.textChanged.connect(slot)
+            else:  # QSpinBox, QDoubleSpinBox
+                widget.valueChanged.connect(slot)
+
     def show_status(self, problem: str) -> None:
         """``problem`` in red, or "Ready to start." when there is none."""
         self.status.setText(problem or "Ready to start.")

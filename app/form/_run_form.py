@@ -73,16 +73,10 @@ class RunForm(FormPage):
         self.start_button.clicked.connect(self.start)
         self.buttons(self.reset_button, self.copy_button, start=self.start_button)
 
-        for signal in (
-            self.dataset.changed,
-            self.seed.textChanged,
-            self.device.currentIndexChanged,
-            self.threads.valueChanged,
-            self.experiment.textChanged,
-            catalog.devices_changed,
-            catalog.datasets_changed,
-        ):
-            signal.connect(self.validate)
+        self.watch(self.validate, self.dataset, self.seed, self.device, self.threads)
+        self.watch(self.validate, self.experiment)
+        catalog.devices_changed.connect(self.validate)
+        catalog.datasets_changed.connect(self.validate)
         self.validate()
 
     # -- plugin ------------------------------------------------------------------------------

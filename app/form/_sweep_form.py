@@ -198,22 +198,10 @@ class SweepForm(FormPage):
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(CHECK_DELAY_MS)
         self._check_timer.timeout.connect(self._check_now)
-        for signal in (
-            self.dataset.changed,
-            self.sampler.currentIndexChanged,
-            self.pruner.currentIndexChanged,
-            self.trials.valueChanged,
-            self.timeout.valueChanged,
-            self.parallel.valueChanged,
-            self.trials_per_gpu.valueChanged,
-            self.device.currentIndexChanged,
-            self.threads.valueChanged,
-            self.seed.textChanged,
-            self.retries.valueChanged,
-            self.name.textChanged,
-            self.experiment.textChanged,
-        ):
-            signal.connect(self.schedule_check)
+        self.watch(self.schedule_check, self.dataset, self.sampler, self.pruner, self.trials)
+        self.watch(self.schedule_check, self.timeout, self.parallel, self.trials_per_gpu)
+        self.watch(self.schedule_check, self.device, self.threads, self.seed, self.retries)
+        self.watch(self.schedule_check, self.name, self.experiment)
         catalog.datasets_changed.connect(self.schedule_check)
         self._show_status()
 
@@ -447,11 +435,8 @@ class SweepForm(FormPage):
 
         def loaded(data: dict[str, Any]) -> None:
             spec = SweepSpec.from_dict({**data, "name": name})
-            spec.workspace, spec.tracking_uri, spec.storage = (
-                self.workspace,
-                self.tracking_uri,
-                None,
-            )
+            spec.workspace, spec.tracking_uri = self.workspace, self.tracking_uri
+            spec.storage = None
             self.set_spec(spec)
 
         run_in_background(lambda: _study_spec(storage, name), loaded, queue="optuna", owner=self)

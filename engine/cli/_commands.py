@@ -12,12 +12,10 @@ from engine.errors import NO_SPACE_PREFIX, UsageError
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(header, widths, strict=True))]
-    for row in rows:
-        lines.append(
-            "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
-        )
-    return "\n".join(line.rstrip() for line in lines)
+    return "\n".join(
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
 
 
 def plugins(args: argparse.Namespace) -> int:

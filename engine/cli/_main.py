@@ -38,14 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="train a plugin on a dataset")
     run.add_argument("plugin", help="plugin id (see 'netyard plugins')")
     run.add_argument("--dataset", required=True, help="dataset id (see 'netyard datasets')")
-    run.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set a hyperparameter, e.g. --set lr=3e-3 (repeatable)",
-    )
+    _add_set(run, "set a hyperparameter, e.g. --set lr=3e-3 (repeatable)")
     run.add_argument("--steps", type=_positive_int, help="training steps (same as --set steps=N)")
     run.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     run.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
@@ -69,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(handler=_launch_gui)
     _sweep_commands.add_commands(commands)
     return parser
+
+
+def _add_set(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument(
+        "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+        help=help_text,
+    )  # fmt: skip
 
 
 def _add_workspace_options(parser: argparse.ArgumentParser) -> None:

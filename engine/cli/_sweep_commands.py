@@ -20,7 +20,7 @@ SEARCH_HELP = (
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    from engine.cli._main import _add_workspace_options, _port, _positive_int, _seed
+    from engine.cli._main import _add_set, _add_workspace_options, _port, _positive_int, _seed
     from engine.sweeps import PRUNERS, SAMPLERS
 
     sweep = commands.add_parser("sweep", help="search hyperparameters with Optuna")
@@ -28,14 +28,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--config", metavar="YAML", help="a sweep spec file; flags override it")
     sweep.add_argument("--dataset", help="dataset id (see 'netyard datasets')")
     sweep.add_argument("--search", action="append", default=[], metavar="SPEC", help=SEARCH_HELP)
-    sweep.add_argument(
-        "--set",
-        dest="assignments",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="fix a hyperparameter for every trial (repeatable)",
-    )
+    _add_set(sweep, "fix a hyperparameter for every trial (repeatable)")
     sweep.add_argument("--steps", type=_positive_int, help="training steps per trial")
     sweep.add_argument("--trials", type=_positive_int, help="trial budget (default 20)")
     sweep.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
@@ -131,26 +124,12 @@ def spec_from_args(args: argparse.Namespace):
     if args.metric:
         directions = args.direction or [None] * len(args.metric)
         spec.objectives = [Objective(m, d) for m, d in zip(args.metric, directions, strict=True)]
-    for flag, field_name in (
-        ("trials", "trials"),
-        ("timeout", "timeout"),
-        ("parallel", "parallel"),
-        ("trials_per_gpu", "trials_per_gpu"),
-        ("threads", "threads"),
-        ("device", "device"),
-        ("sampler", "sampler"),
-        ("pruner", "pruner"),
-        ("seed", "seed"),
-        ("retries", "retries"),
-        ("name", "name"),
-        ("storage", "storage"),
-        ("experiment", "experiment"),
-        ("workspace", "workspace"),
-        ("tracking_uri", "tracking_uri"),
-    ):
-        value = getattr(args, flag)
+    for name in ("trials", "timeout", "parallel", "trials_per_gpu", "threads", "device",
+                 "sampler", "pruner", "seed", "retries", "name", "storage", "experiment",
+                 "workspace", "tracking_uri"):  # fmt: skip
+        value = getattr(args, name)  # each flag is named as the spec's field
         if value is not None:
-            setattr(spec, field_name, value)
+            setattr(spec, name, value)
     return spec
 
 
@@ -229,28 +208,14 @@ def sweeps_command(args: argparse.Namespace) -> int:
         return 0
     rows = []
     for study in studies:
-        states = study.states
-        best = (
-            ", ".join(f"{v:.4g}" for v in study.best_values) + f" (#{study.best_trial})"
-            if study.best_values
-            else "-"
-        )
+        best = "-"
+        if study.best_values:
+            best = ", ".join(f"{v:.4g}" for v in study.best_values) + f" (#{study.best_trial})"
         objective = ", ".join(
             f"{m} {d[:3]}" for m, d in zip(study.metrics, study.directions, strict=False)
         )
-        rows.append(
-            [
-                study.name,
-                study.plugin,
-                study.dataset,
-                objective,
-                str(states.get("COMPLETE", 0)),
-                str(states.get("PRUNED", 0)),
-                str(states.get("FAIL", 0)),
-                str(states.get("RUNNING", 0)),
-                best,
-            ]
-        )
+        counts = [str(study.states.get(s, 0)) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING")]
+        rows.append([study.name, study.plugin, study.dataset, objective, *counts, best])
     header = ["NAME", "PLUGIN", "DATASET", "OBJECTIVE", "DONE", "PRUNED", "FAILED", "RUNNING"]
     print(f"Storage: {storage}")
     print(_table(rows, [*header, "BEST"]) if rows else "No sweeps yet.")

@@ -20,14 +20,12 @@ import numpy as np
 
 from engine.data._registry import DatasetInfo, register_source
 from engine.data._spec import Dataset, DataSpec
-from engine.data._splits import carve_validation, permutation, to_split
+from engine.data._splits import three_splits
 from engine.errors import UsageError
 
 SYNTAX = "folder:PATH[?size=N&color=gray|rgb]"
 EXTENSIONS = (".png", ".jpg", ".jpeg")
 COLORS = ("gray", "rgb")
-TEST_FRACTION = 0.2
-TEST_SEED = 0
 MIN_IMAGES = 3  # one each for train, validation and test
 MAX_SIZE = 512
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")  # Pillow's single-channel modes
@@ -159,10 +157,7 @@ def folder_source(argument: str) -> DatasetInfo:
 
     def load(cache_dir: Path, seed: int, val_fraction: float) -> Dataset:
         images, labels, names = read_images(root, size, color)
-        order = permutation(len(images), TEST_SEED)
-        n_test = max(1, int(round(len(images) * TEST_FRACTION)))
-        test_index, rest_index = order[:n_test], order[n_test:]
-        train, val = carve_validation(images[rest_index], labels[rest_index], val_fraction, seed)
+        train, val, test = three_splits(images, labels, val_fraction, seed)
         spec = DataSpec(
             kind="image",
             task="classification",
@@ -171,7 +166,6 @@ def folder_source(argument: str) -> DatasetInfo:
             class_names=names,
             extra={"source": str(root)},
         )
-        test = to_split(images[test_index], labels[test_index])
         return Dataset(dataset_id, spec, train, val, test)
 
     return DatasetInfo(

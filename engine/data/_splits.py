@@ -23,6 +23,18 @@ def carve_validation(
     )
 
 
+def three_splits(
+    x: np.ndarray, y: np.ndarray, val_fraction: float, seed: int, test_fraction: float = 0.2
+) -> tuple[Split, Split, Split]:
+    """Train, validation and test parts of labelled samples. The test part is drawn with a
+    fixed seed, so every run is tested on the same samples whatever its own seed."""
+    order = permutation(len(x), 0)
+    n_test = max(1, int(round(len(x) * test_fraction)))
+    test_index, rest_index = order[:n_test], order[n_test:]
+    train, val = carve_validation(x[rest_index], y[rest_index], val_fraction, seed)
+    return train, val, to_split(x[test_index], y[test_index])
+
+
 def to_split(x: np.ndarray, y: np.ndarray | None) -> Split:
     import torch  # here, not at the top: listing datasets (the app's form) stays free of it
 

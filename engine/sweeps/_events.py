@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from engine.events import Event, register_event
+from engine.events import Event
 
 
-@register_event
 @dataclass(frozen=True)
 class SweepStarted(Event):
     kind: ClassVar[str] = "sweep_started"
@@ -31,7 +30,6 @@ class SweepStarted(Event):
     tracking_uri: str | None = None
 
 
-@register_event
 @dataclass(frozen=True)
 class TrialStarted(Event):
     kind: ClassVar[str] = "trial_started"
@@ -42,7 +40,6 @@ class TrialStarted(Event):
     attempt: int = 1
 
 
-@register_event
 @dataclass(frozen=True)
 class TrialProgress(Event):
     """An evaluation inside a trial (the value the pruner saw is ``metrics[metric]``)."""
@@ -55,7 +52,6 @@ class TrialProgress(Event):
     run_id: str | None = None
 
 
-@register_event
 @dataclass(frozen=True)
 class TrialFinished(Event):
     kind: ClassVar[str] = "trial_finished"
@@ -66,7 +62,6 @@ class TrialFinished(Event):
     seconds: float
 
 
-@register_event
 @dataclass(frozen=True)
 class TrialPruned(Event):
     kind: ClassVar[str] = "trial_pruned"
@@ -77,7 +72,6 @@ class TrialPruned(Event):
     seconds: float
 
 
-@register_event
 @dataclass(frozen=True)
 class TrialFailed(Event):
     """A trial ended FAIL: an error, a NaN/inf loss, out of memory, a dead worker, a cancel."""
@@ -91,7 +85,6 @@ class TrialFailed(Event):
     will_retry: bool = False
 
 
-@register_event
 @dataclass(frozen=True)
 class BestChanged(Event):
     """A new best trial (single objective) or a new member of the Pareto front."""
@@ -102,7 +95,6 @@ class BestChanged(Event):
     params: dict[str, Any]
 
 
-@register_event
 @dataclass(frozen=True)
 class SweepFinished(Event):
     kind: ClassVar[str] = "sweep_finished"

@@ -359,17 +359,8 @@ class SweepRunner:
                 best_number, best_values, best_params = best.number, best.values, best.params
         except (ValueError, AttributeError):
             pass
-        return SweepFinished(
-            self.resolved.name,
-            status,
-            states,
-            best_number,
-            best_values,
-            best_params,
-            seconds,
-            reason,
-            self.optuna_clock.seconds,
-        )
+        return SweepFinished(self.resolved.name, status, states, best_number, best_values,
+                             best_params, seconds, reason, self.optuna_clock.seconds)  # fmt: skip
 
 
 def _intermediate_metric(metric: str) -> str | None:

@@ -68,25 +68,9 @@ class SweepSpec:
                 {"metric": o.metric, **({"direction": o.direction} if o.direction else {})}
                 for o in self.objectives
             ]
-        for key in (
-            "sampler",
-            "pruner",
-            "trials",
-            "timeout",
-            "parallel",
-            "trials_per_gpu",
-            "device",
-            "threads",
-            "seed",
-            "retries",
-            "name",
-            "storage",
-            "workspace",
-            "tracking_uri",
-            "experiment",
-        ):
+        for key, default in _DEFAULTS.items():  # the settings, where not the default
             value = getattr(self, key)
-            if value != _DEFAULTS[key]:
+            if value != default:
                 data[key] = value
         return data
 
@@ -327,21 +311,8 @@ def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
         raise UsageError(
             f"invalid sweep name {name!r}: use letters, digits and - _ . : + (up to 100)"
         )
-    return ResolvedSweep(
-        spec,
-        name,
-        plugin_cls,
-        fixed,
-        overrides,
-        search,
-        distributions,
-        metrics,
-        directions,
-        sampler,
-        pruner,
-        trials,
-        grid,
-    )
+    return ResolvedSweep(spec, name, plugin_cls, fixed, overrides, search, distributions,
+                         metrics, directions, sampler, pruner, trials, grid)  # fmt: skip
 
 
 def _check_count(what: str, value: Any, low: int, high: int) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.tracking import run_exists
+
 STATE_TAG = "optuna.state"
 STUDY_TAG = "optuna.study_name"
 TRIAL_NUMBER_TAG = "optuna.trial_number"
@@ -65,7 +67,7 @@ class ParentRun:
     def open(self, resolved, experiment: str, storage: str, existing: str | None) -> str:
         """Resume ``existing`` if it is still in the store, else create the parent run."""
         self.owned = True
-        if existing and _exists(self.tracker.client, existing):
+        if existing and run_exists(self.tracker.client, existing):
             return self.tracker.start(experiment, None, {}, {}, resume_run_id=existing)
         tags = {
             SWEEP_TAG: resolved.name,
@@ -80,7 +82,7 @@ class ParentRun:
 
     def attach(self, run_id: str) -> None:
         """Write best values to a parent another process owns (``netyard worker``)."""
-        if _exists(self.tracker.client, run_id):
+        if run_exists(self.tracker.client, run_id):
             self.tracker.attach(run_id)
 
     def best(
@@ -105,16 +107,6 @@ class ParentRun:
             self.tracker.end(status, error)
         else:
             self.tracker.detach()
-
-
-def _exists(client, run_id: str) -> bool:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        client.get_run(run_id)
-    except MlflowException:
-        return False
-    return True
 
 
 def mark_trial_run(

@@ -8,6 +8,7 @@ from engine.tracking._mlflow import (
     open_client,
     process_alive,
     reconcile_dead_runs,
+    run_exists,
     versions,
 )
 from engine.tracking._writer import MetricWriter
@@ -22,6 +23,7 @@ __all__ = [
     "process_alive",
     "reap_helpers",
     "reconcile_dead_runs",
+    "run_exists",
     "versions",
     "wait_for_helpers",
 ]

@@ -38,6 +38,16 @@ def versions() -> dict[str, str]:
 _READY_STORES: set[str] = set()
 
 
+def run_exists(client, run_id: str) -> bool:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client.get_run(run_id)
+    except MlflowException:
+        return False
+    return True
+
+
 def open_client(tracking_uri: str):
     """A client whose SQLite store exists: the first process to open a new store creates and
     migrates it under a file lock, since two processes migrating at once fail with

@@ -137,19 +137,7 @@ class MlflowServer(LoopbackServer):
         self.artifact_root = artifact_root
 
     def command(self, port: int) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--backend-store-uri",
-            self.backend_store_uri,
-            "--default-artifact-root",
-            self.artifact_root.as_uri(),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ]
+        return [sys.executable, "-m", "mlflow", "server",
+                "--backend-store-uri", self.backend_store_uri,
+                "--default-artifact-root", self.artifact_root.as_uri(),
+                "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]  # fmt: skip

@@ -13,6 +13,7 @@ orphan keeps training. Exit status 0; outcomes are in the events.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -39,6 +40,11 @@ def die_with_parent(signum: int = signal.SIGTERM) -> None:
         pass
 
 
+# Once the parent is gone, the running job gets this long to stop after its step and end its
+# MLflow run; then the worker exits anyway, so that no orphan is left training.
+ORPHAN_GRACE_SECONDS = 20.0
+
+
 class _Jobs:
     """Jobs waiting and running, and their stop flags (set by the stdin reader or a signal)."""
 
@@ -47,17 +53,26 @@ class _Jobs:
         self.stops: dict[int, threading.Event] = {}
         self.closing = threading.Event()
         self.lock = threading.Lock()
+        self.watchdog = threading.Timer(ORPHAN_GRACE_SECONDS, os._exit, (1,))
+        self.watchdog.daemon = True
 
     def stop_flag(self, number: int) -> threading.Event:
         with self.lock:
-            return self.stops.setdefault(number, threading.Event())
+            flag = self.stops.setdefault(number, threading.Event())
+        if self.closing.is_set():
+            flag.set()
+        return flag
 
     def close(self) -> None:
-        with self.lock:
-            self.closing.set()
-            for flag in self.stops.values():
-                flag.set()
+        """Stop every job. Takes no lock: a signal handler calls it, maybe while the main
+        thread holds ``lock``."""
+        if self.closing.is_set():
+            return
+        self.closing.set()
+        for flag in list(self.stops.values()):
+            flag.set()
         self.waiting.put(None)
+        self.watchdog.start()  # cancelled once the running job has stopped
 
 
 def main(stdin: TextIO, stdout: TextIO) -> int:
@@ -86,6 +101,7 @@ def main(stdin: TextIO, stdout: TextIO) -> int:
     while True:
         job = jobs.waiting.get()
         if job is None or jobs.closing.is_set():
+            jobs.watchdog.cancel()  # what is left (helpers ending runs) may take its time
             return 0
         reap_helpers()  # earlier jobs' finishers that are done
         number = int(job.get("job", 0))
@@ -123,8 +139,9 @@ def _count_parameters(prepared) -> int:
 
 def run_as_main() -> None:
     code = main(sys.stdin, sys.stdout)
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a parent that died took the pipes' other ends
+            stream.flush()
     from engine.tracking import wait_for_helpers
 
     wait_for_helpers()  # the last jobs' MLflow runs are ended before the worker is gone

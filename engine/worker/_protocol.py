@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from engine.events import Event, register_event
+from engine.events import Event
 
 
-@register_event
 @dataclass(frozen=True)
 class UsageProblem(Event):
     """The job's config was invalid (``UsageError``); nothing was tracked."""
@@ -17,7 +16,6 @@ class UsageProblem(Event):
     message: str
 
 
-@register_event
 @dataclass(frozen=True)
 class JobModelSize(Event):
     """The model's parameter count, asked for by a sweep that minimises it (an objective)."""

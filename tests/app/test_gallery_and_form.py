@@ -6,7 +6,7 @@ import shlex
 import textwrap
 
 import pytest
-from conftest import type_into
+from conftest import LONG_MS, type_into
 from netyard_test_support import installed_plugins
 from PySide6.QtCore import Qt
 
@@ -142,8 +142,6 @@ def test_an_exception_in_a_slot_is_shown_not_fatal(window, qtbot, errors):
 
 
 def test_the_sweep_form_takes_every_valid_seed_and_names_a_bad_one(window, qtbot):
-    from conftest import LONG_MS
-
     form = window.sweep_form
     assert window.gallery.select("cnn")
     window.forms.setCurrentWidget(form)

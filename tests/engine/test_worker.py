@@ -152,3 +152,22 @@ def test_a_worker_that_writes_much_to_stderr_does_not_block(fixture_plugins, wor
     exited = each.until(ProcessExited)[-1]
     assert exited.stderr_tail.rstrip().endswith("." * 100)
     assert "chatty step 3: " in exited.stderr_tail
+
+
+def test_events_to_a_parent_that_is_gone_are_dropped_not_raised():
+    """The worker's parent died: the run must still stop and end as usual, not fail on a
+    broken pipe in the middle of its training loop."""
+    import contextlib
+    import os
+
+    from engine.worker import JsonLines
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    stream = open(write_end, "w")  # noqa: SIM115 - closed below, as the worker never does
+    emit = JsonLines(stream)
+    emit(RunCancelled(run_id=None, step=3))
+    emit(RunCancelled(run_id=None, step=4))  # no second attempt at the pipe
+    assert emit.reader_gone
+    with contextlib.suppress(BrokenPipeError):  # what the first write left in the buffer
+        stream.close()
