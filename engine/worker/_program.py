@@ -59,20 +59,39 @@ class _Jobs:
     def stop_flag(self, number: int) -> threading.Event:
         with self.lock:
             flag = self.stops.setdefault(number, threading.Event())
-        if self.closing.is_set():
-            flag.set()
+            if self.closing.is_set():
+                flag.set()
         return flag
 
     def close(self) -> None:
-        """Stop every job. Takes no lock: a signal handler calls it, maybe while the main
-        thread holds ``lock``."""
-        if self.closing.is_set():
-            return
-        self.closing.set()
-        for flag in list(self.stops.values()):
-            flag.set()
+        """Stop every job (from the stdin reader or the signal thread, never from a signal
+        handler: a second signal landing inside the first one's locks would deadlock)."""
+        with self.lock:
+            if self.closing.is_set():
+                return
+            self.closing.set()
+            for flag in self.stops.values():
+                flag.set()
         self.waiting.put(None)
         self.watchdog.start()  # cancelled once the running job has stopped
+
+
+def _close_on_signals(jobs: _Jobs) -> None:
+    """SIGTERM and SIGINT close the jobs. The handler only writes a byte to a pipe (no lock,
+    safe however often signals come); a thread reading the pipe does the closing."""
+    read_end, write_end = os.pipe()
+
+    def on_signal(signum, frame) -> None:
+        with contextlib.suppress(OSError):
+            os.write(write_end, b"!")
+
+    def closer() -> None:
+        os.read(read_end, 1)
+        jobs.close()
+
+    threading.Thread(target=closer, name="netyard-signals", daemon=True).start()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
 
 
 def main(stdin: TextIO, stdout: TextIO) -> int:
@@ -81,8 +100,7 @@ def main(stdin: TextIO, stdout: TextIO) -> int:
         return 0
     jobs = _Jobs()
     emit = JsonLines(stdout)
-    signal.signal(signal.SIGTERM, lambda *_: jobs.close())
-    signal.signal(signal.SIGINT, lambda *_: jobs.close())
+    _close_on_signals(jobs)
 
     def read_commands() -> None:
         for line in stdin:

@@ -142,6 +142,27 @@ def test_end_of_file_stops_the_running_job_and_ends_the_worker(tracked_workspace
 
 
 @pytest.mark.timeout(120)
+def test_a_storm_of_signals_stops_the_job_once_and_ends_the_worker(tracked_workspace, started):
+    """SIGTERM after SIGTERM (a parent's death signal, then the user's): once the handler
+    itself closed the jobs under a lock, and a signal landing inside it deadlocked the
+    worker for good (seen in CI: a sweep worker outlived its killed coordinator)."""
+    import os
+    import signal
+
+    each = started()
+    each.worker.start_job(0, config(tracked_workspace, hparams={**TINY_CNN, "steps": 100_000}))
+    each.until(StepMetrics)
+    for _ in range(2000):
+        try:
+            os.kill(each.worker.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            break
+    events = each.until(ProcessExited)
+    assert isinstance(events[-2], RunCancelled)
+    assert events[-1].returncode == 0, events[-1].stderr_tail  # not the watchdog's exit 1
+
+
+@pytest.mark.timeout(120)
 def test_a_worker_that_writes_much_to_stderr_does_not_block(fixture_plugins, workspace, started):
     # 3 steps x 256 KiB: far more than a pipe holds if nobody reads it while the run goes on.
     changes = {"plugin": "chatty", "hparams": {"steps": 3, "chatter_kib": 256}, "track": False}
