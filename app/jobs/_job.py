@@ -10,14 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.jobs._adapter import WorkerAdapter
-from engine.events import (
-    Event,
-    RunCancelled,
-    RunFailed,
-    RunFinished,
-    RunStarted,
-    StepMetrics,
-)
+from engine.events import Event, RunCancelled, RunFailed, RunFinished, RunStarted, StepMetrics
 from engine.worker import UsageProblem, can_fork_for
 
 ACTIVE_STATES = ("STARTING", "RUNNING", "STOPPING")

@@ -215,8 +215,7 @@ def ui_mlflow(args: argparse.Namespace) -> int:
         except RuntimeError as error:
             raise UsageError(str(error)) from None
         print(
-            f"MLflow UI for {server.backend_store_uri}\n  {url}\nPress Ctrl-C to stop.",
-            flush=True,
+            f"MLflow UI for {server.backend_store_uri}\n  {url}\nPress Ctrl-C to stop.", flush=True
         )
         try:
             return server.wait()

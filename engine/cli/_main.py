@@ -21,8 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli import _commands, _sweep_commands
 
     parser = _Parser(
-        prog="netyard",
-        description="Netyard: train deep-learning plugins, track runs in MLflow.",
+        prog="netyard", description="Netyard: train deep-learning plugins, track runs in MLflow."
     )
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

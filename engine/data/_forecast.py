@@ -59,12 +59,7 @@ def minimum_length(window: int, horizon: int, val_fraction: float, test_fraction
 
 
 def check_length(
-    source: str,
-    length: int,
-    window: int,
-    horizon: int,
-    val_fraction: float,
-    test_fraction: float,
+    source: str, length: int, window: int, horizon: int, val_fraction: float, test_fraction: float
 ) -> None:
     """Raise ``UsageError`` naming ``source`` when the series is too short for the windows."""
     counts = sample_counts(length, window, horizon, val_fraction, test_fraction)

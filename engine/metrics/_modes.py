@@ -57,10 +57,7 @@ def mode_coverage(
 
 
 def label_coverage(
-    labels: np.ndarray,
-    good: np.ndarray,
-    num_modes: int,
-    weights: np.ndarray | None = None,
+    labels: np.ndarray, good: np.ndarray, num_modes: int, weights: np.ndarray | None = None
 ) -> ModeCoverage:
     """Score samples already assigned to modes (``labels``), of which ``good`` are high quality."""
     labels = np.asarray(labels, dtype=np.int64)

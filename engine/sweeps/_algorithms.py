@@ -75,8 +75,7 @@ def make_pruner(name: str, steps: int, eval_interval: int):
     pruners = optuna.pruners
     if name == "median":
         return pruners.MedianPruner(
-            n_startup_trials=MEDIAN_STARTUP_TRIALS,
-            n_warmup_steps=int(steps * WARMUP_FRACTION),
+            n_startup_trials=MEDIAN_STARTUP_TRIALS, n_warmup_steps=int(steps * WARMUP_FRACTION)
         )
     if name == "successive_halving":
         return pruners.SuccessiveHalvingPruner(min_resource=eval_interval)

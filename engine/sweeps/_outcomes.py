@@ -107,11 +107,7 @@ class TrialOutcomes:
         )
 
     def fail(
-        self,
-        running: RunningTrial,
-        reason: str,
-        cancelled: bool = False,
-        fail_run: bool = False,
+        self, running: RunningTrial, reason: str, cancelled: bool = False, fail_run: bool = False
     ) -> None:
         """Tell Optuna FAIL; a failure (not a cancel) within the spec's retries is enqueued
         again with the same parameters."""

@@ -18,14 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from engine.events import (
-    EvalMetrics,
-    Event,
-    RunCancelled,
-    RunFailed,
-    RunFinished,
-    RunStarted,
-)
+from engine.events import EvalMetrics, Event, RunCancelled, RunFailed, RunFinished, RunStarted
 from engine.sweeps._events import SweepFinished, SweepStarted, TrialProgress, TrialStarted
 from engine.sweeps._optuna_internals import trial_id
 from engine.sweeps._outcomes import RunningTrial, Stopwatch, TrialOutcomes
@@ -39,13 +32,7 @@ from engine.sweeps._reconcile import (
 from engine.sweeps._slots import WorkerSlots
 from engine.sweeps._spec import PARAM_COUNT, ResolvedSweep, SweepSpec, resolve_spec
 from engine.sweeps._study import COORDINATOR_ATTR, joined_spec, open_study
-from engine.sweeps._tracking import (
-    STUDY_TAG,
-    SWEEP_TAG,
-    TRIAL_ID_TAG,
-    TRIAL_NUMBER_TAG,
-    ParentRun,
-)
+from engine.sweeps._tracking import STUDY_TAG, SWEEP_TAG, TRIAL_ID_TAG, TRIAL_NUMBER_TAG, ParentRun
 from engine.tracking import reconcile_dead_runs
 from engine.worker import JobModelSize, ProcessExited, UsageProblem
 

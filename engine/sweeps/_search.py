@@ -208,11 +208,7 @@ def _check_range(search: SearchParam, param: Param) -> SearchParam:
 
 def distribution(search: SearchParam, param: Param):
     """The Optuna distribution for a search already completed by ``check_search``."""
-    from optuna.distributions import (
-        CategoricalDistribution,
-        FloatDistribution,
-        IntDistribution,
-    )
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
     if search.choices is not None:
         return CategoricalDistribution(search.choices)

@@ -110,11 +110,7 @@ class ParentRun:
 
 
 def mark_trial_run(
-    client,
-    run_id: str | None,
-    state: str,
-    reason: str | None = None,
-    fail_run: bool = False,
+    client, run_id: str | None, state: str, reason: str | None = None, fail_run: bool = False
 ) -> None:
     """Tag a trial's run with its Optuna state; ``fail_run`` also ends it FAILED."""
     if not run_id:

@@ -5,13 +5,7 @@ A plugin's test module subclasses ``PluginConformance``; see docs/plugins.md.
 """
 
 from engine.testing._conformance import PluginConformance
-from engine.testing._harness import (
-    TinyRun,
-    assert_same_state,
-    model_state,
-    one_thread,
-    train_tiny,
-)
+from engine.testing._harness import TinyRun, assert_same_state, model_state, one_thread, train_tiny
 from engine.testing._tiny import (
     TinyFactory,
     from_registered,

@@ -24,13 +24,7 @@ import torch
 from engine.data import Dataset
 from engine.events import Snapshot
 from engine.plugin import Plugin, contract_problem, get_plugin
-from engine.testing._harness import (
-    TinyRun,
-    assert_same_state,
-    model_state,
-    one_thread,
-    train_tiny,
-)
+from engine.testing._harness import TinyRun, assert_same_state, model_state, one_thread, train_tiny
 from engine.testing._tiny import TinyFactory, made_once, tiny_dataset
 from engine.training import load_checkpoint
 

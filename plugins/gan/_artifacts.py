@@ -22,11 +22,7 @@ GRID_IMAGES = 100
 
 
 def points_snapshot(samples: np.ndarray, modes: list | None) -> dict[str, Any]:
-    return {
-        "type": "points",
-        "points": np.round(samples, 4).tolist(),
-        "modes": modes,
-    }
+    return {"type": "points", "points": np.round(samples, 4).tolist(), "modes": modes}
 
 
 def images_snapshot(images: np.ndarray) -> dict[str, Any]:

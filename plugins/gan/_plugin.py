@@ -129,12 +129,7 @@ class GANPlugin(Plugin):
         return coverage.as_metrics() if coverage is not None else {}
 
     def _coverage(self, model, split: Split):
-        from plugins.gan._evaluation import (
-            ImageJudge,
-            draw_samples,
-            judge_possible,
-            point_coverage,
-        )
+        from plugins.gan._evaluation import ImageJudge, draw_samples, judge_possible, point_coverage
 
         seed = EVAL_SEED + EVALS_PER_STEP_SPACING * self._step + self._evaluations_at_step
         self._evaluations_at_step += 1

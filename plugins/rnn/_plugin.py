@@ -66,9 +66,7 @@ class RNNPlugin(ClassifierPlugin):
             "dropout", 0.1, low=0.0, high=0.9, help="Dropout between layers and before the head."
         ),
         Bool(
-            "residual",
-            True,
-            help="Forecasting: predict the change from the last observed value.",
+            "residual", True, help="Forecasting: predict the change from the last observed value."
         ),
         *optimizer_params("adamw", lr=3e-3, weight_decay=1e-2),
     )

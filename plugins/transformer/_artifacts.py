@@ -73,11 +73,7 @@ def attention_png(maps: np.ndarray, labels: Sequence[str], title: str, path: Pat
 
 
 def generate(
-    model: torch.nn.Module,
-    prompt: torch.Tensor,
-    count: int,
-    temperature: float,
-    seed: int = 0,
+    model: torch.nn.Module, prompt: torch.Tensor, count: int, temperature: float, seed: int = 0
 ) -> list[int]:
     """``count`` character codes sampled after ``prompt`` (1-D codes), reproducibly by seed.
 

@@ -96,10 +96,7 @@ BAD_RUNS = {
         ["run", "cnn", "--dataset", "digits", "--set", "stride=4", "--set", "padding=0"],
         ["the CNN's 4 layers (stride 4", "shrink input of shape (1, 8, 8) to nothing"],
     ),
-    "missing-dataset-flag": (
-        ["run", "cnn"],
-        ["the following arguments are required: --dataset"],
-    ),
+    "missing-dataset-flag": (["run", "cnn"], ["the following arguments are required: --dataset"]),
     "unknown-command": (["trian"], ["invalid choice: 'trian'"]),
     "unknown-plugin-shown": (["plugins", "rnnn"], ["unknown plugin 'rnnn'"]),
 }

@@ -9,13 +9,7 @@ from pathlib import Path
 import pytest
 from netyard_test_support import TINY_CNN, all_runs, tracking_uri
 
-from engine.events import (
-    Checkpointed,
-    EvalMetrics,
-    RunFinished,
-    RunStarted,
-    StepMetrics,
-)
+from engine.events import Checkpointed, EvalMetrics, RunFinished, RunStarted, StepMetrics
 from engine.runner import RunConfig, experiment_name, run
 from plugins.cnn import CNNPlugin
 

@@ -23,8 +23,7 @@ from tests.sweeps.conftest import netyard, tiny_cli_sweep
 
 URL = os.environ.get("NETYARD_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(
-    not URL,
-    reason="NETYARD_TEST_POSTGRES_URL is unset: source .ci/postgres.sh to start a server",
+    not URL, reason="NETYARD_TEST_POSTGRES_URL is unset: source .ci/postgres.sh to start a server"
 )
 
 
