@@ -61,7 +61,11 @@ def main() -> None:
         QTimer.singleShot(180_000, loop.quit)
         loop.exec()
         getattr(job, "shutdown_stop", job.stop)()  # a sweep cancels its running trial
-        if not job.wait(60_000):
+        deadline = time.monotonic() + 60
+        while job.active and time.monotonic() < deadline:  # its end arrives as Qt events
+            app.processEvents()
+            time.sleep(0.01)
+        if not job.wait(10_000):
             job.kill()
             job.wait(5000)
         app.processEvents()

@@ -54,6 +54,9 @@ class RunConfig:
     # done, so the process can go on (a sweep worker starts its next trial): the run becomes
     # FINISHED a moment after ``execute_run`` returns. CPU runs with a database store only.
     finish_in_background: bool = False
+    # True logs the trained model as an MLflow Model (artifact ``model``): what
+    # ``mlflow.pyfunc.load_model``, the registry and ``netyard predict`` use.
+    log_model: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,6 +106,8 @@ class RunConfig:
                 words += _option(flag, str(value))
         if not self.track:
             words.append("--no-track")
+        if not self.log_model:
+            words.append("--no-model")
         return shlex.join(words)
 
 
@@ -407,11 +412,12 @@ def _start_tracking(prepared: PreparedRun):
 def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -> None:
     from safetensors.torch import save_model
 
+    from engine.models import CONFIG_FILE, WEIGHTS_FILE, write_mlflow_model
     from engine.tracking import versions
 
     with tempfile.TemporaryDirectory(prefix="netyard-artifacts-") as folder:
         out = Path(folder)
-        save_model(model, str(out / "model.safetensors"))
+        save_model(model, str(out / WEIGHTS_FILE))
         config = {
             "plugin": prepared.config.plugin,
             "dataset": prepared.config.dataset,
@@ -421,8 +427,10 @@ def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -
             "data_spec": dataset.spec.to_dict(),
             "versions": versions(),
         }
-        (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
+        (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
         plugin.write_artifacts(model, dataset, out)
+        if prepared.config.log_model:
+            write_mlflow_model(out, plugin, model, dataset, config)
         tracker.log_artifacts(out)
 
 

@@ -66,18 +66,20 @@ class _StopFlag:
     KILLED); a second SIGINT aborts."""
 
     def __init__(self) -> None:
-        self.event = threading.Event()
+        # A plain flag, not a threading.Event: the handler takes no lock, so a signal that
+        # lands inside another's handling cannot deadlock it.
+        self.stopping = False
 
     def __call__(self) -> bool:
-        return self.event.is_set()
+        return self.stopping
 
     def install(self) -> dict:
         """Install the handlers; returns the previous ones, for ``restore``."""
 
         def handle(signum, frame):
-            if self.event.is_set() and signum == signal.SIGINT:
+            if self.stopping and signum == signal.SIGINT:
                 raise KeyboardInterrupt
-            self.event.set()
+            self.stopping = True
             print(
                 "\nnetyard: stopping after this step (Ctrl-C again to abort)",
                 file=sys.stderr,
@@ -116,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         run_name=args.run_name,
         resume=args.resume,
         track=not args.no_track,
+        log_model=not args.no_model,
     )
     prepared = prepare_run(config)
     if config.track:

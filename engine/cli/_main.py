@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,7 +19,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine.cli import _commands, _sweep_commands
+    from engine.cli import _commands, _model_commands, _sweep_commands
 
     parser = _Parser(
         prog="netyard", description="Netyard: train deep-learning plugins, track runs in MLflow."
@@ -47,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-name", help="MLflow run name")
     run.add_argument("--resume", metavar="CHECKPOINT", help="continue from a checkpoint file")
     run.add_argument("--no-track", action="store_true", help="do not log to MLflow")
+    run.add_argument(
+        "--no-model", action="store_true", help="log no MLflow Model (weights and config only)"
+    )
     run.set_defaults(handler=_commands.run)
 
     ui = commands.add_parser("ui", help="open a web UI on the workspace")
@@ -60,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--workspace", metavar="DIR", help="workspace folder to open")
     gui.set_defaults(handler=_launch_gui)
     _sweep_commands.add_commands(commands)
+    _model_commands.add_commands(commands)
     return parser
 
 
@@ -130,6 +135,8 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # MLflow draws a progress bar for every artifact it downloads: noise around our one line.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

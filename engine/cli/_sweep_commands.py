@@ -55,6 +55,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--name", help="study name; an existing name resumes that sweep")
     sweep.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
     sweep.add_argument("--experiment", help="MLflow experiment (default: PLUGIN-DATASET)")
+    sweep.add_argument(
+        "--log-models", action="store_true", default=None,
+        help="an MLflow Model for every complete trial (the best one always gets one)",
+    )  # fmt: skip
     sweep.add_argument("--save-config", metavar="YAML", help="write the spec to a file and exit")
     sweep.add_argument("--json", action="store_true", help="print events as JSON lines")
     _add_workspace_options(sweep)
@@ -126,7 +130,7 @@ def spec_from_args(args: argparse.Namespace):
         spec.objectives = [Objective(m, d) for m, d in zip(args.metric, directions, strict=True)]
     for name in ("trials", "timeout", "parallel", "trials_per_gpu", "threads", "device",
                  "sampler", "pruner", "seed", "retries", "name", "storage", "experiment",
-                 "workspace", "tracking_uri"):  # fmt: skip
+                 "workspace", "tracking_uri", "log_models"):  # fmt: skip
         value = getattr(args, name)  # each flag is named as the spec's field
         if value is not None:
             setattr(spec, name, value)

@@ -6,6 +6,7 @@ test deterministically by seed, and described by a ``DataSpec`` that plugins bui
 
 from typing import TYPE_CHECKING, Any
 
+from engine.data._folder import image_for
 from engine.data._registry import (
     DatasetInfo,
     dataset_info,
@@ -28,6 +29,7 @@ __all__ = [
     "MNIST1D_CACHE_NAME",
     "Split",
     "dataset_info",
+    "image_for",
     "iterate_batches",
     "list_datasets",
     "list_sources",

@@ -135,7 +135,14 @@ def read_images(
     return np.stack(arrays), labels, tuple(folder.name for folder in folders)
 
 
-def _to_array(image, color: str, size: int | None) -> np.ndarray:
+def image_for(path: Path, shape: tuple[int, ...]) -> np.ndarray:
+    """One image file as a model trained on images of ``shape`` (channels, height, width)
+    takes it: grey or colour, resized, float32 in [0, 1]."""
+    channels, height, width = shape
+    return _to_array(_read(path), "gray" if channels == 1 else "rgb", (width, height))
+
+
+def _to_array(image, color: str, size: int | tuple[int, int] | None) -> np.ndarray:
     from PIL import Image
 
     if image.mode in ("I", "I;16", "F"):  # 16-bit or float greys: scale to 8 bits first
@@ -143,8 +150,9 @@ def _to_array(image, color: str, size: int | None) -> np.ndarray:
         top = values.max() or 1.0
         image = Image.fromarray((values / top * 255).astype(np.uint8))
     image = image.convert("L" if color == "gray" else "RGB")
-    if size is not None and image.size != (size, size):
-        image = image.resize((size, size), Image.Resampling.BILINEAR)
+    target = (size, size) if isinstance(size, int) else size
+    if target is not None and image.size != target:
+        image = image.resize(target, Image.Resampling.BILINEAR)
     array = np.asarray(image, dtype=np.float32) / 255.0
     return array[None, :, :] if array.ndim == 2 else array.transpose(2, 0, 1)
 

@@ -121,6 +121,9 @@ def forecasting_dataset(
             "target": channels[0],
             "target_mean": float(mean[0]),
             "target_std": float(std[0]),
+            # Every channel's training statistics: a trained model scales new windows alike.
+            "channel_means": [float(m) for m in mean],
+            "channel_stds": [float(d) for d in std],
             "boundaries": [val_start, test_start],
         },
     )

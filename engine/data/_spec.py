@@ -36,6 +36,16 @@ class DataSpec:
             "extra": dict(self.extra),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataSpec:
+        """The spec ``to_dict`` wrote (a run's ``config.json``)."""
+        names = data.get("class_names")
+        return cls(
+            kind=data["kind"], task=data["task"], input_shape=tuple(data["input_shape"]),
+            num_classes=data.get("num_classes"), class_names=tuple(names) if names else None,
+            vocab_size=data.get("vocab_size"), extra=dict(data.get("extra") or {}),
+        )  # fmt: skip
+
 
 class Batch(NamedTuple):
     """One mini-batch: inputs and (for supervised tasks) targets."""

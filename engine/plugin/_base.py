@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
 from engine.options import TRAINING_SCHEMA
 from engine.schema import Choice, Schema
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from engine.data import Batch, Dataset, DataSpec, Split
 
 _DIRECTIONS = ("min", "max")
+EXAMPLE_INPUTS = 2
 _REQUIRED = ("name", "description", "data_kinds", "schema", "metrics", "monitor")
 
 
@@ -64,6 +67,7 @@ class Plugin(ABC):
       reports on data of that task (``metrics_for(task)``); other tasks report all.
     - ``training_defaults``: new defaults for the engine's training options.
     - ``automatic_optimization``: False for plugins that step their optimizers themselves.
+    - ``generative``: True for a generator, whose inputs (``input_shape``) are noise.
     """
 
     id: ClassVar[str]
@@ -77,6 +81,7 @@ class Plugin(ABC):
     task_metrics: ClassVar[Mapping[str, Sequence[str]]] = {}
     training_defaults: ClassVar[Mapping[str, Any]] = {}
     automatic_optimization: ClassVar[bool] = True
+    generative: ClassVar[bool] = False  # its inputs are noise: predictions can draw them
     icon: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -234,3 +239,27 @@ class Plugin(ABC):
     def write_artifacts(self, model: torch.nn.Module, dataset: Dataset, out_dir: Path) -> None:
         """Write end-of-run artifacts (plots, samples) into ``out_dir``; nothing by default."""
         return None
+
+    # -- using a trained model (engine.models: MLflow Model, predict, export) ----------------
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one input that ``predict`` takes."""
+        return tuple(int(n) for n in self.spec.input_shape)
+
+    def example_inputs(self, dataset: Dataset) -> np.ndarray:
+        """A few inputs, as ``predict`` takes them: the input example of the MLflow Model."""
+        return dataset.test.x[:EXAMPLE_INPUTS].cpu().numpy()
+
+    def inference_module(self, model: torch.nn.Module) -> torch.nn.Module:
+        """The network that predictions run and exports write (``model`` by default)."""
+        return model
+
+    def network_input(self, inputs: np.ndarray) -> torch.Tensor:
+        """``inputs`` (what ``predict`` takes) as the inference module takes them."""
+        import torch
+
+        dtype = torch.long if self.spec.vocab_size else torch.float32  # codes or values
+        return torch.as_tensor(np.ascontiguousarray(inputs)).to(dtype)
+
+    def outputs(self, result: torch.Tensor) -> dict[str, np.ndarray]:
+        """The inference module's result as named columns, one row per input."""
+        raise NotImplementedError(f"plugin {self.id} does not say what its outputs are")

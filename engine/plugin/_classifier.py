@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
 from engine.plugin._base import OptimizationContext, Plugin
 
 if TYPE_CHECKING:
@@ -52,3 +54,11 @@ class ClassifierPlugin(Plugin):
             dataset.spec.class_names or tuple(str(i) for i in range(dataset.spec.num_classes)),
             out_dir / "confusion_matrix.png",
         )
+
+    def outputs(self, result: torch.Tensor) -> dict[str, np.ndarray]:
+        """The predicted label, then each class's probability (``p_NAME``)."""
+        probabilities = result.float().softmax(dim=1).cpu().numpy()
+        names = self.spec.class_names or tuple(str(i) for i in range(probabilities.shape[1]))
+        columns = {"label": np.asarray(names, dtype=object)[probabilities.argmax(axis=1)]}
+        columns.update({f"p_{name}": probabilities[:, i] for i, name in enumerate(names)})
+        return columns

@@ -59,7 +59,8 @@ class SweepRunner:
         self.join = join  # a ``netyard worker``: the study and its parent run exist already
         self.slots = WorkerSlots(spec)
         self.optuna_clock = Stopwatch()  # time in the sampler, pruner and storage calls
-        self._commands: queue.Queue = queue.Queue()
+        # A SimpleQueue's put is reentrant: ``stop`` is called from signal handlers.
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._stopping = False
         self._running: dict[int, RunningTrial] = {}
         # Set up by ``run()``:
@@ -155,7 +156,9 @@ class SweepRunner:
             self._abandon_running(f"the sweep coordinator stopped: {reason}")
             raise
         finally:
-            self.slots.close()
+            self.slots.close()  # every trial's run has ended once its worker is gone
+            if status != "failed" and not self.join:
+                self._log_best_models()
             mlflow_status = {"finished": "FINISHED", "stopped": "KILLED"}.get(status, "FAILED")
             self.parent.end(mlflow_status, reason or None)
             if not self.join:
@@ -165,6 +168,29 @@ class SweepRunner:
             finished = self._finished_event(status, reason, time.monotonic() - started)
             self.emit(finished)
         return finished
+
+    def _log_best_models(self) -> None:
+        """An MLflow Model for the best trial (each trial of the Pareto front for several
+        objectives), whether or not the trials log theirs (``log_models``)."""
+        import sys
+
+        from engine.models import ensure_mlflow_model
+        from engine.tracking import open_client
+
+        try:
+            best = self.study.best_trials
+        except (ValueError, AttributeError):
+            return
+        client = open_client(self.tracking_uri)
+        for trial in best:
+            run_id = trial.user_attrs.get(RUN_ATTR)
+            try:
+                if run_id:
+                    ensure_mlflow_model(client, client.get_run(run_id), self.workspace.datasets_dir)
+            except Exception as error:  # noqa: BLE001 - the sweep stands without it
+                print(
+                    f"netyard: no MLflow Model for trial {trial.number}: {error}", file=sys.stderr
+                )
 
     # -- scheduling -------------------------------------------------------------------------
     def _budget_left(self) -> bool:
@@ -246,6 +272,7 @@ class SweepRunner:
             },
             parent_run_id=self.parent.run_id,
             checkpoints=False,
+            log_model=self.spec.log_models,
             # The worker reports the trial and starts the next one while a helper process
             # draws this trial's artifacts and ends its MLflow run.
             finish_in_background=True,

@@ -56,6 +56,7 @@ class SweepSpec:
     workspace: str | None = None
     tracking_uri: str | None = None
     experiment: str | None = None
+    log_models: bool = False  # an MLflow Model for every complete trial (always: the best)
 
     # -- plain data and YAML ----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -306,6 +307,8 @@ def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
     if spec.threads is not None:
         _check_count("threads", spec.threads, 1, 1024)
     check_seed(spec.seed)
+    if not isinstance(spec.log_models, bool):
+        raise UsageError(f"invalid log_models {spec.log_models!r}: expected true or false")
     name = spec.study_name()
     if not _NAME.match(name):
         raise UsageError(

@@ -11,6 +11,7 @@ from engine.tracking._mlflow import (
     run_exists,
     versions,
 )
+from engine.tracking._mlflow_internals import skip_type_hint_validation
 from engine.tracking._writer import MetricWriter
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "reap_helpers",
     "reconcile_dead_runs",
     "run_exists",
+    "skip_type_hint_validation",
     "versions",
     "wait_for_helpers",
 ]

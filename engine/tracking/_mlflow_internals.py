@@ -20,3 +20,12 @@ def database_engines(client) -> list | None:
     if not isinstance(store, SqlAlchemyStore) or not isinstance(engines, dict):
         return None
     return list(engines.values())
+
+
+def skip_type_hint_validation(model_class: type) -> type:
+    """Mark a ``PythonModel`` subclass as one whose inputs its saved signature checks: MLflow
+    3 wraps every subclass's ``predict`` for type-hint validation and warns, with a filter
+    of its own that outranks the caller's, that ``predict`` has no type hints. Apply it as
+    a decorator-like base before the class is made (MLflow reads it in __init_subclass__)."""
+    model_class._skip_type_hint_validation = True
+    return model_class

@@ -138,3 +138,15 @@ class GAN(nn.Module):
     def sample(self, count: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Samples to look at or score: from the weight average when ``g_ema`` > 0."""
         return self.generate(self.noise(count, generator), averaged=True)
+
+
+class Sampler(nn.Module):
+    """What a trained GAN is used for: noise in, samples out, from the weight average when
+    there is one (the samples its run was scored on). Exports write this module."""
+
+    def __init__(self, gan: GAN) -> None:
+        super().__init__()
+        self.gan = gan
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.gan.generate(z, averaged=True)

@@ -41,6 +41,7 @@ class GANPlugin(Plugin):
     data_kinds = ("points", "image")
     icon = "gan"
     automatic_optimization = False
+    generative = True
     metrics: ClassVar = {"modes": "max", "high_quality": "max", "reverse_kl": "min"}
     monitor = "reverse_kl"
     schema = Schema(
@@ -178,3 +179,33 @@ class GANPlugin(Plugin):
         else:
             grid = samples[: _artifacts.GRID_IMAGES]
             _artifacts.image_grid_png(grid, f"{dataset.id}: generated", out_dir / "samples.png")
+
+    # -- using the trained model: a latent batch in, samples out ----------------------------
+    def input_shape(self) -> tuple[int, ...]:
+        return (int(self.hparams["latent_dim"]),)
+
+    def example_inputs(self, dataset: Dataset):
+        import numpy as np
+
+        noise = np.random.default_rng(SNAPSHOT_SEED)
+        return noise.standard_normal((2, *self.input_shape())).astype(np.float32)
+
+    def inference_module(self, model: torch.nn.Module) -> torch.nn.Module:
+        from plugins.gan._model import Sampler
+
+        return Sampler(model)
+
+    def outputs(self, result: torch.Tensor) -> dict[str, Any]:
+        """Points as coordinates ``x0, x1``; images as pixels ``px_C_Y_X`` in [0, 1]."""
+        flat = result.float().cpu().numpy().reshape(result.shape[0], -1)
+        if self.spec.kind == "points":
+            return {f"x{i}": flat[:, i] for i in range(flat.shape[1])}
+        shape = tuple(self.spec.input_shape)
+        names = ["px_" + "_".join(str(i) for i in index) for index in _indices(shape)]
+        return {name: flat[:, i] for i, name in enumerate(names)}
+
+
+def _indices(shape: tuple[int, ...]):
+    import itertools
+
+    return itertools.product(*(range(n) for n in shape))

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
 from engine.plugin import ClassifierPlugin, OptimizationContext, optimizer_params
 from engine.schema import Bool, Choice, Float, Int, Schema
 
@@ -125,3 +127,28 @@ class RNNPlugin(ClassifierPlugin):
 
         predicted, truth = predictions(model, dataset.test, self.spec, self.eval_batch_size())
         forecast_png(predicted, truth, str(self.spec.extra["target"]), out_dir / "forecast.png")
+
+    # -- using the trained model: forecasts take and give the series' own units ------------
+    def _scale(self) -> tuple[np.ndarray, np.ndarray]:
+        extra = self.spec.extra
+        return np.asarray(extra["channel_means"]), np.asarray(extra["channel_stds"])
+
+    def example_inputs(self, dataset: Dataset) -> np.ndarray:
+        inputs = super().example_inputs(dataset)
+        if not self.forecasting:
+            return inputs
+        mean, std = self._scale()
+        return (inputs * std + mean).astype(np.float32)
+
+    def network_input(self, inputs: np.ndarray) -> torch.Tensor:
+        if self.forecasting:
+            mean, std = self._scale()
+            inputs = ((np.asarray(inputs, dtype=np.float64) - mean) / std).astype(np.float32)
+        return super().network_input(inputs)
+
+    def outputs(self, result: torch.Tensor) -> dict[str, np.ndarray]:
+        if not self.forecasting:
+            return super().outputs(result)
+        extra = self.spec.extra
+        forecast = result.float().cpu().numpy() * extra["target_std"] + extra["target_mean"]
+        return {f"{extra['target']}_t+{h + 1}": forecast[:, h] for h in range(forecast.shape[1])}

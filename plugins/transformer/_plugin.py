@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
 from engine.errors import UsageError
 from engine.plugin import ClassifierPlugin, OptimizationContext, optimizer_params
 from engine.schema import Choice, Float, Int, Schema
@@ -211,3 +213,19 @@ class TransformerPlugin(ClassifierPlugin):
         alphabet = self.spec.extra["alphabet"]
         codes = generate(model, prompt, count, float(self.hparams["temperature"]))
         return decode(prompt.tolist(), alphabet) + decode(codes, alphabet)
+
+    # -- using the trained model ----------------------------------------------------------
+    def outputs(self, result: torch.Tensor) -> dict[str, np.ndarray]:
+        """Classes as any classifier; sorting: the predicted token at each position; the
+        character model: the next character and its distribution (``p_CODE``, the code of
+        each character of the alphabet in the model's data spec)."""
+        if self.task == CLASSIFICATION:
+            return super().outputs(result)
+        if self.task == SORT:
+            tokens = result.argmax(dim=-1).cpu().numpy()
+            return {f"token_{i + 1}": tokens[:, i] for i in range(tokens.shape[1])}
+        probabilities = result[:, -1].float().softmax(dim=-1).cpu().numpy()
+        alphabet = np.asarray(list(self.spec.extra["alphabet"]), dtype=object)
+        columns = {"next": alphabet[probabilities.argmax(axis=1)]}
+        columns.update({f"p_{code}": probabilities[:, code] for code in range(len(alphabet))})
+        return columns

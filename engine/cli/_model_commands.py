@@ -1,0 +1,144 @@
+"""``netyard predict``, ``netyard register`` and ``netyard export``: using a trained run.
+
+RUN is a run id or ``models:/NAME/VERSION`` (``models:/NAME/latest``), looked up in the
+workspace's MLflow store or ``--tracking-uri``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from engine.errors import UsageError
+
+RUN_HELP = "a run id, or models:/NAME/VERSION from the model registry"
+OUTPUT_FORMATS = (".csv", ".json")
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    from engine.cli._main import _add_workspace_options
+    from engine.models import FORMATS
+
+    predict = commands.add_parser("predict", help="run a trained model on your data")
+    predict.add_argument("run", metavar="RUN", help=RUN_HELP)
+    predict.add_argument(
+        "--input", metavar="FILE", help="what to predict on, as the model's data kind reads it "
+        "(images or a folder of them, a CSV of inputs or of a series, a text of prompts)",
+    )  # fmt: skip
+    predict.add_argument("--count", type=int, help="samples to draw from a generator (the GAN)")
+    predict.add_argument("--seed", type=int, default=0, help="noise seed for --count")
+    predict.add_argument("--out", metavar="FILE", help="write .csv or .json (default: CSV out)")
+    _add_workspace_options(predict)
+    predict.set_defaults(handler=predict_command)
+
+    register = commands.add_parser("register", help="add a run's model to the model registry")
+    register.add_argument("run", metavar="RUN", help="a run id")
+    register.add_argument("--name", required=True, help="registered model name (new or existing)")
+    _add_workspace_options(register)
+    register.set_defaults(handler=register_command)
+
+    export = commands.add_parser("export", help="export a run's model, checked after writing")
+    export.add_argument("run", metavar="RUN", help=RUN_HELP)
+    export.add_argument("--format", required=True, choices=FORMATS, help="file format")
+    export.add_argument("--out", required=True, metavar="PATH", help="the file to write")
+    _add_workspace_options(export)
+    export.set_defaults(handler=export_command)
+
+
+def _client(args: argparse.Namespace):
+    from engine.tracking import open_client
+    from engine.workspace import Workspace
+
+    workspace = Workspace.resolve(args.workspace)
+    return open_client(args.tracking_uri or workspace.tracking_uri), workspace
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from engine.models import load_run_model, read_inputs
+
+    out = _output_path(args.out) if args.out else None
+    started = time.monotonic()
+    client, _workspace = _client(args)
+    trained, run = load_run_model(client, args.run)
+    inputs, names = read_inputs(trained, args.input, args.count, args.seed)
+    loaded = time.monotonic()
+    table = pd.DataFrame({"input": names, **trained.predict(inputs)})
+    done = time.monotonic()
+    if out is None:
+        table.to_csv(sys.stdout, index=False)
+    else:
+        _write_table(table, out)
+    print(
+        f"{len(table)} prediction(s) from run {run.info.run_id} ({trained.plugin.id}) in "
+        f"{done - loaded:.2f} s (loading {loaded - started:.2f} s)"
+        + (f"; written to {out}" if out else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _output_path(text: str) -> Path:
+    from engine.models import check_destination
+
+    path = check_destination(text)
+    if path.suffix.lower() not in OUTPUT_FORMATS:
+        raise UsageError(f"--out {text!r}: give a file ending in {' or '.join(OUTPUT_FORMATS)}")
+    return path
+
+
+def _write_table(table, path: Path) -> None:
+    """CSV or JSON (a list of rows), under a temporary name renamed when complete."""
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        if path.suffix.lower() == ".json":
+            table.to_json(partial, orient="records", indent=1)
+        else:
+            table.to_csv(partial, index=False)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def register_command(args: argparse.Namespace) -> int:
+    from engine.models import register_model
+
+    client, workspace = _client(args)
+    version = register_model(client, args.run, args.name, workspace.datasets_dir)
+    print(
+        f"Registered {version.name} version {version.version} from run {version.run_id}\n"
+        f"  load it with mlflow.pyfunc.load_model('models:/{version.name}/{version.version}')"
+    )
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from engine.data import dataset_info
+    from engine.models import ExportMismatch, check_destination, export_model, load_run_model
+
+    check_destination(args.out)
+    client, workspace = _client(args)
+    trained, run = load_run_model(client, args.run)
+    config = trained.config
+    if trained.plugin.generative:
+        examples = trained.noise(2)
+    else:
+        val_fraction = float(config["hparams"].get("val_fraction", 0.1))
+        info = dataset_info(config["dataset"])
+        dataset = info.load(workspace.datasets_dir, int(config["seed"]), val_fraction)
+        examples = trained.plugin.example_inputs(dataset)
+    try:
+        exported = export_model(trained, examples, args.format, args.out)
+    except ExportMismatch as error:
+        print(f"netyard: export failed: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Exported run {run.info.run_id} ({trained.plugin.id}) as {exported.format} to "
+        f"{exported.path}\n  {exported.how}; checked on the input example: max abs diff "
+        f"{exported.max_abs_diff:.3g} (tolerance 1e-4)"
+    )
+    return 0

@@ -1,0 +1,60 @@
+"""Using a trained run: its MLflow Model, predictions, the model registry and exports.
+
+A run's model is rebuilt from its logged ``config.json`` and ``model.safetensors`` by the
+plugin that trained it (``TrainedModel``); ``engine.models._pyfunc`` wraps that as an MLflow
+pyfunc model (imported on use: it imports MLflow's model code).
+"""
+
+from engine.models._export import FORMATS, Exported, ExportMismatch, check_destination, export_model
+from engine.models._inputs import read_inputs
+from engine.models._registry import (
+    MODEL_ARTIFACT,
+    ensure_mlflow_model,
+    has_mlflow_model,
+    register_model,
+)  # fmt: skip
+from engine.models._runs import MODELS_PREFIX, finished_run, load_run_model
+from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE, TrainedModel, load_trained
+
+
+def write_mlflow_model(out_dir, plugin, model, dataset, config: dict) -> bool:
+    """Write the MLflow Model of a finished run into ``out_dir / "model"`` (beside the
+    ``config.json`` and ``model.safetensors`` already in ``out_dir``). False, with a warning,
+    when it cannot be made (a plugin that does not say what its outputs are, an MLflow
+    error): the run's training is done and its weights logged, so it still ends FINISHED."""
+    import shutil
+    import sys
+
+    from engine.models._pyfunc import save_mlflow_model
+
+    trained = TrainedModel(plugin, model, config)
+    try:
+        examples = plugin.example_inputs(dataset)
+        save_mlflow_model(out_dir / MODEL_ARTIFACT, trained, examples, out_dir)
+    except Exception as error:  # noqa: BLE001 - the run stands without its MLflow Model
+        print(f"netyard: no MLflow Model logged: {type(error).__name__}: {error}", file=sys.stderr)
+        shutil.rmtree(out_dir / MODEL_ARTIFACT, ignore_errors=True)  # nothing half-written
+        return False
+    return True
+
+
+__all__ = [
+    "CONFIG_FILE",
+    "FORMATS",
+    "ExportMismatch",
+    "Exported",
+    "check_destination",
+    "ensure_mlflow_model",
+    "export_model",
+    "has_mlflow_model",
+    "read_inputs",
+    "register_model",
+    "MODELS_PREFIX",
+    "MODEL_ARTIFACT",
+    "WEIGHTS_FILE",
+    "TrainedModel",
+    "finished_run",
+    "load_run_model",
+    "load_trained",
+    "write_mlflow_model",
+]

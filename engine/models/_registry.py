@@ -1,0 +1,73 @@
+"""Registering a run's model in MLflow's Model Registry, through the run's tracking store.
+
+A run that has no MLflow Model yet (a sweep trial that did not log one, a run from before
+models were logged) gets it first, built from its config and weights and an input example
+from its dataset. The version's description holds the run's final metrics; its tags name
+the plugin and the dataset, so the registry says what the model is without opening the run.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from engine.errors import UsageError
+from engine.models._runs import finished_run, load_run_model
+from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE
+
+MODEL_ARTIFACT = "model"
+
+
+def has_mlflow_model(client, run_id: str) -> bool:
+    return any(f.path.endswith("MLmodel") for f in client.list_artifacts(run_id, MODEL_ARTIFACT))
+
+
+def ensure_mlflow_model(client, run, datasets_dir: Path) -> None:
+    """Log the MLflow Model of a finished ``run`` if it has none."""
+    from safetensors.torch import save_model
+
+    from engine.data import dataset_info
+    from engine.models._pyfunc import save_mlflow_model
+
+    run_id = run.info.run_id
+    if has_mlflow_model(client, run_id):
+        return
+    trained, _run = load_run_model(client, run_id)
+    config = trained.config
+    val_fraction = float(config["hparams"].get("val_fraction", 0.1))
+    dataset = dataset_info(config["dataset"]).load(datasets_dir, int(config["seed"]), val_fraction)
+    with tempfile.TemporaryDirectory(prefix="netyard-model-") as folder:
+        out = Path(folder)
+        (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
+        save_model(trained.model, str(out / WEIGHTS_FILE))
+        examples = trained.plugin.example_inputs(dataset)
+        save_mlflow_model(out / MODEL_ARTIFACT, trained, examples, out)
+        client.log_artifacts(run_id, str(out / MODEL_ARTIFACT), MODEL_ARTIFACT)
+
+
+def register_model(client, reference: str, name: str, datasets_dir: Path):
+    """A new version of registered model ``name`` (created if new) from the run that
+    ``reference`` names; returns MLflow's ``ModelVersion``."""
+    from mlflow.exceptions import MlflowException
+
+    name = name.strip()
+    if not name:
+        raise UsageError("give the registered model a name: --name NAME")
+    run = finished_run(client, reference)
+    ensure_mlflow_model(client, run, datasets_dir)
+    plugin = run.data.params.get("plugin", "")
+    dataset = run.data.params.get("dataset", "")
+    try:
+        client.create_registered_model(name, description=f"Netyard {plugin} models")
+    except MlflowException as error:
+        if error.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise UsageError(f"cannot register a model named {name!r}: {error.message}") from None
+    metrics = ", ".join(f"{k} {v:.6g}" for k, v in sorted(run.data.metrics.items()))
+    return client.create_model_version(
+        name,
+        source=f"{run.info.artifact_uri}/{MODEL_ARTIFACT}",
+        run_id=run.info.run_id,
+        tags={"netyard.plugin": plugin, "netyard.dataset": dataset},
+        description=f"{plugin} on {dataset}, run {run.info.run_id}. Metrics: {metrics}",
+    )

@@ -1,0 +1,77 @@
+"""Finding a run's trained model in MLflow: a run id or a registry URI ``models:/NAME/V``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from engine.errors import UsageError
+from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE, TrainedModel, load_trained
+
+MODELS_PREFIX = "models:/"
+
+
+def finished_run(client, reference: str):
+    """The FINISHED MLflow run that ``reference`` names (a run id, ``models:/NAME/VERSION``
+    or ``models:/NAME/latest``); one ``UsageError`` otherwise."""
+    from mlflow.exceptions import MlflowException
+
+    run_id = reference.strip()
+    if run_id.startswith(MODELS_PREFIX):
+        run_id = _registered_run_id(client, run_id[len(MODELS_PREFIX) :])
+    try:
+        run = client.get_run(run_id)
+    except MlflowException:
+        raise UsageError(
+            f"no run {run_id!r} in the tracking store {client.tracking_uri}; give a run id "
+            f"(see the Runs browser or the MLflow UI) or models:/NAME/VERSION"
+        ) from None
+    if run.info.status != "FINISHED":
+        raise UsageError(
+            f"run {run_id} is {run.info.status}, not FINISHED: only a finished run has a "
+            f"trained model to use"
+        )
+    return run
+
+
+def _registered_run_id(client, name_and_version: str) -> str:
+    from mlflow.exceptions import MlflowException
+
+    name, _, version = name_and_version.partition("/")
+    if not name or not version:
+        raise UsageError(
+            f"invalid model URI {MODELS_PREFIX}{name_and_version!r}: expected "
+            f"models:/NAME/VERSION or models:/NAME/latest"
+        )
+    try:
+        if version == "latest":
+            versions = client.search_model_versions(f"name = '{name}'")
+            if not versions:
+                raise UsageError(f"registered model {name!r} has no versions")
+            return max(versions, key=lambda v: int(v.version)).run_id
+        return client.get_model_version(name, version).run_id
+    except MlflowException:
+        raise UsageError(
+            f"no version {version!r} of a registered model {name!r} in "
+            f"{client.tracking_uri} (netyard register RUN_ID --name {name} makes one)"
+        ) from None
+
+
+def load_run_model(client, reference: str) -> tuple[TrainedModel, object]:
+    """The trained model of a finished run, and the run."""
+    from engine.plugin import get_plugin
+
+    run = finished_run(client, reference)
+    plugin_id = run.data.params.get("plugin") or run.data.tags.get("netyard.plugin")
+    if plugin_id is None:
+        raise UsageError(f"run {run.info.run_id} was not made by Netyard (no plugin param)")
+    get_plugin(plugin_id)  # an unknown plugin: its own clear error
+    with tempfile.TemporaryDirectory(prefix="netyard-model-") as folder:
+        for name in (CONFIG_FILE, WEIGHTS_FILE):
+            try:
+                client.download_artifacts(run.info.run_id, name, folder)
+            except Exception:  # noqa: BLE001 - MLflow raises several kinds for a missing file
+                raise UsageError(
+                    f"run {run.info.run_id} has no {name} artifact: it holds no trained model"
+                ) from None
+        return load_trained(Path(folder)), run
