@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         ):
             page.layout().addWidget(widget)
         self.browser.set_tracking_uri(self.tracking_uri)
+        self.browser.datasets_dir = self.sweeps.datasets_dir = self.workspace.datasets_dir
         self._restore_splitters()
         self.catalog.load_in_background()
 
@@ -236,6 +237,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(TITLE)
         if self.browser is not None:
             self.browser.set_tracking_uri(self.tracking_uri)
+            self.browser.datasets_dir = self.sweeps.datasets_dir = self.workspace.datasets_dir
         self._fill_recent()
 
     def choose_workspace(self) -> None:

@@ -129,7 +129,12 @@ def new_workspace(prefix: str) -> Path:
 
 
 def prepare(
-    workspace: Path, hparams: dict[str, Any], seed: int, threads: int, track: bool = True
+    workspace: Path,
+    hparams: dict[str, Any],
+    seed: int,
+    threads: int,
+    track: bool = True,
+    log_model: bool = True,
 ) -> PreparedRun:
     config = RunConfig(
         plugin="cnn",
@@ -140,6 +145,7 @@ def prepare(
         threads=threads,
         workspace=str(workspace),
         track=track,
+        log_model=log_model,
     )
     return prepare_run(config)
 

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -19,6 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app._model_actions import (
+    EXPORT_SUFFIXES,
+    ask_model_name,
+    export_run_model,
+    model_task,
+    register_run,
+)  # fmt: skip
 from app._tasks import run_in_background
 from app.browser._compare import CompareCurves, ParamsDiff
 from app.browser._model import RunsFilter, RunsTableModel
@@ -72,6 +80,16 @@ class RunsBrowser(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.compare_button.clicked.connect(self.compare_selected)
         self.mlflow_button.clicked.connect(self._open_mlflow)
+        self.register_button = QPushButton("Register model…")
+        self.register_button.setObjectName("registerModelButton")
+        self.register_button.setToolTip("Add the selected run's model to the model registry")
+        self.register_button.clicked.connect(self.register_selected)
+        self.export_button = QPushButton("Export model…")
+        self.export_button.setObjectName("exportModelButton")
+        self.export_button.setToolTip("Write the selected run's model as ONNX, TorchScript "
+                                      "or safetensors, checked after writing")  # fmt: skip
+        self.export_button.clicked.connect(self.export_selected)
+        self.datasets_dir = None  # the workspace's, for the input example of an export
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
         top.addWidget(self.quick, 1)
@@ -82,6 +100,8 @@ class RunsBrowser(QWidget):
         top.addWidget(self.refresh_button)
         top.addWidget(self.compare_button)
         top.addWidget(self.mlflow_button)
+        top.addWidget(self.register_button)
+        top.addWidget(self.export_button)
 
         self.table = QTableView()
         self.table.setObjectName("runsTable")
@@ -197,6 +217,9 @@ class RunsBrowser(QWidget):
         self.compare_button.setEnabled(len(rows) >= 1)
         self.mlflow_button.setEnabled(bool(self.tracking_uri))
         self.save_note_button.setEnabled(len(rows) == 1)
+        finished = len(rows) == 1 and rows[0].status == "FINISHED"
+        self.register_button.setEnabled(finished)
+        self.export_button.setEnabled(finished)
         self.note.setEnabled(len(rows) == 1)
         self.note.setPlainText(rows[0].note if len(rows) == 1 else "")
 
@@ -236,3 +259,39 @@ class RunsBrowser(QWidget):
         rows = self.selected_rows()
         row = rows[0] if rows else None
         self.open_in_mlflow.emit(row.experiment_id if row else "", row.run_id if row else "")
+
+    # -- using a run's model -----------------------------------------------------------------
+    def register_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            return
+        row = rows[0]
+        name = ask_model_name(self, f"run {row.name}", row.experiment)
+        if name:
+            uri, datasets = self.tracking_uri, self.datasets_dir
+            self._model_task(
+                f"Registering {row.name} as {name}…",
+                lambda: register_run(uri, row.run_id, name, datasets),
+            )
+
+    def export_selected(self) -> None:
+        rows = self.selected_rows()
+        if len(rows) != 1:
+            return
+        row = rows[0]
+        filters = ";;".join(f"{fmt} (*{suffix})" for suffix, fmt in EXPORT_SUFFIXES.items())
+        path, _chosen = QFileDialog.getSaveFileName(
+            self, "Export model", f"{row.name}.onnx", filters
+        )
+        if path:
+            uri, datasets = self.tracking_uri, self.datasets_dir
+            self._model_task(
+                f"Exporting {row.name} to {path} and checking it…",
+                lambda: export_run_model(uri, row.run_id, path, datasets),
+            )
+
+    def _model_task(self, doing: str, work) -> None:
+        self.status.setText(doing)
+        self.register_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+        model_task(self, work, self.status.setText, self._selection_changed)

@@ -144,11 +144,18 @@ class SweepDashboard(QWidget):
         self.optuna_button = QPushButton("Open in Optuna Dashboard")
         self.optuna_button.setObjectName("openOptunaButton")
         self.optuna_button.setEnabled(False)
+        self.register_button = QPushButton("Register best trial…")
+        self.register_button.setObjectName("registerBestButton")
+        self.register_button.setToolTip("Add the best trial's model to the model registry")
+        self.register_button.setEnabled(False)
+        self.register_button.clicked.connect(self.register_best)
+        self.datasets_dir = None  # the workspace's, for a model the trial has not logged
         top = QHBoxLayout()
         top.addWidget(QLabel("sweep"))
         top.addWidget(self.selector, 1)
         top.addWidget(self.summary, 2)
         top.addWidget(self.optuna_button)
+        top.addWidget(self.register_button)
 
         self.table = TrialTable()
         self.history = pg.PlotWidget()
@@ -224,6 +231,7 @@ class SweepDashboard(QWidget):
         self.importance_plot.clear()
         self.importance_bars = None
         self.table.columns = []
+        self._enable_register()
         self.structure_dirty = True
         self.dirty = set(self.sweep.trials)
 
@@ -241,6 +249,7 @@ class SweepDashboard(QWidget):
         self.selector.setItemText(row, f"{sweep.title} — {sweep.state}")
         if sweep is self.sweep:
             self.summary_dirty = True
+            self._enable_register()
             if not sweep.active and sweep.storage and len(self._complete()) >= 2:
                 self.compute_importance()
 
@@ -368,6 +377,27 @@ class SweepDashboard(QWidget):
         self.pareto_plot.setTitle(f"Pareto front: {mask.sum()} of {len(points)} trials")
         self.pareto_plot.setLabel("bottom", sweep.metrics[0])
         self.pareto_plot.setLabel("left", sweep.metrics[1])
+
+    # -- the best trial's model -------------------------------------------------------------------
+    def _enable_register(self) -> None:
+        sweep = self.sweep
+        ready = sweep is not None and not sweep.active and bool(sweep.best_run_id())
+        self.register_button.setEnabled(ready and bool(sweep.tracking_uri))
+
+    def register_best(self) -> None:
+        from app._model_actions import ask_model_name, model_task, register_run
+
+        sweep = self.sweep
+        run_id = sweep.best_run_id() if sweep is not None else None
+        if run_id is None or not sweep.tracking_uri:
+            return
+        name = ask_model_name(self, f"the best trial of {sweep.name}", sweep.name)
+        if name:
+            uri, datasets = sweep.tracking_uri, self.datasets_dir
+            self.summary.setText(f"Registering trial {sweep.best_number} as {name}…")
+            self.register_button.setEnabled(False)
+            model_task(self, lambda: register_run(uri, run_id, name, datasets),
+                       self.summary.setText, self._enable_register)  # fmt: skip
 
     # -- importance --------------------------------------------------------------------------------
     def compute_importance(self) -> None:

@@ -119,6 +119,7 @@ class SweepJob(ProcessJob):
         self.tracking_uri: str | None = None
         self.experiment_id: str | None = None
         self.parent_run_id: str | None = None
+        self.best_number: int | None = None  # once the sweep finished
         self.done_before = 0
         self.total = int(spec.get("trials") or 0)
         self.steps_per_trial = int(spec.get("fixed", {}).get("steps") or 0)
@@ -191,6 +192,7 @@ class SweepJob(ProcessJob):
             trial.run_id = event.run_id or trial.run_id
             trial.end("FAIL", event.reason)
         elif isinstance(event, SweepFinished):
+            self.best_number = event.best_number
             for trial in self.trials.values():
                 if trial.state == "RUNNING":
                     trial.end("FAIL", "the sweep ended")
@@ -214,3 +216,8 @@ class SweepJob(ProcessJob):
         else:
             reason = f"the sweep process exited with code {exit_code} before it finished"
             self._end("FAILED", reason, self.adapter.stderr_tail)
+
+    def best_run_id(self) -> str | None:
+        """The MLflow run of the best trial, once the sweep has finished (one objective)."""
+        trial = self.trials.get(self.best_number) if self.best_number is not None else None
+        return trial.run_id if trial is not None else None

@@ -117,28 +117,18 @@ def register_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from engine.data import dataset_info
-    from engine.models import ExportMismatch, check_destination, export_model, load_run_model
+    from engine.models import ExportMismatch, check_destination, export_run
 
     check_destination(args.out)
     client, workspace = _client(args)
-    trained, run = load_run_model(client, args.run)
-    config = trained.config
-    if trained.plugin.generative:
-        examples = trained.noise(2)
-    else:
-        val_fraction = float(config["hparams"].get("val_fraction", 0.1))
-        info = dataset_info(config["dataset"])
-        dataset = info.load(workspace.datasets_dir, int(config["seed"]), val_fraction)
-        examples = trained.plugin.example_inputs(dataset)
     try:
-        exported = export_model(trained, examples, args.format, args.out)
+        exported, run = export_run(client, args.run, args.format, args.out, workspace.datasets_dir)
     except ExportMismatch as error:
         print(f"netyard: export failed: {error}", file=sys.stderr)
         return 1
     print(
-        f"Exported run {run.info.run_id} ({trained.plugin.id}) as {exported.format} to "
-        f"{exported.path}\n  {exported.how}; checked on the input example: max abs diff "
+        f"Exported run {run.info.run_id} as {exported.format} to {exported.path}\n"
+        f"  {exported.how}; checked on the input example: max abs diff "
         f"{exported.max_abs_diff:.3g} (tolerance 1e-4)"
     )
     return 0

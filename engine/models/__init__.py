@@ -5,7 +5,14 @@ plugin that trained it (``TrainedModel``); ``engine.models._pyfunc`` wraps that 
 pyfunc model (imported on use: it imports MLflow's model code).
 """
 
-from engine.models._export import FORMATS, Exported, ExportMismatch, check_destination, export_model
+from engine.models._export import (
+    FORMATS,
+    Exported,
+    ExportMismatch,
+    check_destination,
+    export_model,
+    export_run,
+)  # fmt: skip
 from engine.models._inputs import read_inputs
 from engine.models._registry import (
     MODEL_ARTIFACT,
@@ -15,6 +22,15 @@ from engine.models._registry import (
 )  # fmt: skip
 from engine.models._runs import MODELS_PREFIX, finished_run, load_run_model
 from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE, TrainedModel, load_trained
+
+
+def warm_model_logging() -> None:
+    """Import MLflow's model code and build its map of installed packages (1.2 s here the
+    first time in a process): what saving the first MLflow Model would otherwise pay."""
+    import engine.models._pyfunc  # noqa: F401
+    from engine.tracking import warm_requirement_checks
+
+    warm_requirement_checks()
 
 
 def write_mlflow_model(out_dir, plugin, model, dataset, config: dict) -> bool:
@@ -46,6 +62,7 @@ __all__ = [
     "check_destination",
     "ensure_mlflow_model",
     "export_model",
+    "export_run",
     "has_mlflow_model",
     "read_inputs",
     "register_model",
@@ -56,5 +73,6 @@ __all__ = [
     "finished_run",
     "load_run_model",
     "load_trained",
+    "warm_model_logging",
     "write_mlflow_model",
 ]

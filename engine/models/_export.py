@@ -9,7 +9,10 @@ passed, so a failed or interrupted export leaves nothing half-written.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +69,7 @@ def export_model(trained: TrainedModel, examples: np.ndarray, fmt: str, out: str
             got = _run_onnx(partial, x)
         elif fmt == "torchscript":
             how = "torch.jit.trace"
-            with torch.no_grad():
+            with torch.no_grad(), _quiet_exporter():
                 torch.jit.save(torch.jit.trace(module, x), str(partial))
                 got = torch.jit.load(str(partial))(x).float().numpy()
         else:
@@ -90,21 +93,44 @@ def _write_onnx(module, x, path: Path) -> str:
     import torch
 
     try:
-        batch = torch.export.Dim("batch", min=1)
-        program = torch.onnx.export(
-            module, (x,), dynamo=True, dynamic_shapes=({0: batch},), opset_version=ONNX_OPSET,
-            input_names=["input"], output_names=["output"], verbose=False,
-        )  # fmt: skip
+        with _quiet_exporter():
+            program = _dynamo_export(module, x)
         program.save(str(path))
         return "torch.onnx.export (dynamo)"
     except Exception:  # noqa: BLE001 - the dynamo exporter fails in many ways; fall back
         path.unlink(missing_ok=True)
-    torch.onnx.export(
-        module, (x,), str(path), dynamo=False, opset_version=ONNX_OPSET,
-        input_names=["input"], output_names=["output"],
-        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-    )  # fmt: skip
+    with _quiet_exporter():
+        torch.onnx.export(
+            module, (x,), str(path), dynamo=False, opset_version=ONNX_OPSET,
+            input_names=["input"], output_names=["output"],
+            dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+        )  # fmt: skip
     return "torch.onnx.export (TorchScript-based)"
+
+
+def _dynamo_export(module, x):
+    import torch
+
+    batch = torch.export.Dim("batch", min=1)
+    return torch.onnx.export(
+        module, (x,), dynamo=True, dynamic_shapes=({0: batch},), opset_version=ONNX_OPSET,
+        input_names=["input"], output_names=["output"], verbose=False,
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _quiet_exporter():
+    """torch's exporters log and warn about what they skip (torchvision ops, deprecations):
+    noise in an export that the check after writing vouches for."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def _run_onnx(path: Path, x) -> np.ndarray:
@@ -124,3 +150,23 @@ def _write_weights(trained: TrainedModel, path: Path, x) -> np.ndarray:
     load_model(fresh, str(path))
     with torch.no_grad():
         return trained.plugin.inference_module(fresh.eval())(x).float().numpy()
+
+
+def export_run(client, reference: str, fmt: str, out: str | Path, datasets_dir: Path):
+    """Export the model of the finished run ``reference`` names, checked on its input
+    example (its dataset's, or noise for a generator); returns (``Exported``, the run)."""
+    from engine.data import dataset_info
+    from engine.models._runs import load_run_model
+
+    check_destination(out)
+    trained, run = load_run_model(client, reference)
+    if trained.plugin.generative:
+        examples = trained.noise(2)
+    else:
+        config = trained.config
+        val_fraction = float(config["hparams"].get("val_fraction", 0.1))
+        dataset = dataset_info(config["dataset"]).load(
+            datasets_dir, int(config["seed"]), val_fraction
+        )
+        examples = trained.plugin.example_inputs(dataset)
+    return export_model(trained, examples, fmt, out), run

@@ -10,22 +10,18 @@ seeded noise.
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
-import warnings
 from pathlib import Path
 from typing import Any
 
 import mlflow.pyfunc
 import numpy as np
 
+from engine.models._quiet import quiet_mlflow
 from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE, TrainedModel, load_trained
 from engine.tracking import skip_type_hint_validation
 
 # What the model needs to load, pinned to the versions the run had; Netyard itself is not on
 # PyPI, so a model server runs in an environment with it installed (``--env-manager local``).
-PROGRESS_BAR = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
 REQUIREMENTS = ("torch", "numpy", "safetensors", "mlflow", "pandas")
 
 
@@ -59,7 +55,7 @@ def save_mlflow_model(path: Path, trained: TrainedModel, examples: np.ndarray, f
 
     outputs = pd.DataFrame(trained.predict(examples))
     params = {"count": 0, "seed": 0} if trained.plugin.generative else None
-    with _quiet_mlflow():  # its hints about type hints and its INFO lines are not for users
+    with quiet_mlflow():  # its hints about type hints and its INFO lines are not for users
         mlflow.pyfunc.save_model(
             str(path),
             python_model=str(Path(__file__).with_name("_pyfunc_code.py")),
@@ -85,24 +81,3 @@ def requirements() -> list[str]:
 
 def _metadata(trained: TrainedModel) -> dict[str, Any]:
     return {"netyard_plugin": trained.plugin.id, "netyard_dataset": trained.config.get("dataset")}
-
-
-@contextlib.contextmanager
-def _quiet_mlflow():
-    """No MLflow INFO lines, hints or progress bars (a forked finisher has no stderr left
-    to draw one on: tqdm failed there with EBADF and the model was not logged)."""
-    logger = logging.getLogger("mlflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    bar = os.environ.get(PROGRESS_BAR)
-    os.environ[PROGRESS_BAR] = "false"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            yield
-    finally:
-        logger.setLevel(level)
-        if bar is None:
-            os.environ.pop(PROGRESS_BAR, None)
-        else:
-            os.environ[PROGRESS_BAR] = bar

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from engine.errors import UsageError
+from engine.models._quiet import quiet_mlflow
 from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE, TrainedModel, load_trained
 
 MODELS_PREFIX = "models:/"
@@ -66,7 +67,7 @@ def load_run_model(client, reference: str) -> tuple[TrainedModel, object]:
     if plugin_id is None:
         raise UsageError(f"run {run.info.run_id} was not made by Netyard (no plugin param)")
     get_plugin(plugin_id)  # an unknown plugin: its own clear error
-    with tempfile.TemporaryDirectory(prefix="netyard-model-") as folder:
+    with tempfile.TemporaryDirectory(prefix="netyard-model-") as folder, quiet_mlflow():
         for name in (CONFIG_FILE, WEIGHTS_FILE):
             try:
                 client.download_artifacts(run.info.run_id, name, folder)

@@ -11,7 +11,7 @@ from engine.tracking._mlflow import (
     run_exists,
     versions,
 )
-from engine.tracking._mlflow_internals import skip_type_hint_validation
+from engine.tracking._mlflow_internals import skip_type_hint_validation, warm_requirement_checks
 from engine.tracking._writer import MetricWriter
 
 __all__ = [
@@ -27,5 +27,6 @@ __all__ = [
     "run_exists",
     "skip_type_hint_validation",
     "versions",
+    "warm_requirement_checks",
     "wait_for_helpers",
 ]

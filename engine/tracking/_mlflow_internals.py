@@ -29,3 +29,14 @@ def skip_type_hint_validation(model_class: type) -> type:
     a decorator-like base before the class is made (MLflow reads it in __init_subclass__)."""
     model_class._skip_type_hint_validation = True
     return model_class
+
+
+def warm_requirement_checks() -> None:
+    """Build the map of installed packages that MLflow checks a model's pip requirements
+    against (1.1 s of importlib.metadata here, once per process, cached by MLflow), so that
+    the first model a process saves does not pay for it."""
+    try:
+        from mlflow.utils.requirements_utils import _init_modules_to_packages_map
+    except ImportError:
+        return
+    _init_modules_to_packages_map()

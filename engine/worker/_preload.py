@@ -23,5 +23,8 @@ def preload() -> None:
 
     sqlalchemy.orm.configure_mappers()  # classes only: no database is opened here
 
+    import engine.models
     import engine.runner  # noqa: F401
     import engine.tracking  # noqa: F401
+
+    engine.models.warm_model_logging()  # each run's MLflow Model, saved in its finisher

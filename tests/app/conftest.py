@@ -21,7 +21,7 @@ protect_none()
 import mlflow.tracking  # noqa: E402, F401 - the tests read stores from the main thread too
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox  # noqa: E402
 
 from app import _errors  # noqa: E402
 from app._tasks import wait_for_background_tasks  # noqa: E402
@@ -89,6 +89,39 @@ def answer_next_dialog(button: QMessageBox.StandardButton) -> list[str]:
 
     QTimer.singleShot(0, click)
     return seen
+
+
+def answer_next(value: str) -> None:
+    """Type ``value`` into the next input or file dialog and accept it."""
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QInputDialog):
+            dialog.setTextValue(value)
+            dialog.accept()
+        elif isinstance(dialog, QFileDialog):
+            dialog.selectFile(value)
+            dialog.accept()
+        else:
+            QTimer.singleShot(20, answer)
+
+    QTimer.singleShot(0, answer)
+
+
+def record_next_message() -> list[str]:
+    """Accept the next message box; its text goes into the list returned."""
+    messages: list[str] = []
+
+    def record() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            messages.append(box.text())
+            box.accept()
+        else:
+            QTimer.singleShot(20, record)
+
+    QTimer.singleShot(0, record)
+    return messages
 
 
 def type_into(qtbot, widget, text: str) -> None:

@@ -6,7 +6,7 @@ import time
 import urllib.request
 
 import numpy as np
-from conftest import LONG_MS, answer_next_dialog, type_into
+from conftest import LONG_MS, answer_next, answer_next_dialog, record_next_message, type_into
 from netyard_test_support import wait_for_exit
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
@@ -72,6 +72,19 @@ def test_a_three_trial_sweep_fills_the_trial_table(window, qtbot):
     form.refresh_studies()
     qtbot.waitUntil(lambda: form.studies.count() == 1, timeout=LONG_MS)
     assert sweep.name in form.studies.item(0).text()
+    # "Register best trial…" makes a registry version from the best trial's run.
+    assert window.sweeps.register_button.isEnabled()
+    messages = record_next_message()
+    answer_next("best-of-the-sweep")
+    window.sweeps.register_best()
+    qtbot.waitUntil(lambda: bool(messages), timeout=LONG_MS)
+    assert messages == ["Registered best-of-the-sweep version 1"]
+    from mlflow.tracking import MlflowClient
+
+    (version,) = MlflowClient(sweep.tracking_uri).search_model_versions(
+        "name = 'best-of-the-sweep'"
+    )
+    assert version.run_id == sweep.trials[sweep.best_number].run_id
 
 
 def test_invalid_sweep_blocks_start_and_specs_round_trip(window, qtbot, tmp_path):

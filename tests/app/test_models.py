@@ -1,0 +1,57 @@
+"""The Runs browser's Register model… and Export model… on a finished run, through the real
+dialogs (answered as a user would) and a real MLflow store."""
+
+from __future__ import annotations
+
+from conftest import LONG_MS, answer_next, record_next_message
+from mlflow.tracking import MlflowClient
+
+
+def finished_run(workspace) -> str:
+    from engine.runner import RunConfig, run
+
+    hparams = {"channels": 4, "depth": 2, "steps": 10}
+    config = RunConfig(plugin="cnn", dataset="digits", device="cpu", threads=1,
+                       hparams=hparams, workspace=str(workspace))  # fmt: skip
+    return run(config).run_id
+
+
+def selected(window, qtbot, run_id: str):
+    browser = window.browser
+    window.show_tab(3)
+    browser.refresh()
+    qtbot.waitUntil(lambda: not browser.loading, timeout=LONG_MS)
+    assert browser.select_run(run_id)
+    assert browser.register_button.isEnabled() and browser.export_button.isEnabled()
+    return browser
+
+
+def test_register_and_export_the_selected_run(window, qtbot, app_workspace, tmp_path):
+    run_id = finished_run(app_workspace)
+    browser = selected(window, qtbot, run_id)
+
+    messages = record_next_message()
+    answer_next("digits-from-the-app")
+    browser.register_selected()
+    qtbot.waitUntil(lambda: bool(messages), timeout=LONG_MS)
+    assert messages == ["Registered digits-from-the-app version 1"]
+    client = MlflowClient(browser.tracking_uri)
+    (version,) = client.search_model_versions("name = 'digits-from-the-app'")
+    assert version.run_id == run_id
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    out = exports / "digits.onnx"
+    messages = record_next_message()
+    answer_next(str(out))
+    browser.export_selected()
+    qtbot.waitUntil(lambda: bool(messages), timeout=LONG_MS)
+    assert messages[0].startswith(f"Exported as onnx to {out}")
+    assert out.is_file()
+
+    messages = record_next_message()
+    answer_next(str(exports / "digits.txt"))  # a name no format has: said, nothing written
+    browser.export_selected()
+    qtbot.waitUntil(lambda: bool(messages), timeout=LONG_MS)
+    assert "end the name in .onnx, .pt, .safetensors" in messages[0]
+    assert sorted(p.name for p in exports.iterdir()) == ["digits.onnx"]
