@@ -164,6 +164,11 @@ class MainWindow(QMainWindow):
         self.tracking_action = self._action("Set tracking URI…", self.choose_tracking_uri)
         file_menu.addAction(self.tracking_action)
         file_menu.addSeparator()
+        self.register_action = self._action("Register model…", lambda: self._with_run("register"))
+        self.export_action = self._action("Export model…", lambda: self._with_run("export"))
+        file_menu.addAction(self.register_action)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         file_menu.addAction(self._action("Quit", self.close, QKeySequence.StandardKey.Quit))
 
         run_menu = menu.addMenu("&Run")
@@ -325,6 +330,16 @@ class MainWindow(QMainWindow):
     def _rerun_selected(self) -> None:
         if (job := self.jobs_panel.selected_job()) is not None and not job.active:
             self.jobs.rerun(job)
+
+    def _with_run(self, what: str) -> None:
+        """Register or export the model of the run selected in the Runs browser."""
+        self.finish_startup()
+        self.tabs.setCurrentWidget(self.browser_page)
+        rows = self.browser.selected_rows()
+        if len(rows) != 1 or rows[0].status != "FINISHED":
+            self.statusBar().showMessage("Select one finished run in the Runs browser first", 8000)
+            return
+        (self.browser.register_selected if what == "register" else self.browser.export_selected)()
 
     # -- web UIs ----------------------------------------------------------------------------------
     def open_mlflow(self, experiment_id: str = "", run_id: str = "") -> None:

@@ -51,7 +51,7 @@ def test_register_and_export_the_selected_run(window, qtbot, app_workspace, tmp_
 
     messages = record_next_message()
     answer_next(str(exports / "digits.txt"))  # a name no format has: said, nothing written
-    browser.export_selected()
+    window.export_action.trigger()  # File → Export model… acts on the selected run
     qtbot.waitUntil(lambda: bool(messages), timeout=LONG_MS)
     assert "end the name in .onnx, .pt, .safetensors" in messages[0]
     assert sorted(p.name for p in exports.iterdir()) == ["digits.onnx"]
