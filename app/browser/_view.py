@@ -30,6 +30,7 @@ from app._model_actions import (
 from app._tasks import run_in_background
 from app.browser._compare import CompareCurves, ParamsDiff
 from app.browser._model import RunsFilter, RunsTableModel
+from app.browser._predict import PredictPanel
 from app.browser._query import RunRow, fetch_histories, fetch_runs, save_note
 
 ALL = "(all)"
@@ -131,6 +132,8 @@ class RunsBrowser(QWidget):
         self.tabs.addTab(self.curves, "Compare curves")
         self.tabs.addTab(self.diff, "Params diff")
         self.tabs.addTab(notes, "Notes")
+        self.predict = PredictPanel()
+        self.tabs.addTab(self.predict, "Predict")
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("browserSplitter")
@@ -220,6 +223,8 @@ class RunsBrowser(QWidget):
         finished = len(rows) == 1 and rows[0].status == "FINISHED"
         self.register_button.setEnabled(finished)
         self.export_button.setEnabled(finished)
+        run_id = rows[0].run_id if finished else None
+        self.predict.set_run(run_id, self.tracking_uri, self.datasets_dir)
         self.note.setEnabled(len(rows) == 1)
         self.note.setPlainText(rows[0].note if len(rows) == 1 else "")
 

@@ -13,7 +13,7 @@ from engine.models._export import (
     export_model,
     export_run,
 )  # fmt: skip
-from engine.models._inputs import read_inputs
+from engine.models._inputs import read_inputs, test_inputs
 from engine.models._registry import (
     MODEL_ARTIFACT,
     ensure_mlflow_model,
@@ -66,6 +66,7 @@ __all__ = [
     "has_mlflow_model",
     "read_inputs",
     "register_model",
+    "test_inputs",
     "MODELS_PREFIX",
     "MODEL_ARTIFACT",
     "WEIGHTS_FILE",

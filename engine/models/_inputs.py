@@ -173,3 +173,24 @@ def _prompts(source: Path, spec) -> tuple[np.ndarray, list[str]]:
         padded = (pad * block + line)[-block:]
         codes.append([lookup[char] for char in padded])
     return np.asarray(codes, dtype=np.int64), lines
+
+
+def test_inputs(trained: TrainedModel, datasets_dir: Path, count: int = 1, seed: int = 0):
+    """``count`` samples of the run's own test part (noise for a generator), as ``predict``
+    takes them (the plugin's ``example_inputs`` of each), with their names."""
+    from dataclasses import replace
+
+    from engine.data import Split, dataset_info
+
+    if trained.plugin.generative:
+        return trained.noise(count, seed), [f"noise {i}" for i in range(count)]
+    config = trained.config
+    val_fraction = float(config["hparams"].get("val_fraction", 0.1))
+    dataset = dataset_info(config["dataset"]).load(datasets_dir, int(config["seed"]), val_fraction)
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(len(dataset.test), size=min(count, len(dataset.test)), replace=False)
+    rows = [
+        trained.plugin.example_inputs(replace(dataset, test=Split(dataset.test.x[i : i + 1])))[0]
+        for i in picked
+    ]
+    return np.stack(rows), [f"test #{int(i)}" for i in picked]

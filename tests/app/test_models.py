@@ -55,3 +55,38 @@ def test_register_and_export_the_selected_run(window, qtbot, app_workspace, tmp_
     qtbot.waitUntil(lambda: bool(messages), timeout=LONG_MS)
     assert "end the name in .onnx, .pt, .safetensors" in messages[0]
     assert sorted(p.name for p in exports.iterdir()) == ["digits.onnx"]
+
+
+def test_the_predict_tab_shows_class_bars_for_a_test_sample_and_for_a_file(
+    window, qtbot, app_workspace, tmp_path
+):
+    import numpy as np
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    run_id = finished_run(app_workspace)
+    browser = selected(window, qtbot, run_id)
+    panel = browser.predict
+    browser.tabs.setCurrentWidget(panel)
+    assert panel.sample_button.isEnabled()
+    panel.sample_button.click()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=LONG_MS)
+    assert panel.result["names"][0].startswith("test #")
+    assert "label" in panel.result["columns"] and panel.text.text().startswith("test #")
+    (bars,) = [i for i in panel.plot.items if type(i).__name__ == "BarGraphItem"]
+    assert len(bars.opts["height"]) == 10
+
+    image = tmp_path / "seven.png"
+    pixels = (load_digits().images[7] * 16).clip(0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(image)
+    panel.result = None
+    answer_next(str(image))
+    panel.file_button.click()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=LONG_MS)
+    assert panel.result["names"] == ["seven.png"]
+    assert panel.text.text().startswith("seven.png: ")
+
+    panel.result = None  # a file that is not there: said in the panel
+    panel.predict(str(tmp_path / "missing.png"))
+    qtbot.waitUntil(lambda: panel.text.text().startswith("Cannot predict"), timeout=LONG_MS)
+    assert "does not exist" in panel.text.text()
