@@ -14,6 +14,7 @@ from app._tasks import run_in_background
 from app.dashboards import color, fast_plot
 
 SHOWN_SAMPLES = 16  # a generator draws this many
+CONTINUATION = 120  # characters the character model writes after a prompt
 
 
 def _predict(tracking_uri: str, run_id: str, datasets_dir, path: str | None, seed: int):
@@ -28,7 +29,10 @@ def _predict(tracking_uri: str, run_id: str, datasets_dir, path: str | None, see
         count = SHOWN_SAMPLES if trained.plugin.generative else 1
         inputs, names = test_inputs(trained, datasets_dir, count, seed)
     spec = trained.plugin.spec
-    return inputs, names, trained.predict(inputs), spec
+    columns = trained.predict(inputs)
+    if spec.kind == "text":  # the character model: what it writes after the prompt too
+        columns.update(trained.continuations(inputs, CONTINUATION, seed))
+    return inputs, names, columns, spec
 
 
 class PredictPanel(QWidget):
@@ -131,7 +135,10 @@ class PredictPanel(QWidget):
         probabilities = np.asarray([columns[f"p_{code}"][0] for code in range(len(alphabet))])
         top = np.argsort(probabilities)[::-1][:5]
         ranked = ", ".join(f"{alphabet[i]!r} {probabilities[i]:.1%}" for i in top)
-        self.text.setText(f"{first!r} → next character {columns['next'][0]!r} (top 5: {ranked})")
+        self.text.setText(
+            f"{first!r} → next character {columns['next'][0]!r} (top 5: {ranked})\n"
+            f"continued: {columns['continuation'][0]!r}"
+        )
         self.plot.addItem(pg.BarGraphItem(x=np.arange(5), height=probabilities[top], width=0.6,
                                           brush=color(0)))  # fmt: skip
         self.plot.getAxis("bottom").setTicks([[(i, repr(alphabet[c])) for i, c in enumerate(top)]])

@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -134,6 +135,9 @@ class SweepForm(FormPage):
         self.threads = threads_spin("split the cores")
         self.threads.setObjectName("sweepThreads")
         self.seed = SeedEdit("sweepSeed")
+        self.log_models = QCheckBox("an MLflow Model for every complete trial")
+        self.log_models.setObjectName("sweepLogModels")
+        self.log_models.setToolTip("The best trial always gets one; this logs the others too")
         self.retries = QSpinBox()
         self.retries.setRange(0, 100)
         self.name = QLineEdit()
@@ -154,6 +158,7 @@ class SweepForm(FormPage):
         rows.addRow("threads per trial", self.threads)
         rows.addRow("seed", self.seed)
         rows.addRow("retries", self.retries)
+        rows.addRow("models", self.log_models)
         rows.addRow("name", self.name)
         rows.addRow("experiment", self.experiment)
 
@@ -202,6 +207,7 @@ class SweepForm(FormPage):
         self.watch(self.schedule_check, self.timeout, self.parallel, self.trials_per_gpu)
         self.watch(self.schedule_check, self.device, self.threads, self.seed, self.retries)
         self.watch(self.schedule_check, self.name, self.experiment)
+        self.log_models.toggled.connect(self.schedule_check)
         catalog.datasets_changed.connect(self.schedule_check)
         self._show_status()
 
@@ -289,6 +295,7 @@ class SweepForm(FormPage):
             threads=self.threads.value() or None,
             seed=self.seed.value(),
             retries=self.retries.value(),
+            log_models=self.log_models.isChecked(),
             name=self.name.text().strip() or None,
             workspace=self.workspace,
             tracking_uri=self.tracking_uri,
@@ -325,6 +332,7 @@ class SweepForm(FormPage):
         self.threads.setValue(spec.threads or 0)
         self.seed.set_value(spec.seed)
         self.retries.setValue(spec.retries)
+        self.log_models.setChecked(spec.log_models)
         self.name.setText(spec.name or "")
         self.experiment.setText(spec.experiment or "")
         self.schedule_check()

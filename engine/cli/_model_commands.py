@@ -29,7 +29,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "(images or a folder of them, a CSV of inputs or of a series, a text of prompts)",
     )  # fmt: skip
     predict.add_argument("--count", type=int, help="samples to draw from a generator (the GAN)")
-    predict.add_argument("--seed", type=int, default=0, help="noise seed for --count")
+    predict.add_argument("--seed", type=int, default=0, help="seed of --count and --generate")
+    predict.add_argument(
+        "--generate",
+        type=int,
+        metavar="N",
+        help="the character model: N characters after each prompt",
+    )
     predict.add_argument("--out", metavar="FILE", help="write .csv or .json (default: CSV out)")
     _add_workspace_options(predict)
     predict.set_defaults(handler=predict_command)
@@ -67,7 +73,10 @@ def predict_command(args: argparse.Namespace) -> int:
     trained, run = load_run_model(client, args.run)
     inputs, names = read_inputs(trained, args.input, args.count, args.seed)
     loaded = time.monotonic()
-    table = pd.DataFrame({"input": names, **trained.predict(inputs)})
+    columns = trained.predict(inputs)
+    if args.generate is not None:
+        columns.update(trained.continuations(inputs, args.generate, args.seed))
+    table = pd.DataFrame({"input": names, **columns})
     done = time.monotonic()
     if out is None:
         table.to_csv(sys.stdout, index=False)

@@ -68,6 +68,15 @@ class TrainedModel:
                 parts.append(self.plugin.outputs(module(x.to(device))))
         return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
+    def continuations(self, inputs: Any, count: int, seed: int = 0) -> dict[str, np.ndarray]:
+        """Each input continued by ``count`` generated steps (``Plugin.continuations``)."""
+        if count < 1:
+            raise UsageError(f"invalid length {count}: expected a whole number >= 1")
+        try:
+            return self.plugin.continuations(self.model, self.check_inputs(inputs), count, seed)
+        except NotImplementedError as error:
+            raise UsageError(str(error)) from None
+
 
 def load_trained(folder: Path) -> TrainedModel:
     """The model in ``folder`` (a run's ``config.json`` and ``model.safetensors``)."""

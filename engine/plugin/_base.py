@@ -263,3 +263,8 @@ class Plugin(ABC):
     def outputs(self, result: torch.Tensor) -> dict[str, np.ndarray]:
         """The inference module's result as named columns, one row per input."""
         raise NotImplementedError(f"plugin {self.id} does not say what its outputs are")
+
+    def continuations(self, model: torch.nn.Module, inputs: np.ndarray, count: int, seed: int = 0):
+        """Each input continued by ``count`` generated steps, as columns (a sequence model's
+        text); plugins that cannot continue their inputs say so."""
+        raise NotImplementedError(f"plugin {self.id} does not continue its inputs")

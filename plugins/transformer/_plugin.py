@@ -229,3 +229,23 @@ class TransformerPlugin(ClassifierPlugin):
         columns = {"next": alphabet[probabilities.argmax(axis=1)]}
         columns.update({f"p_{code}": probabilities[:, code] for code in range(len(alphabet))})
         return columns
+
+    def continuations(self, model: torch.nn.Module, inputs: np.ndarray, count: int, seed: int = 0):
+        """The character model: each prompt continued by ``count`` sampled characters (at the
+        run's ``temperature``; ``seed`` makes it reproducible)."""
+        if self.task != LANGUAGE_MODELING:
+            return super().continuations(model, inputs, count, seed)
+        import torch
+
+        from plugins.transformer._artifacts import decode, generate
+
+        device = next(model.parameters()).device
+        temperature = float(self.hparams["temperature"])
+        alphabet = self.spec.extra["alphabet"]
+        with torch.no_grad():
+            texts = [
+                decode(generate(model.eval(), torch.as_tensor(row).to(device), count,
+                                temperature, seed), alphabet)
+                for row in np.asarray(inputs)
+            ]  # fmt: skip
+        return {"continuation": np.asarray(texts, dtype=object)}

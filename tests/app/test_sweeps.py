@@ -100,15 +100,17 @@ def test_invalid_sweep_blocks_start_and_specs_round_trip(window, qtbot, tmp_path
     assert form.is_ready(), form.status.text()
 
     path = tmp_path / "sweep.yaml"
+    form.log_models.setChecked(True)
     form.save_file(str(path))
     saved = SweepSpec.load(path)  # the CLI's reader
-    assert saved.trials == 3 and saved.fixed["steps"] == 20
+    assert saved.trials == 3 and saved.fixed["steps"] == 20 and saved.log_models
     assert [s.name for s in saved.search] == ["lr"] and saved.search[0].high == 0.1
 
     form.rows["lr"].toggle.setChecked(False)
+    form.log_models.setChecked(False)
     type_into(qtbot, form.trials.lineEdit(), "9")
     form.load_file(str(path))
-    assert form.rows["lr"].searched and form.trials.value() == 3
+    assert form.rows["lr"].searched and form.trials.value() == 3 and form.log_models.isChecked()
     assert form.rows["lr"].range.high.text() == "0.1"
 
 

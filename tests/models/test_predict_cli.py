@@ -86,6 +86,14 @@ def test_token_rows_prompts_and_a_count_of_samples(trained_runs, model_workspace
     assert done.returncode == 0, done.stderr
     assert [row["input"] for row in rows(out)] == ["the quick brown", "lazy dog"]
     assert all(len(row["next"]) == 1 for row in rows(out))
+    args = (trained_runs["text"], "--input", prompts, "--out", out, "--generate", 30, "--seed", 4)
+    assert predict(model_workspace, *args).returncode == 0
+    first = rows(out)
+    assert predict(model_workspace, *args).returncode == 0
+    assert [len(row["continuation"]) for row in first] == [30, 30]
+    assert rows(out) == first  # the same seed writes the same text
+    done = predict(model_workspace, trained_runs["sort"], "--input", tokens, "--generate", 5)
+    assert done.returncode == 2 and "does not continue its inputs" in done.stderr
 
     out = tmp_path / "samples.csv"
     done = predict(model_workspace, trained_runs["gan"], "--count", "7", "--out", str(out))
