@@ -1,23 +1,27 @@
 """``netyard predict`` on files of each data kind, and every bad input: one line, exit 2,
-nothing written."""
+nothing written. The CLI's ``main`` runs in this process (the imports are paid once); the
+store, the runs and the files are real."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import subprocess
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.sweeps.conftest import netyard
+from engine.cli import main
 
 
-def predict(workspace, *args, timeout=300):
-    return subprocess.run(
-        netyard("predict", *map(str, args), "--workspace", str(workspace)),
-        capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
+def predict(workspace, *args):
+    """``netyard predict ARGS``: its exit status and what it printed."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["predict", *map(str, args), "--workspace", str(workspace)])
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def rows(path) -> list[dict]:
