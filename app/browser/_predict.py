@@ -42,6 +42,7 @@ class PredictPanel(QWidget):
         self.run_id: str | None = None
         self.datasets_dir = None
         self.result: dict[str, Any] | None = None
+        self.generative = False
         self._seed = 0
         self.file_button = QPushButton("Predict on a file…")
         self.file_button.setObjectName("predictFileButton")
@@ -64,8 +65,14 @@ class PredictPanel(QWidget):
         layout.addWidget(self.plot_widget, 1)
         self.set_run(None, "", None)
 
-    def set_run(self, run_id: str | None, tracking_uri: str, datasets_dir) -> None:
+    def set_run(
+        self, run_id: str | None, tracking_uri: str, datasets_dir, generative: bool = False
+    ) -> None:
+        """The run to predict with (None: none selected); a generator draws samples instead
+        of reading a test sample."""
         self.run_id, self.tracking_uri, self.datasets_dir = run_id, tracking_uri, datasets_dir
+        self.generative = generative
+        self.sample_button.setText("Draw samples" if generative else "Predict on a test sample")
         self.file_button.setEnabled(run_id is not None)
         self.sample_button.setEnabled(run_id is not None)
 
@@ -86,12 +93,12 @@ class PredictPanel(QWidget):
                           owner=self)  # fmt: skip
 
     def _failed(self, message: str, _details: str) -> None:
-        self.set_run(self.run_id, self.tracking_uri, self.datasets_dir)
+        self.set_run(self.run_id, self.tracking_uri, self.datasets_dir, self.generative)
         self.text.setText(f"Cannot predict: {message.removeprefix('UsageError: ')}")
 
     def _shown(self, result) -> None:
         inputs, names, columns, spec = result
-        self.set_run(self.run_id, self.tracking_uri, self.datasets_dir)
+        self.set_run(self.run_id, self.tracking_uri, self.datasets_dir, self.generative)
         self.result = {"inputs": inputs, "names": names, "columns": columns}
         self.plot.clear()
         self.plot.setTitle("")

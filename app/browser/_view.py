@@ -224,7 +224,8 @@ class RunsBrowser(QWidget):
         self.register_button.setEnabled(finished)
         self.export_button.setEnabled(finished)
         run_id = rows[0].run_id if finished else None
-        self.predict.set_run(run_id, self.tracking_uri, self.datasets_dir)
+        generative = finished and _generative(rows[0].params.get("plugin", ""))
+        self.predict.set_run(run_id, self.tracking_uri, self.datasets_dir, generative)
         self.note.setEnabled(len(rows) == 1)
         self.note.setPlainText(rows[0].note if len(rows) == 1 else "")
 
@@ -300,3 +301,14 @@ class RunsBrowser(QWidget):
         self.register_button.setEnabled(False)
         self.export_button.setEnabled(False)
         model_task(self, work, self.status.setText, self._selection_changed)
+
+
+def _generative(plugin_id: str) -> bool:
+    """Whether the run's plugin draws from noise (its classes are loaded already)."""
+    from engine.errors import UsageError
+    from engine.plugin import get_plugin
+
+    try:
+        return bool(get_plugin(plugin_id).generative)
+    except UsageError:
+        return False
