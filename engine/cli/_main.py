@@ -135,8 +135,11 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # MLflow draws a progress bar for every artifact it downloads: noise around our one line.
+    # MLflow draws a progress bar for every artifact it downloads and logs INFO lines
+    # ("Creating initial MLflow database tables..."): noise around our own lines. Its
+    # warnings still show; the workers this process starts inherit the setting.
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -118,3 +118,11 @@ def test_a_run_killed_after_its_checkpoint_resumes_without_repeating_steps(tmp_p
         assert len(steps) == len(set(steps)), f"{key} repeats steps"
     steps = sorted(m.step for m in client.get_metric_history(run_id, "train_loss"))
     assert steps == list(range(1, logged + 51))
+
+
+def test_a_cli_run_on_a_new_store_prints_no_mlflow_info_lines(tmp_path):
+    done = subprocess.run(cpu_run(tmp_path, 3, *TINY), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "mlflow.db").is_file()  # the store was created by this run
+    assert "INFO mlflow" not in done.stderr and "Creating initial" not in done.stderr
+    assert "Training cnn on digits" in done.stderr
