@@ -1,7 +1,7 @@
-"""``python -m app`` opens the Netyard window."""
+"""``python -m app`` opens the Netyard window (as ``netyard gui``, with its error handling)."""
 
 import sys
 
-from app.main import main
+from engine.cli import main
 
-sys.exit(main())
+sys.exit(main(["gui", *sys.argv[1:]]))

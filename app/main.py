@@ -35,6 +35,9 @@ def create_application(argv: Sequence[str] | None = None):
 def main(argv: Sequence[str] | None = None, workspace: str | None = None) -> int:
     from PySide6.QtCore import QTimer
 
+    from app._platform import check_platform
+
+    check_platform()  # one clear line (UsageError, exit 2) where Qt would abort
     app = create_application(argv)
     from app.window import MainWindow
 
