@@ -126,9 +126,8 @@ def register_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from engine.models import ExportMismatch, check_destination, export_run
+    from engine.models import ExportMismatch, export_run
 
-    check_destination(args.out)
     client, workspace = _client(args)
     try:
         exported, run = export_run(client, args.run, args.format, args.out, workspace.datasets_dir)

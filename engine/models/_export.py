@@ -154,19 +154,9 @@ def _write_weights(trained: TrainedModel, path: Path, x) -> np.ndarray:
 
 def export_run(client, reference: str, fmt: str, out: str | Path, datasets_dir: Path):
     """Export the model of the finished run ``reference`` names, checked on its input
-    example (its dataset's, or noise for a generator); returns (``Exported``, the run)."""
-    from engine.data import dataset_info
+    example; returns (``Exported``, the run)."""
     from engine.models._runs import load_run_model
 
     check_destination(out)
     trained, run = load_run_model(client, reference)
-    if trained.plugin.generative:
-        examples = trained.noise(2)
-    else:
-        config = trained.config
-        val_fraction = float(config["hparams"].get("val_fraction", 0.1))
-        dataset = dataset_info(config["dataset"]).load(
-            datasets_dir, int(config["seed"]), val_fraction
-        )
-        examples = trained.plugin.example_inputs(dataset)
-    return export_model(trained, examples, fmt, out), run
+    return export_model(trained, trained.example_inputs(datasets_dir), fmt, out), run

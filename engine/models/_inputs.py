@@ -180,13 +180,11 @@ def test_inputs(trained: TrainedModel, datasets_dir: Path, count: int = 1, seed:
     takes them (the plugin's ``example_inputs`` of each), with their names."""
     from dataclasses import replace
 
-    from engine.data import Split, dataset_info
+    from engine.data import Split
 
     if trained.plugin.generative:
         return trained.noise(count, seed), [f"noise {i}" for i in range(count)]
-    config = trained.config
-    val_fraction = float(config["hparams"].get("val_fraction", 0.1))
-    dataset = dataset_info(config["dataset"]).load(datasets_dir, int(config["seed"]), val_fraction)
+    dataset = trained.run_dataset(datasets_dir)
     rng = np.random.default_rng(seed)
     picked = rng.choice(len(dataset.test), size=min(count, len(dataset.test)), replace=False)
     rows = [

@@ -27,7 +27,6 @@ def ensure_mlflow_model(client, run, datasets_dir: Path) -> None:
     """Log the MLflow Model of a finished ``run`` if it has none."""
     from safetensors.torch import save_model
 
-    from engine.data import dataset_info
     from engine.models._pyfunc import save_mlflow_model
 
     run_id = run.info.run_id
@@ -35,13 +34,11 @@ def ensure_mlflow_model(client, run, datasets_dir: Path) -> None:
         return
     trained, _run = load_run_model(client, run_id)
     config = trained.config
-    val_fraction = float(config["hparams"].get("val_fraction", 0.1))
-    dataset = dataset_info(config["dataset"]).load(datasets_dir, int(config["seed"]), val_fraction)
     with tempfile.TemporaryDirectory(prefix="netyard-model-") as folder:
         out = Path(folder)
         (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
         save_model(trained.model, str(out / WEIGHTS_FILE))
-        examples = trained.plugin.example_inputs(dataset)
+        examples = trained.example_inputs(datasets_dir)
         save_mlflow_model(out / MODEL_ARTIFACT, trained, examples, out)
         client.log_artifacts(run_id, str(out / MODEL_ARTIFACT), MODEL_ARTIFACT)
 

@@ -49,6 +49,20 @@ class TrainedModel:
             raise UsageError(f"inputs must be numbers, not {array.dtype}")
         return array
 
+    def run_dataset(self, datasets_dir: Path):
+        """The run's dataset, loaded as the run loaded it (its seed and validation share)."""
+        from engine.data import dataset_info
+
+        config = self.config
+        val_fraction = float(config["hparams"].get("val_fraction", 0.1))
+        return dataset_info(config["dataset"]).load(datasets_dir, int(config["seed"]), val_fraction)
+
+    def example_inputs(self, datasets_dir: Path) -> np.ndarray:
+        """The input example: a few of the run's test samples (noise for a generator)."""
+        if self.plugin.generative:
+            return self.noise(2)
+        return self.plugin.example_inputs(self.run_dataset(datasets_dir))
+
     def noise(self, count: int, seed: int = 0) -> np.ndarray:
         """``count`` standard normal inputs (a generator's latent batch)."""
         rng = np.random.default_rng(seed)
