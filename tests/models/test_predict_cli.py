@@ -132,3 +132,21 @@ def test_bad_inputs_get_one_line_exit_2_and_write_nothing(trained_runs, model_wo
         assert message in done.stderr, (message, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wrong.csv"]
+
+
+def test_netyard_export_writes_a_checked_file_or_one_line_exit_2(
+    trained_runs, model_workspace, tmp_path
+):
+    def export(*args):
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(err):
+            code = main(["export", *map(str, args), "--workspace", str(model_workspace)])
+        return code, out.getvalue(), err.getvalue()
+
+    code, out, _err = export(
+        trained_runs["cnn"], "--format", "torchscript", "--out", tmp_path / "m.pt"
+    )
+    assert code == 0 and "max abs diff" in out and (tmp_path / "m.pt").is_file()
+    code, _out, err = export(trained_runs["cnn"], "--format", "onnx", "--out", "/no/dir/m.onnx")
+    assert code == 2 and "folder '/no/dir' does not exist" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt"]
