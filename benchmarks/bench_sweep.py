@@ -3,6 +3,7 @@
     python -m benchmarks.bench_sweep pruning  [--trials 30 --steps 500]
     python -m benchmarks.bench_sweep overhead [--trials 20 --steps 200]
     python -m benchmarks.bench_sweep parallel [--trials 10 --steps 300]
+    python -m benchmarks.bench_sweep server   [--trials 20 --steps 200]
 
 pruning: the CNN on MNIST-1D, TPE with the same seed, once with the median pruner and once
 without; prints the best val_accuracy of each (points apart) and the training steps actually
@@ -26,6 +27,13 @@ MLflow and runs the same ``study.optimize`` loop (both pay their imports).
 parallel: the same trials with 1 worker and with 2 workers, ``--threads`` each (1 by default:
 on a shared, oversubscribed 2-core box two threads per trial spin against each other); prints
 the speed-up and Optuna's share in each.
+
+server: the same 20 short trials with 2 workers, logged through a real HTTP tracking server
+(``mlflow server`` with proxied artifacts, on a private PostgreSQL cluster as ``netyard
+server --postgres-dir`` runs it, or on SQLite where PostgreSQL's programs are missing) and
+through the workspace's local SQLite store; Optuna's storage is the workspace journal on both
+sides, so only the tracking differs. Order local, server, server, local (seeds S, S+1); prints
+the ratio of the summed times.
 """
 
 from __future__ import annotations
@@ -245,10 +253,49 @@ def parallel(args, workspace: Path) -> None:
     print(f"speed-up of 2 workers over 1: {times[1] / times[2]:.2f}x")
 
 
+def through_server(args, workspace: Path) -> None:
+    from engine.errors import UsageError
+    from engine.services import PostgresCluster
+    from engine.tracking.server import MlflowServer
+
+    cluster = None
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="netyard-bench-pg-"))
+        folder.chmod(0o755)  # as root the cluster's owner (postgres) must reach it
+        cluster = PostgresCluster(folder / "cluster")
+        cluster.start()
+        backend, kind = cluster.url("mlflow"), "PostgreSQL"
+    except UsageError as error:
+        print(f"  no PostgreSQL ({error}); the server uses SQLite")
+        cluster, backend, kind = None, f"sqlite:///{workspace / 'server-mlflow.db'}", "SQLite"
+    server = MlflowServer(backend, proxied_artifacts=workspace / "server-artifacts", workers=2)
+    server.start()
+    try:
+        totals = {"local": 0.0, "server": 0.0}
+        for seed, order in ((args.seed, ("local", "server")), (args.seed + 1, ("server", "local"))):
+            for side in order:
+                fields = {"sampler": "random", "pruner": "none", "parallel": 2}
+                fields["threads"] = args.threads
+                if side == "server":
+                    fields["tracking_uri"] = server.url
+                name = f"bench-server-{side}-{seed}"
+                finished, seconds = run_sweep(spec(workspace, name, args, seed=seed, **fields))
+                totals[side] += seconds
+                print(f"  {side} round (seed {seed}): {seconds:.1f} s, {finished.states}")
+    finally:
+        server.stop()
+        if cluster is not None:
+            cluster.stop()
+            shutil.rmtree(cluster.folder.parent, ignore_errors=True)
+    print(f"local SQLite store: {totals['local']:.1f} s")
+    print(f"HTTP tracking server (proxied artifacts, {kind} backend): {totals['server']:.1f} s")
+    print(f"overhead ratio: {totals['server'] / totals['local']:.3f}x (goal <= 1.15x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     # "loop" is the baseline side of ``overhead --fresh``, run in its own process.
-    parser.add_argument("which", choices=("pruning", "overhead", "parallel", "loop"))
+    parser.add_argument("which", choices=("pruning", "overhead", "parallel", "server", "loop"))
     parser.add_argument("--trials", type=int)
     parser.add_argument("--steps", type=int)
     parser.add_argument("--seed", type=int, default=0)
@@ -267,15 +314,16 @@ def main() -> None:
     if args.which == "loop":
         hand_written_loop(args, args.workspace, args.seed)
         return
-    defaults = {"pruning": (30, 500), "overhead": (20, 200), "parallel": (10, 300)}[args.which]
+    defaults = {"pruning": (30, 500), "overhead": (20, 200), "parallel": (10, 300),
+                "server": (20, 200)}[args.which]  # fmt: skip
     args.trials = args.trials or defaults[0]
     args.steps = args.steps or defaults[1]
     workspace = Path(tempfile.mkdtemp(prefix=f"netyard-bench-sweep-{args.which}-"))
     print(f"{args.which}: {args.trials} trials x {args.steps} steps, workspace {workspace}")
     try:
-        {"pruning": pruning, "overhead": overhead, "parallel": parallel}[args.which](
-            args, workspace
-        )
+        benchmarks = {"pruning": pruning, "overhead": overhead, "parallel": parallel,
+                      "server": through_server}  # fmt: skip
+        benchmarks[args.which](args, workspace)
     finally:
         if not args.keep:
             shutil.rmtree(workspace, ignore_errors=True)

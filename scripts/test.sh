@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # Install everything the tests need, start the services they use, and run them.
 #
-# Services: a throwaway PostgreSQL cluster on loopback for the multi-machine sweep tests
-# (.ci/postgres.sh; needs root for apt-get the first time). Qt runs offscreen.
+# The tests start the servers they use themselves (mlflow server, a PostgreSQL cluster on
+# loopback through netyard server); this installs PostgreSQL's programs. Qt runs offscreen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 . .venv/bin/activate
 export QT_QPA_PLATFORM=offscreen MPLBACKEND=Agg
-if [ -f .ci/postgres.sh ] && [ -z "${NETYARD_TEST_POSTGRES_URL:-}" ]; then
-  # shellcheck source=/dev/null
-  source .ci/postgres.sh
+# PostgreSQL's server programs, for the team-server tests: `netyard server --postgres-dir`
+# starts its own cluster from them. Installed with apt-get when missing (needs root); without
+# them those tests are skipped, which CI does not accept.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "postgres: installing Debian's postgresql package"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  elif [ "${CI:-}" = true ]; then
+    echo "postgres: not installed and not root: sudo apt-get install -y postgresql" >&2
+    exit 1
+  else
+    echo "postgres: not installed (sudo apt-get install -y postgresql); its tests are skipped"
+  fi
 fi
 ruff check .
 ruff format --check .

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 from engine.errors import NO_SPACE_PREFIX, UsageError
 
@@ -198,12 +199,7 @@ def _reconcile_workspace_runs(workspace) -> None:
 
 
 def ui_mlflow(args: argparse.Namespace) -> int:
-    """Serve the MLflow UI until the server exits or a signal asks to stop.
-
-    Exit status: the server's own if it exits by itself; 0 on Ctrl-C (SIGINT) while
-    serving; 128 + signum on SIGTERM (143) or SIGHUP (129), the shell convention for "ended
-    by a signal". Whatever ends it, the server's whole process group is stopped.
-    """
+    """Serve the MLflow UI until the server exits or a signal asks to stop (``serve``)."""
     from engine.tracking.server import MlflowServer
     from engine.workspace import Workspace
 
@@ -211,17 +207,30 @@ def ui_mlflow(args: argparse.Namespace) -> int:
     if not args.tracking_uri:
         _reconcile_workspace_runs(workspace)
     server = MlflowServer(args.tracking_uri or workspace.tracking_uri, workspace.artifacts_dir)
-    previous_handlers = _install_server_stop_handlers()
-    try:
+
+    def start() -> str:
         try:
             url = server.start(port=args.port)
         except RuntimeError as error:
             raise UsageError(str(error)) from None
-        print(
-            f"MLflow UI for {server.backend_store_uri}\n  {url}\nPress Ctrl-C to stop.", flush=True
-        )
+        return f"MLflow UI for {server.backend_store_uri}\n  {url}\nPress Ctrl-C to stop."
+
+    return serve(start, server.wait, server.stop)
+
+
+def serve(start: Callable[[], str], wait: Callable[[], int], stop: Callable[[], None]) -> int:
+    """Start servers, print what ``start`` returns, and wait until they exit or a signal asks
+    to stop; whatever ends it, ``stop`` runs, uninterrupted by a second signal.
+
+    Exit status: the server's own if it exits by itself; 0 on Ctrl-C (SIGINT) while
+    serving; 128 + signum on SIGTERM (143) or SIGHUP (129), the shell convention for "ended
+    by a signal".
+    """
+    previous_handlers = _install_server_stop_handlers()
+    try:
+        print(start(), flush=True)
         try:
-            return server.wait()
+            return wait()
         except KeyboardInterrupt:
             return 0
     except _ServerStopSignal as stopped:
@@ -231,6 +240,6 @@ def ui_mlflow(args: argparse.Namespace) -> int:
         for signum in previous_handlers:
             signal.signal(signum, signal.SIG_IGN)
         try:
-            server.stop()
+            stop()
         finally:
             _StopFlag.restore(previous_handlers)

@@ -19,7 +19,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine.cli import _commands, _model_commands, _sweep_commands
+    from engine.cli import _commands, _model_commands, _server_command, _sweep_commands
 
     parser = _Parser(
         prog="netyard", description="Netyard: train deep-learning plugins, track runs in MLflow."
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(handler=_launch_gui)
     _sweep_commands.add_commands(commands)
     _model_commands.add_commands(commands)
+    _server_command.add_command(commands)
     return parser
 
 

@@ -1,10 +1,13 @@
 """Trials left RUNNING by a coordinator that died (kill -9, power loss) become FAIL.
 
 Optuna's heartbeat covers neither ask/tell nor the journal storage, so each trial records the
-host and process id of the coordinator that runs it; on start, a RUNNING trial whose
-coordinator on this host is gone is marked FAIL (not counted toward the budget, since it never
-got to finish) and its MLflow run FAILED. Trials of other hosts are left to their own
-coordinators.
+host and process id of the coordinator that runs it, and that coordinator stamps the trial's
+``netyard.heartbeat`` (wall-clock seconds) every ``HEARTBEAT_SECONDS`` while it runs. On start
+and then periodically, a RUNNING trial is marked FAIL (not counted toward the budget, since it
+never got to finish) and its MLflow run FAILED when its coordinator on this host is gone, or,
+for a trial of another machine (a ``netyard worker`` that shares nothing with this one), when
+its heartbeat is older than ``grace_seconds()``: a worker killed with kill -9 or cut off for
+that long. Machines' clocks must agree to well within the grace (NTP does).
 """
 
 from __future__ import annotations
@@ -22,22 +25,58 @@ REASON_ATTR = "netyard.fail_reason"
 INTERRUPTED_ATTR = "netyard.interrupted"
 RETRIED_ATTR = "netyard.retried"
 ATTEMPT_ATTR = "netyard.attempt"
+HEARTBEAT_ATTR = "netyard.heartbeat"
+HEARTBEAT_SECONDS = 10.0
+GRACE_ENV = "NETYARD_TRIAL_GRACE_SECONDS"
+DEFAULT_GRACE_SECONDS = 90.0
+
+
+def grace_seconds() -> float:
+    """How long another machine's trial may go without a heartbeat before it counts as dead
+    (``$NETYARD_TRIAL_GRACE_SECONDS``, default 90: several missed beats, so a worker that
+    lost the database for a minute and came back keeps its trial)."""
+    text = os.environ.get(GRACE_ENV, "")
+    try:
+        return max(float(text), 1.0) if text else DEFAULT_GRACE_SECONDS
+    except ValueError:
+        return DEFAULT_GRACE_SECONDS
+
+
+def heartbeat_seconds() -> float:
+    """A beat at least three times per grace, so one late beat never fails a live trial."""
+    return min(HEARTBEAT_SECONDS, grace_seconds() / 3)
+
+
+def _stale_reason(attrs: dict, host: str, now: float) -> str | None:
+    """Why a RUNNING trial's coordinator counts as dead, or None while it may be alive."""
+    pid = attrs.get(PID_ATTR)
+    if attrs.get(HOST_ATTR) == host:
+        if not isinstance(pid, int) or pid == os.getpid() or process_alive(pid):
+            return None
+        return f"the sweep coordinator (pid {pid}) died while the trial ran"
+    beat = attrs.get(HEARTBEAT_ATTR)
+    grace = grace_seconds()
+    if not isinstance(beat, (int, float)) or now - beat <= grace:
+        return None
+    return (
+        f"the worker on {attrs.get(HOST_ATTR, 'another machine')} (pid {pid}) sent no "
+        f"heartbeat for {now - beat:.0f} s (over {grace:.0f} s): killed or cut off"
+    )
 
 
 def reconcile_stale_trials(study, tracking_uri: str | None) -> list[int]:
-    """Mark FAIL this host's RUNNING trials whose coordinator process no longer exists."""
+    """Mark FAIL the RUNNING trials whose coordinator is dead: gone from this host, or, on
+    another machine, silent for longer than the grace."""
+    import time
+
     from optuna.trial import TrialState
 
-    host = socket.gethostname()
+    host, now = socket.gethostname(), time.time()
     stale = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        attrs = trial.user_attrs
-        pid = attrs.get(PID_ATTR)
-        if attrs.get(HOST_ATTR) != host or not isinstance(pid, int):
+        reason = _stale_reason(trial.user_attrs, host, now)
+        if reason is None:
             continue
-        if pid == os.getpid() or process_alive(pid):
-            continue
-        reason = f"the sweep coordinator (pid {pid}) died while the trial ran"
         fail_stale_trial(study, trial, {REASON_ATTR: reason, INTERRUPTED_ATTR: True})
         if tracking_uri:
             _fail_runs(tracking_uri, study.study_name, trial, reason)

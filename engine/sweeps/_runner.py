@@ -24,9 +24,11 @@ from engine.sweeps._optuna_internals import trial_id
 from engine.sweeps._outcomes import RunningTrial, Stopwatch, TrialOutcomes
 from engine.sweeps._reconcile import (
     ATTEMPT_ATTR,
+    HEARTBEAT_ATTR,
     HOST_ATTR,
     PID_ATTR,
     RUN_ATTR,
+    heartbeat_seconds,
     reconcile_stale_trials,
 )
 from engine.sweeps._slots import WorkerSlots
@@ -63,6 +65,7 @@ class SweepRunner:
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._stopping = False
         self._running: dict[int, RunningTrial] = {}
+        self._next_beat = 0.0
         # Set up by ``run()``:
         self.workspace = None
         self.storage_url = ""
@@ -215,7 +218,13 @@ class SweepRunner:
                         break
                     self._start_trial(slot)
             if not self._running:
-                return
+                # The budget may be held by trials of coordinators that died (a worker
+                # machine killed): reclaim it and run those trials again, or end here.
+                if self._stopping or not self._reclaim_dead_trials():
+                    return
+                accepting = deadline is None or time.monotonic() < deadline
+                continue
+            self._keep_alive()
             wait = POLL_SECONDS
             if deadline is not None and accepting:
                 wait = max(0.01, min(wait, deadline - time.monotonic()))
@@ -225,6 +234,23 @@ class SweepRunner:
             except queue.Empty:
                 continue
             self._handle(slot, event)
+
+    def _keep_alive(self) -> None:
+        """Every few seconds: stamp this process's running trials (so other machines see
+        them alive) and fail the trials of coordinators that died meanwhile, here or on
+        another machine, so their budget is run again and their runs do not stay RUNNING."""
+        now = time.monotonic()
+        if now < self._next_beat:
+            return
+        self._next_beat = now + heartbeat_seconds()
+        with self.optuna_clock:
+            for running in self._running.values():
+                running.trial.set_user_attr(HEARTBEAT_ATTR, time.time())
+        self._reclaim_dead_trials()
+
+    def _reclaim_dead_trials(self) -> bool:
+        with self.optuna_clock:
+            return bool(reconcile_stale_trials(self.study, self.tracking_uri))
 
     def _drain_commands(self) -> None:
         while True:
@@ -250,6 +276,7 @@ class SweepRunner:
             attempt = int(trial.user_attrs.get(ATTEMPT_ATTR, 1))
             trial.set_user_attr(HOST_ATTR, socket.gethostname())
             trial.set_user_attr(PID_ATTR, os.getpid())
+            trial.set_user_attr(HEARTBEAT_ATTR, time.time())
         params = dict(trial.params)
         worker = self.slots.worker(slot)
         config = RunConfig(

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.database_urls import hide_password, with_installed_driver
 from engine.errors import UsageError
 from engine.sweeps._optuna_internals import journal_backend_class
 
 JOURNAL_FILE = "optuna.journal"
+CONNECT_TIMEOUT_SECONDS = 10
 JOURNAL_SCHEME = "journal:"
 _RDB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "oracle", "mssql")
 
@@ -44,31 +46,15 @@ def open_storage(url: str):
             f"invalid storage {url!r}: expected an RDB URL (sqlite:///PATH, "
             f"postgresql://USER@HOST:PORT/DB, ...) or journal:PATH"
         )
+    engine_kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if scheme in ("postgresql", "postgres"):
+        # An unreachable host fails in seconds, not after the system's TCP timeout (minutes).
+        engine_kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     try:
-        return optuna.storages.RDBStorage(_with_driver(url), engine_kwargs={"pool_pre_ping": True})
+        return optuna.storages.RDBStorage(with_installed_driver(url), engine_kwargs=engine_kwargs)
     except Exception as error:  # noqa: BLE001 - driver errors vary; all mean "cannot open"
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise UsageError(f"cannot open storage {_hide_password(url)!r}: {first}") from None
-
-
-def _with_driver(url: str) -> str:
-    """``postgresql://`` with the driver that is installed: SQLAlchemy 2.1 defaults to psycopg
-    (3), while psycopg2-binary is the one with wheels everywhere."""
-    import importlib.util
-
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix) and importlib.util.find_spec("psycopg") is None:
-            if importlib.util.find_spec("psycopg2") is not None:
-                return "postgresql+psycopg2://" + url[len(prefix) :]
-    return url
-
-
-def _hide_password(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
+        raise UsageError(f"cannot open storage {hide_password(url)!r}: {first}") from None
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.database_urls import with_installed_driver
 from engine.tracking._forking import fork_helper, leave_unwaited
 from engine.tracking._writer import MetricWriter, logged_steps
 
@@ -54,8 +55,11 @@ def open_client(tracking_uri: str):
     "duplicate column name" and leave a store MLflow cannot open."""
     from mlflow.tracking import MlflowClient
 
+    # Through a tracking server MLflow writes "View run ... at: URL" to stdout whenever a run
+    # ends: stdout is Netyard's (the CLI's lines, --json event streams), so not there.
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     if not tracking_uri.startswith("sqlite:///") or tracking_uri in _READY_STORES:
-        return MlflowClient(tracking_uri=tracking_uri)
+        return MlflowClient(tracking_uri=with_installed_driver(tracking_uri))
     import fcntl
 
     database = Path(tracking_uri.removeprefix("sqlite:///"))
@@ -66,6 +70,12 @@ def open_client(tracking_uri: str):
         client.search_experiments(max_results=1)  # the store is created and migrated by now
     _READY_STORES.add(tracking_uri)
     return client
+
+
+def is_remote_store(tracking_uri: str) -> bool:
+    """A tracking server (``http(s)://``): it decides where artifacts go (``mlflow-artifacts:/``
+    on a server that proxies them), so nothing may point them at this machine's disk."""
+    return tracking_uri.startswith(("http://", "https://"))
 
 
 def get_or_create_experiment(client, name: str, artifact_root: Path | None) -> str:
@@ -96,7 +106,9 @@ class RunTracker:
 
     def __init__(self, tracking_uri: str, artifact_root: Path | None = None) -> None:
         self.tracking_uri = tracking_uri
-        self.artifact_root = artifact_root
+        # The workspace's artifact folder only for a store on this machine: a worker logging
+        # to a team's server must send its artifacts there, not keep them on its own disk.
+        self.artifact_root = None if is_remote_store(tracking_uri) else artifact_root
         self.client = open_client(tracking_uri)
         self.run_id: str | None = None
         self.experiment_id: str | None = None

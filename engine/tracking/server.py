@@ -1,6 +1,7 @@
-"""Running ``mlflow server`` on a store, bound to loopback on a free port.
+"""Running ``mlflow server`` on a store: bound to loopback on a free port for the app's and
+``netyard ui mlflow``'s viewer, or to the address a team chooses for ``netyard server``.
 
-Its security middleware stays on (the default allows localhost hosts and origins).
+Its security middleware stays on (the default allows localhost and private-network hosts).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from engine.database_urls import with_installed_driver
 from engine.tracking._mlflow import process_alive
 
 START_TIMEOUT_SECONDS = 90
@@ -27,8 +29,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def reachable_host(bind: str) -> str:
+    """The address to reach a server bound to ``bind`` from this machine."""
+    return "127.0.0.1" if bind in ("", "0.0.0.0", "::") else bind
+
+
 class LoopbackServer:
-    """A web UI in a child process on 127.0.0.1, started and polled until it answers.
+    """A web UI in a child process on ``host`` (127.0.0.1 unless a subclass says otherwise),
+    started and polled until it answers.
 
     Subclasses give the ``command`` for a port, the ``health_path`` that answers once it is
     ready and a ``name`` for messages. Its stderr goes to a temporary file (a pipe nobody
@@ -36,6 +44,7 @@ class LoopbackServer:
     """
 
     name = "server"
+    host = "127.0.0.1"
     health_path = "/"
     start_timeout_seconds = START_TIMEOUT_SECONDS
 
@@ -56,7 +65,7 @@ class LoopbackServer:
             stderr=self._stderr,
             start_new_session=True,
         )
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://{reachable_host(self.host)}:{port}"
         deadline = time.monotonic() + self.start_timeout_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -126,18 +135,78 @@ def _group_alive(pgid: int) -> bool:
 
 
 class MlflowServer(LoopbackServer):
-    """``mlflow server`` on a store; its security middleware stays on."""
+    """``mlflow server`` on a store; its security middleware stays on.
+
+    ``artifact_root``: where the server tells clients to write artifacts themselves (a
+    folder they share, the viewer's case). ``proxied_artifacts``: a folder the server keeps
+    and serves (``--serve-artifacts``), so clients on other machines upload through it.
+    """
 
     name = "mlflow server"
     health_path = "/health"
 
-    def __init__(self, backend_store_uri: str, artifact_root: Path) -> None:
+    def __init__(
+        self,
+        backend_store_uri: str,
+        artifact_root: Path | None = None,
+        *,
+        proxied_artifacts: Path | None = None,
+        host: str = "127.0.0.1",
+        allowed_hosts: str | None = None,
+        workers: int = 1,
+    ) -> None:
         super().__init__()
         self.backend_store_uri = backend_store_uri
         self.artifact_root = artifact_root
+        self.proxied_artifacts = proxied_artifacts
+        self.host = host
+        self.allowed_hosts = allowed_hosts
+        self.workers = workers
 
     def command(self, port: int) -> list[str]:
-        return [sys.executable, "-m", "mlflow", "server",
-                "--backend-store-uri", self.backend_store_uri,
-                "--default-artifact-root", self.artifact_root.as_uri(),
-                "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]  # fmt: skip
+        store = with_installed_driver(self.backend_store_uri)
+        command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", store,
+                   "--host", self.host, "--port", str(port),
+                   "--workers", str(self.workers)]  # fmt: skip
+        if self.proxied_artifacts is not None:
+            command += ["--serve-artifacts", "--artifacts-destination",
+                        self.proxied_artifacts.as_uri()]  # fmt: skip
+        elif self.artifact_root is not None:
+            command += ["--default-artifact-root", self.artifact_root.as_uri()]
+        if self.allowed_hosts:
+            command += ["--allowed-hosts", self.allowed_hosts]
+        return command
+
+
+def check_tracking_uri(tracking_uri: str, timeout: float = 5.0) -> None:
+    """Raise ``UsageError`` (one line naming the URI) unless the store answers now.
+
+    A tracking server is asked for its ``/health`` with a short timeout first: MLflow's own
+    client retries a refused connection for minutes, which is right for a worker riding out a
+    restart and wrong for a settings dialog."""
+    from engine.errors import UsageError
+    from engine.tracking._mlflow import is_remote_store, open_client
+
+    schemes = ("http://", "https://", "sqlite:///", "postgresql://", "postgresql+", "file:",
+               "mysql://", "mysql+", "mssql+")  # fmt: skip
+    if not tracking_uri.startswith(schemes):
+        raise UsageError(
+            f"tracking URI {tracking_uri!r} is not one MLflow opens: give http(s)://HOST:PORT "
+            f"of a tracking server, sqlite:///PATH or postgresql://USER:PW@HOST:PORT/DB"
+        )
+    if is_remote_store(tracking_uri):
+        url = tracking_uri.rstrip("/") + "/health"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                if response.status != 200:
+                    raise OSError(f"HTTP {response.status}")
+        except OSError as error:
+            reason = getattr(error, "reason", error)
+            raise UsageError(
+                f"no MLflow tracking server answers at {tracking_uri}: {reason}"
+            ) from None
+    try:
+        open_client(tracking_uri).search_experiments(max_results=1)
+    except Exception as error:  # noqa: BLE001 - every store error means "cannot use it"
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise UsageError(f"cannot use tracking store {tracking_uri}: {first[:300]}") from None
