@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -23,6 +22,7 @@ from app._catalog import Catalog
 from app._icons import icon
 from app._servers import WebUIs
 from app._settings import recent_workspaces, remember_workspace, settings
+from app._team_dialog import Stores, StoresDialog, remember_stores, remembered_stores
 from app.form import RunForm, SweepForm
 from app.gallery import PluginGallery
 from app.jobs import JobManager, JobsPanel, RunJob, SweepJob, TrialJob
@@ -44,6 +44,8 @@ class MainWindow(QMainWindow):
         self.web = WebUIs(self)
         self.workspace = Workspace.resolve(workspace)
         self.custom_tracking_uri = tracking_uri
+        self._tracking_uri_given = tracking_uri is not None  # overrides what is remembered
+        self.stores = Stores()
         self.confirm_close = self._ask_to_close  # tests answer the real dialog; see conftest
 
         # -- train tab: gallery | run form ----------------------------------------------------
@@ -161,7 +163,11 @@ class MainWindow(QMainWindow):
         )
         file_menu.addAction(self.open_workspace_action)
         self.recent_menu = file_menu.addMenu("Recent workspaces")
-        self.tracking_action = self._action("Set tracking URI…", self.choose_tracking_uri)
+        self.tracking_action = self._action(
+            "Tracking server and storage…",
+            self.choose_stores,
+            tip="Use a team's MLflow tracking server and Optuna storage (netyard server)",
+        )
         file_menu.addAction(self.tracking_action)
         file_menu.addSeparator()
         self.register_action = self._action("Register model…", lambda: self._with_run("register"))
@@ -229,16 +235,21 @@ class MainWindow(QMainWindow):
         return self.custom_tracking_uri or self.workspace.tracking_uri
 
     def set_workspace(self, path: str, remember: bool = True) -> None:
+        """Open a workspace, with the tracking server and storage remembered for it (unless
+        the app was started with a tracking URI of its own)."""
         self.workspace = Workspace.resolve(path).ensure()
+        root = str(self.workspace.root)
         if remember:
-            remember_workspace(str(self.workspace.root))
-        self.run_form.workspace = str(self.workspace.root)
-        self.run_form.tracking_uri = self.custom_tracking_uri
-        self.sweep_form.workspace = str(self.workspace.root)
-        self.sweep_form.tracking_uri = self.custom_tracking_uri
-        self.sweep_form.set_storage(default_storage_url(self.workspace.root))
+            remember_workspace(root)
+        self.stores = remembered_stores(root)
+        if not self._tracking_uri_given:
+            self.custom_tracking_uri = self.stores.tracking_uri or None
+        self.run_form.workspace = self.sweep_form.workspace = root
+        self.run_form.tracking_uri = self.sweep_form.tracking_uri = self.custom_tracking_uri
+        self.sweep_form.set_storage(self.stores.storage or default_storage_url(self.workspace.root))
         self.sweep_form.schedule_check()
-        self.workspace_label.setText(f"Workspace: {self.workspace.root}")
+        where = f" · tracking {self.custom_tracking_uri}" if self.custom_tracking_uri else ""
+        self.workspace_label.setText(f"Workspace: {self.workspace.root}{where}")
         self.setWindowTitle(TITLE)
         if self.browser is not None:
             self.browser.set_tracking_uri(self.tracking_uri)
@@ -257,16 +268,17 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, p=path: self.set_workspace(p))
         self.recent_menu.setEnabled(bool(recent_workspaces()))
 
-    def choose_tracking_uri(self) -> None:
-        text, ok = QInputDialog.getText(
-            self,
-            "Tracking URI",
-            "MLflow tracking URI (empty: the workspace's store):",
-            text=self.custom_tracking_uri or "",
-        )
-        if ok:
-            self.custom_tracking_uri = text.strip() or None
-            self.set_workspace(str(self.workspace.root), remember=False)
+    def choose_stores(self) -> None:
+        """The dialog; what it accepted (checked to answer) is remembered and used at once."""
+        root = str(self.workspace.root)
+        current = Stores(self.custom_tracking_uri or "", self.stores.storage)
+        dialog = StoresDialog(root, current, self)
+        if dialog.exec() != StoresDialog.DialogCode.Accepted or dialog.chosen is None:
+            return
+        remember_stores(root, dialog.chosen)
+        self.custom_tracking_uri = dialog.chosen.tracking_uri or None
+        self._tracking_uri_given = False
+        self.set_workspace(root, remember=False)
 
     def show_tab(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)

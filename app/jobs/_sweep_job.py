@@ -14,11 +14,14 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from app._tasks import run_in_background
 from app.jobs._job import Job, ProcessJob
 from engine.events import Event
 from engine.sweeps import (
+    REMOTE_SLOT,
+    RemoteTrials,
     SweepFinished,
     SweepStarted,
     TrialFailed,
@@ -30,6 +33,7 @@ from engine.sweeps import (
 from engine.worker import UsageProblem
 
 SWEEP_STATUS = {"finished": "FINISHED", "stopped": "KILLED", "failed": "FAILED"}
+REMOTE_POLL_MS = 3000  # other machines' trials: new ones, their curves, their ends
 
 
 class TrialJob(Job):
@@ -46,10 +50,11 @@ class TrialJob(Job):
         self.state = "RUNNING"
         self.intermediate: list[tuple[int, float]] = []
         self.total = sweep.steps_per_trial
+        self.remote = False  # run by another machine's worker: shown, not ours to stop
 
     @property
     def active(self) -> bool:
-        return self.state == "RUNNING" and self.sweep.active
+        return not self.remote and self.state == "RUNNING" and self.sweep.active
 
     def stop(self) -> None:
         if self.active:
@@ -123,6 +128,11 @@ class SweepJob(ProcessJob):
         self.done_before = 0
         self.total = int(spec.get("trials") or 0)
         self.steps_per_trial = int(spec.get("fixed", {}).get("steps") or 0)
+        self._remote: RemoteTrials | None = None
+        self._polling = False
+        self._remote_timer = QTimer(self)
+        self._remote_timer.setInterval(REMOTE_POLL_MS)
+        self._remote_timer.timeout.connect(self._poll_other_machines)
 
     def command(self, line: str) -> None:
         self.adapter.send(line)
@@ -161,14 +171,17 @@ class SweepJob(ProcessJob):
             self.done_before = event.done_before
             self.total = event.trials or 0
             self.title = f"sweep {event.name}"
+            self._watch_other_machines()
             if self.state == "STARTING":
                 self.state = "RUNNING"
         elif isinstance(event, TrialStarted):
             trial = self._trial(event.number, event.params)
             trial.params, trial.pid, trial.state = dict(event.params), event.pid, "RUNNING"
-            trial.message = f"worker {event.worker}" + (
-                f", attempt {event.attempt}" if event.attempt > 1 else ""
-            )
+            trial.remote = event.worker == REMOTE_SLOT
+            where = f"on {event.host or 'another machine'}" if trial.remote else "worker"
+            trial.message = f"{where} {event.worker}" if not trial.remote else where
+            if event.attempt > 1:
+                trial.message += f", attempt {event.attempt}"
             trial.started_at, trial.ended_at = time.monotonic(), None
             trial.changed.emit()
         elif isinstance(event, TrialProgress):
@@ -194,7 +207,7 @@ class SweepJob(ProcessJob):
         elif isinstance(event, SweepFinished):
             self.best_number = event.best_number
             for trial in self.trials.values():
-                if trial.state == "RUNNING":
+                if trial.state == "RUNNING" and not trial.remote:  # others still run theirs
                     trial.end("FAIL", "the sweep ended")
             self.event.emit(event)
             self._end(SWEEP_STATUS.get(event.status, "FAILED"), event.reason or event.status)
@@ -207,9 +220,42 @@ class SweepJob(ProcessJob):
         self.event.emit(event)
         self.changed.emit()
 
+    # -- trials of other machines ----------------------------------------------------------
+    def _watch_other_machines(self) -> None:
+        """Poll the study for trials other coordinators run (``netyard worker`` elsewhere) and
+        their runs' curves on the tracking server, while this sweep runs and then until the
+        last of them ends."""
+        if self._remote is not None or not self.storage or not self.adapter.pid:
+            return
+        metric = self.metrics[0] if self.metrics else None
+        self._remote = RemoteTrials(self.storage, self.name, self.adapter.pid, self.tracking_uri,
+                                    metric, self.steps_per_trial)  # fmt: skip
+        self._remote_timer.start()
+
+    def _poll_other_machines(self) -> None:
+        others_running = any(t.remote and t.state == "RUNNING" for t in self.trials.values())
+        if not (self.active or others_running):
+            self._remote_timer.stop()
+            return
+        if self._polling:
+            return
+        self._polling = True
+        run_in_background(self._remote.poll, self._other_machines_events,
+                          self._other_machines_failed, queue="optuna", owner=self)  # fmt: skip
+
+    def _other_machines_events(self, events: list[Event]) -> None:
+        self._polling = False
+        for event in events:
+            self._on_event(event)
+
+    def _other_machines_failed(self, message: str, _details: str) -> None:
+        self._polling = False  # a storage that does not answer now may answer next time
+        self.message = f"cannot read other machines' trials: {message}"
+        self.changed.emit()
+
     def _on_ended(self, exit_code: int) -> None:
         for trial in self.trials.values():
-            if trial.state == "RUNNING":
+            if trial.state == "RUNNING" and not trial.remote:
                 trial.end("FAIL", "the sweep process ended")
         if self._killed:
             self._end("KILLED", "killed", self.adapter.stderr_tail)

@@ -6,7 +6,8 @@ The public surface, all plain data or plain calls, for the CLI and the app:
   ``save`` read and write YAML; ``resolve_spec`` validates without running anything.
 - ``SweepRunner(spec, emit)``: ``run()`` blocks until the sweep ends; ``stop()`` and
   ``cancel_trial()`` may be called from another thread. ``join_sweep`` makes a runner that
-  joins a study another machine started (``netyard worker``).
+  joins a study another machine started (``netyard worker``); ``RemoteTrials`` tells the
+  trials other machines run in a study as the same events, polled.
 - ``list_studies(storage)``: every study with trial counts by state and the best value.
 - Events: ``SweepStarted``, ``TrialStarted``, ``TrialProgress``, ``TrialFinished``,
   ``TrialPruned``, ``TrialFailed``, ``BestChanged``, ``SweepFinished``.
@@ -26,6 +27,7 @@ from engine.sweeps._events import (
     TrialPruned,
     TrialStarted,
 )
+from engine.sweeps._remote import REMOTE_SLOT, RemoteTrials
 from engine.sweeps._runner import SweepRunner, join_sweep
 from engine.sweeps._search import SearchParam, parse_search
 from engine.sweeps._spec import Objective, ResolvedSweep, SweepSpec, resolve_spec, valid_metrics
@@ -35,6 +37,8 @@ __all__ = [
     "BestChanged",
     "Objective",
     "PRUNERS",
+    "REMOTE_SLOT",
+    "RemoteTrials",
     "ResolvedSweep",
     "SAMPLERS",
     "SearchParam",

@@ -35,9 +35,10 @@ class TrialStarted(Event):
     kind: ClassVar[str] = "trial_started"
     number: int
     params: dict[str, Any]
-    worker: int  # index of the worker slot (0..parallel-1)
-    pid: int  # the worker process
+    worker: int  # index of the worker slot (0..parallel-1); -1: another coordinator's
+    pid: int  # the worker process (another coordinator's trial: that coordinator)
     attempt: int = 1
+    host: str = ""  # another coordinator's trial: the machine it runs on
 
 
 @dataclass(frozen=True)
