@@ -58,11 +58,50 @@ def check_platform() -> None:
     if name == "xcb":
         missing = missing_libraries(plugins[name])
         if missing:
-            packages = sorted({_package(lib) for lib in missing})
             raise UsageError(
                 f"Qt's xcb platform cannot load: {', '.join(missing)} not found. Install them: "
-                f"sudo apt-get install {' '.join(packages)}"
+                f"sudo apt-get install {' '.join(packages_for(missing))}"
             )
+        if not x_server_answers(os.environ["DISPLAY"]):
+            raise UsageError(
+                f"no X server answers on DISPLAY={os.environ['DISPLAY']}: start one (or log in "
+                f"to a desktop session), or use offscreen (QT_QPA_PLATFORM=offscreen)"
+            )
+
+
+def x_server_answers(display: str) -> bool:
+    """Whether an X server listens for ``display`` (``:N``, ``unix:N`` or ``HOST:N``); Qt
+    aborts when none does. Unknown forms count as answering (Qt decides)."""
+    import socket
+
+    match = re.fullmatch(r"(?P<host>[^:]*):(?P<number>\d+)(\.\d+)?", display.strip())
+    if match is None:
+        return True
+    host, number = match["host"], int(match["number"])
+    if host in ("", "unix"):
+        path = f"/tmp/.X11-unix/X{number}"
+        family, address = socket.AF_UNIX, path
+        if not os.path.exists(path):  # an abstract socket may still be there (Linux)
+            address = "\0" + path
+    else:
+        family, address = socket.AF_INET, (host, 6000 + number)
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.settimeout(3)
+            probe.connect(address)
+    except OSError:
+        return False
+    return True
+
+
+def missing_xcb_packages() -> list[str]:
+    """The Debian/Ubuntu packages the xcb platform plugin lacks here (for scripts/install.sh)."""
+    plugins = [p for f in plugin_folders() for p in f.glob("libqxcb.so")]
+    return packages_for(missing_libraries(plugins[0])) if plugins else []
+
+
+def packages_for(libraries: list[str]) -> list[str]:
+    return sorted({_package(lib) for lib in libraries})
 
 
 def missing_libraries(plugin: Path) -> list[str]:

@@ -39,9 +39,11 @@ def main(argv: Sequence[str] | None = None, workspace: str | None = None) -> int
 
     check_platform()  # one clear line (UsageError, exit 2) where Qt would abort
     app = create_application(argv)
+    from app._signals import quit_on_signals
     from app.window import MainWindow
 
     window = MainWindow(workspace=workspace)
+    quit_on_signals(window)
     window.show()
     from engine.worker import start_zygote
 
@@ -54,7 +56,8 @@ def main(argv: Sequence[str] | None = None, workspace: str | None = None) -> int
     from app._tasks import wait_for_background_tasks
 
     wait_for_background_tasks()
-    return code
+    # Ended by a signal: the shell's convention, 128 + its number (143 for SIGTERM).
+    return 128 + window.ended_by if window.ended_by is not None else code
 
 
 if __name__ == "__main__":

@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         ):
             page.layout().addWidget(widget)
         self.browser.set_tracking_uri(self.tracking_uri)
+        self.browser.warm_up()
         self.browser.datasets_dir = self.sweeps.datasets_dir = self.workspace.datasets_dir
         self._restore_splitters()
         self.catalog.load_in_background()

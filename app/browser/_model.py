@@ -1,42 +1,103 @@
-"""The runs table: one row per MLflow run, columns for params and metrics, sortable."""
+"""The runs table: one row per loaded MLflow run, columns for the metrics and params of the
+rows loaded so far. Rows arrive a page at a time; MLflow filters and sorts them."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 
 from app.browser._query import RunRow, describe
 
 FIXED_COLUMNS = ("Run", "Experiment", "Status", "Started", "Duration (s)")
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+STARTED_COLUMN = 3
+# What MLflow orders each fixed column by; None where it cannot: an experiment's name and a
+# duration are not run attributes its order_by takes.
+FIXED_ORDER_KEYS = ("attributes.run_name", None, "attributes.status", "attributes.start_time", None)
+Role = Qt.ItemDataRole
 
 
 class RunsTableModel(QAbstractTableModel):
+    """The view calls ``fetchMore`` when scrolled to the end; ``fetch_requested`` passes the
+    wish on, and ``append_rows`` delivers the page once it has come."""
+
+    fetch_requested = Signal()
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[RunRow] = []
         self.metric_names: list[str] = []
         self.param_names: list[str] = []
+        self.has_more = False
+        self.fetching = False
+        self._run_ids: set[str] = set()
 
-    def set_rows(self, rows: list[RunRow]) -> None:
+    # -- rows --------------------------------------------------------------------------------
+    def reset_rows(self, rows: list[RunRow], has_more: bool) -> None:
+        """The first page of a query: rows and columns start over."""
         self.beginResetModel()
-        self.rows = rows
-        self.metric_names = sorted({name for row in rows for name in row.metrics})
-        self.param_names = sorted({name for row in rows for name in row.params})
+        self._run_ids = set()
+        self.rows = self._unseen(rows)
+        self.metric_names = sorted({name for row in self.rows for name in row.metrics})
+        self.param_names = sorted({name for row in self.rows for name in row.params})
+        self.has_more, self.fetching = has_more, False
         self.endResetModel()
 
+    def append_rows(self, rows: list[RunRow], has_more: bool) -> None:
+        """A next page: its new metric and param names add columns, then its rows come."""
+        self.has_more, self.fetching = has_more, False
+        rows = self._unseen(rows)
+        if not rows:
+            return
+        self._add_columns(rows)
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        self.rows.extend(rows)
+        self.endInsertRows()
+
+    def clear(self) -> None:
+        self.reset_rows([], has_more=False)
+
+    def fetch_failed(self) -> None:
+        self.fetching = False  # scrolling to the end again asks again
+
+    def _unseen(self, rows: list[RunRow]) -> list[RunRow]:
+        # MLflow pages by offset: a run started between two pages pushes the last run of one
+        # page onto the next, so a run can come twice.
+        fresh = [row for row in rows if row.run_id not in self._run_ids]
+        self._run_ids.update(row.run_id for row in fresh)
+        return fresh
+
+    def _add_columns(self, rows: list[RunRow]) -> None:
+        metrics = {name for row in rows for name in row.metrics}.difference(self.metric_names)
+        if metrics:
+            first = len(FIXED_COLUMNS) + len(self.metric_names)
+            self._insert_columns(first, self.metric_names, sorted(metrics))
+        params = {name for row in rows for name in row.params}.difference(self.param_names)
+        if params:
+            self._insert_columns(self.columnCount(), self.param_names, sorted(params))
+
+    def _insert_columns(self, first: int, names: list[str], new: list[str]) -> None:
+        self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
+        names.extend(new)
+        self.endInsertColumns()
+
+    # -- paging (Qt's incremental loading) ---------------------------------------------------
+    def canFetchMore(self, parent: QModelIndex) -> bool:  # noqa: N802
+        return not parent.isValid() and self.has_more and not self.fetching
+
+    def fetchMore(self, parent: QModelIndex) -> None:  # noqa: N802
+        if self.canFetchMore(parent):
+            self.fetching = True
+            self.fetch_requested.emit()
+
+    # -- columns -----------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return len(FIXED_COLUMNS) + len(self.metric_names) + len(self.param_names)
-
-    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        return self.column_name(section)
 
     def column_name(self, column: int) -> str:
         if column < len(FIXED_COLUMNS):
@@ -46,6 +107,38 @@ class RunsTableModel(QAbstractTableModel):
             return self.metric_names[column]
         return "param: " + self.param_names[column - len(self.metric_names)]
 
+    def order_key(self, column: int) -> str | None:
+        """The MLflow ``order_by`` key of a column, None if MLflow cannot sort by it."""
+        if column < len(FIXED_COLUMNS):
+            return FIXED_ORDER_KEYS[column]
+        column -= len(FIXED_COLUMNS)
+        if column < len(self.metric_names):
+            return f"metrics.`{self.metric_names[column]}`"
+        return f"params.`{self.param_names[column - len(self.metric_names)]}`"
+
+    def column_of(self, order_key: str) -> int:
+        """The column MLflow's ``order_key`` sorts by, -1 if no loaded row has it."""
+        return next(
+            (column for column in range(self.columnCount()) if self.order_key(column) == order_key),
+            -1,
+        )
+
+    def headerData(self, section: int, orientation, role=Role.DisplayRole):  # noqa: N802
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Role.DisplayRole:
+            return self.column_name(section)
+        if role == Role.InitialSortOrderRole and self._numeric(section):
+            return Qt.SortOrder.DescendingOrder  # the newest run, the largest value first
+        if role == Role.ToolTipRole and self.order_key(section) is None:
+            return "MLflow cannot sort runs by this column"
+        return None
+
+    def _numeric(self, column: int) -> bool:
+        metrics_end = len(FIXED_COLUMNS) + len(self.metric_names)
+        return column == STARTED_COLUMN or len(FIXED_COLUMNS) <= column < metrics_end
+
+    # -- cells, formatted when the view asks for them ---------------------------------------
     def raw_value(self, row: RunRow, column: int) -> Any:
         if column < len(FIXED_COLUMNS):
             return (row.name, row.experiment, row.status, row.start_ms, row.duration_s)[column]
@@ -54,56 +147,35 @@ class RunsTableModel(QAbstractTableModel):
             return row.metrics.get(self.metric_names[column])
         return row.params.get(self.param_names[column - len(self.metric_names)])
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex, role=Role.DisplayRole):
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
-        value = self.raw_value(row, index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == 3 and value is not None:
-                return dt.datetime.fromtimestamp(value / 1000).strftime("%Y-%m-%d %H:%M:%S")
-            return describe(value)
-        if role == SORT_ROLE:
-            if value is None:
-                return float("-inf")
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                return str(value)
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+        if role == Role.DisplayRole:
+            return self._display(self.rows[index.row()], index.column())
+        if role == Role.ToolTipRole and index.column() == 0:
+            row = self.rows[index.row()]
             return f"{row.run_id}\n{row.note}" if row.note else row.run_id
         return None
 
+    def _display(self, row: RunRow, column: int) -> str:
+        value = self.raw_value(row, column)
+        if column == STARTED_COLUMN and value is not None:
+            return dt.datetime.fromtimestamp(value / 1000).strftime("%Y-%m-%d %H:%M:%S")
+        return describe(value)
+
 
 class RunsFilter(QSortFilterProxyModel):
-    """Free text over every column, plus experiment and status filters; numeric sort."""
+    """The "filter loaded rows" line: free text over every column of the rows loaded so far.
+    It never sorts: clicking a header asks MLflow for the runs in that order."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setSortRole(SORT_ROLE)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
-        self.experiment = ""
-        self.status = ""
 
-    def set_experiment(self, name: str) -> None:
-        self.experiment = name
-        self.invalidateRowsFilter()
-
-    def set_status(self, status: str) -> None:
-        self.status = status
-        self.invalidateRowsFilter()
-
-    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:  # noqa: N802
-        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
-        if type(a) is type(b):
-            return a < b
-        return isinstance(a, float)  # numbers before text
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:  # noqa: N802
-        row = self.sourceModel().rows[source_row]
-        if self.experiment and row.experiment != self.experiment:
+    def canFetchMore(self, parent: QModelIndex) -> bool:  # noqa: N802
+        # With rows hidden the table's end stays in sight, and the view would fetch page
+        # after page of the store looking for matches: this line filters loaded rows only.
+        if self.filterRegularExpression().pattern():
             return False
-        if self.status and row.status != self.status:
-            return False
-        return super().filterAcceptsRow(source_row, source_parent)
+        return super().canFetchMore(parent)

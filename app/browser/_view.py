@@ -1,5 +1,6 @@
-"""The runs browser: the store's MLflow runs across experiments, searched, filtered, sorted;
-several selected runs compared; notes saved as MLflow tags; "Open in MLflow UI"."""
+"""The runs browser: the store's MLflow runs across experiments, searched, filtered and
+sorted by MLflow and loaded a page at a time; several selected runs compared; notes saved as
+MLflow tags; "Open in MLflow UI"."""
 
 from __future__ import annotations
 
@@ -29,12 +30,22 @@ from app._model_actions import (
 )  # fmt: skip
 from app._tasks import run_in_background
 from app.browser._compare import CompareCurves, ParamsDiff
-from app.browser._model import RunsFilter, RunsTableModel
+from app.browser._model import STARTED_COLUMN, RunsFilter, RunsTableModel
+from app.browser._paging import RunsPager
 from app.browser._predict import PredictPanel
-from app.browser._query import RunRow, fetch_histories, fetch_runs, save_note
+from app.browser._query import (
+    NEWEST_FIRST,
+    RunRow,
+    RunsPage,
+    RunsQuery,
+    fetch_histories,
+    save_note,
+    warm_up,
+)  # fmt: skip
 
 ALL = "(all)"
 STATUSES = (ALL, "RUNNING", "FINISHED", "FAILED", "KILLED")
+FAILURES = {"query": "load runs", "page": "load more runs", "count": "count the runs"}
 
 
 class RunsBrowser(QWidget):
@@ -47,11 +58,17 @@ class RunsBrowser(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tracking_uri = ""
-        self.loading = False
         self.stale = False
+        self.order: tuple[str, bool] = NEWEST_FIRST  # MLflow's order_by key, ascending
         self.model = RunsTableModel()
         self.proxy = RunsFilter()
         self.proxy.setSourceModel(self.model)
+        self.pager = RunsPager(self)
+        self.pager.first_page.connect(self._first_page)
+        self.pager.next_page.connect(self._next_page)
+        self.pager.counted.connect(self._show_count)
+        self.pager.failed.connect(self._failed)
+        self.model.fetch_requested.connect(self.pager.fetch_next)
 
         self.search = QLineEdit()
         self.search.setObjectName("mlflowFilter")
@@ -61,18 +78,18 @@ class RunsBrowser(QWidget):
         self.search.returnPressed.connect(self.refresh)
         self.quick = QLineEdit()
         self.quick.setObjectName("quickFilter")
-        self.quick.setPlaceholderText("filter shown rows")
+        self.quick.setPlaceholderText("filter loaded rows")
+        self.quick.setToolTip("Hides loaded rows without the text; the MLflow filter searches "
+                              "every run")  # fmt: skip
         self.quick.textChanged.connect(self.proxy.setFilterFixedString)
         self.experiment = QComboBox()
         self.experiment.setObjectName("experimentFilter")
-        self.experiment.currentTextChanged.connect(
-            lambda text: self.proxy.set_experiment("" if text == ALL else text)
-        )
+        self.experiment.addItem(ALL, "")
+        self.experiment.currentIndexChanged.connect(self.refresh)
         self.status_filter = QComboBox()
+        self.status_filter.setObjectName("statusFilter")
         self.status_filter.addItems(STATUSES)
-        self.status_filter.currentTextChanged.connect(
-            lambda text: self.proxy.set_status("" if text == ALL else text)
-        )
+        self.status_filter.currentTextChanged.connect(self.refresh)
         self.refresh_button = QPushButton("Refresh")
         self.compare_button = QPushButton("Compare")
         self.compare_button.setObjectName("compareButton")
@@ -107,7 +124,15 @@ class RunsBrowser(QWidget):
         self.table = QTableView()
         self.table.setObjectName("runsTable")
         self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        header = self.table.horizontalHeader()
+        # The header's sort indicator asks MLflow for a new order (sortingEnabled would sort
+        # only the loaded rows, in the proxy).
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(STARTED_COLUMN, Qt.SortOrder.DescendingOrder)
+        header.sortIndicatorChanged.connect(self._sort_clicked)
+        header.setResizeContentsPrecision(0)  # sized to the rows in sight, not to every row
+        self.model.columnsInserted.connect(self._size_new_columns)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
@@ -142,63 +167,140 @@ class RunsBrowser(QWidget):
         self.splitter.setSizes([400, 300])
         self.status = QLabel()
         self.status.setObjectName("browserStatus")
+        self.run_count = QLabel()
+        self.run_count.setObjectName("runCount")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.run_count)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.status)
+        layout.addLayout(bottom)
         self._selection_changed()
 
     # -- loading -----------------------------------------------------------------------------
+    @property
+    def loading(self) -> bool:
+        """Whether the first page of the query asked for last is still on its way."""
+        return self.pager.loading
+
     def set_tracking_uri(self, uri: str) -> None:
         """Point at a store; its runs load when the browser is first shown (MLflow is slow to
         import, so the app's start-up never waits for it)."""
+        if uri != self.tracking_uri:
+            self.pager.forget()  # rows of the store before must not arrive after this
+            self.model.clear()
+            self._fill_experiments({})
+            self.run_count.clear()
         self.tracking_uri = uri
         self.stale = True
         self._selection_changed()
         if self.isVisible():
             self.refresh()
 
+    def warm_up(self) -> None:
+        """Pay the first listing's fixed costs on the MLflow queue now, not when the tab is
+        opened (see ``_query.warm_up``); a store that fails says so when it is listed."""
+        if self.tracking_uri and self.stale:
+            uri = self.tracking_uri
+            run_in_background(lambda: warm_up(uri), None, lambda *_: None, queue="mlflow",
+                              owner=self)  # fmt: skip
+
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if self.stale:
             self.refresh()
 
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.pager.stop_counting()
+        super().closeEvent(event)
+
     def refresh(self) -> None:
+        """Ask MLflow for the first page of the runs the filter, combos and sort select."""
         if not self.tracking_uri:
             return
         self.stale = False
-        self.loading = True
         self.status.setText(f"Loading runs from {self.tracking_uri}…")
-        uri, text = self.tracking_uri, self.search.text().strip()
-        run_in_background(
-            lambda: fetch_runs(uri, text),
-            self._loaded,
-            self._load_failed,
-            queue="mlflow",
-            owner=self,
+        self.pager.search(self.tracking_uri, self.current_query())
+
+    def current_query(self) -> RunsQuery:
+        status = self.status_filter.currentText()
+        key, ascending = self.order
+        return RunsQuery(
+            filter_string=self.search.text().strip(),
+            status="" if status == ALL else status,
+            experiment_id=self.experiment.currentData() or "",
+            order_key=key,
+            ascending=ascending,
         )
 
-    def _loaded(self, rows: list[RunRow]) -> None:
-        self.loading = False
-        self.model.set_rows(rows)
-        experiments = sorted({row.experiment for row in rows})
-        current = self.experiment.currentText()
+    def _first_page(self, page: RunsPage) -> None:
+        self.model.reset_rows(page, self.pager.has_more)
+        self._fill_experiments(page.experiments)
+        self._show_sort_indicator()
+        self.table.resizeColumnsToContents()
+        self.status.setText(f"{len(page.experiments)} experiments · {self.tracking_uri}")
+        self._show_count()
+        self._selection_changed()
+        self.loaded.emit(len(self.model.rows))
+
+    def _next_page(self, page: RunsPage) -> None:
+        self.model.append_rows(page, self.pager.has_more)
+        self._show_count()
+        self.loaded.emit(len(self.model.rows))
+
+    def _failed(self, what: str, message: str) -> None:
+        self.status.setText(f"Could not {FAILURES[what]}: {message}")
+        if what == "query":
+            self.loaded.emit(-1)
+        elif what == "page":
+            self.model.fetch_failed()
+        else:
+            self.run_count.setText(f"{_grouped(len(self.model.rows))} runs loaded, not counted")
+
+    def _show_count(self) -> None:
+        """ "N of M runs": N loaded, M matching the query (counted after the first page)."""
+        if self.pager.query is None:
+            self.run_count.clear()
+            return
+        loaded, total = _grouped(len(self.model.rows)), self.pager.total
+        if total is None:
+            self.run_count.setText(f"{loaded} of … runs (counting)")
+        else:
+            self.run_count.setText(f"{loaded} of {_grouped(total)} runs")
+
+    def _fill_experiments(self, experiments: dict[str, str]) -> None:
+        """Every active experiment by name; the one chosen stays chosen if it still exists."""
+        chosen = self.experiment.currentData() or ""
         self.experiment.blockSignals(True)
         self.experiment.clear()
-        self.experiment.addItems([ALL, *experiments])
-        self.experiment.setCurrentText(current if current in experiments else ALL)
+        self.experiment.addItem(ALL, "")
+        for experiment_id, name in sorted(experiments.items(), key=lambda item: item[1]):
+            self.experiment.addItem(name, experiment_id)
+        self.experiment.setCurrentIndex(max(self.experiment.findData(chosen), 0))
         self.experiment.blockSignals(False)
-        self.table.resizeColumnsToContents()
-        self.status.setText(
-            f"{len(rows)} runs in {len(experiments)} experiments · {self.tracking_uri}"
-        )
-        self.loaded.emit(len(rows))
 
-    def _load_failed(self, message: str, _details: str) -> None:
-        self.loading = False
-        # A bad filter is the usual cause: say so where the user typed it.
-        self.status.setText(f"Could not load runs: {message.splitlines()[0]}")
-        self.loaded.emit(-1)
+    def _size_new_columns(self, _parent, first: int, last: int) -> None:
+        for column in range(first, last + 1):
+            self.table.resizeColumnToContents(column)
+
+    # -- sorting, by MLflow ------------------------------------------------------------------
+    def _sort_clicked(self, column: int, order: Qt.SortOrder) -> None:
+        key = self.model.order_key(column)
+        if key is None:
+            self._show_sort_indicator()  # back on the column the runs are sorted by
+            self.status.setText(f"MLflow cannot sort runs by {self.model.column_name(column)}")
+            return
+        self.order = (key, order == Qt.SortOrder.AscendingOrder)
+        self.refresh()
+
+    def _show_sort_indicator(self) -> None:
+        key, ascending = self.order
+        order = Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(self.model.column_of(key), order)
+        header.blockSignals(False)
 
     # -- selection ---------------------------------------------------------------------------
     def selected_rows(self) -> list[RunRow]:
@@ -312,3 +414,7 @@ def _generative(plugin_id: str) -> bool:
         return bool(get_plugin(plugin_id).generative)
     except UsageError:
         return False
+
+
+def _grouped(count: int) -> str:
+    return f"{count:,}".replace(",", " ")  # 10 000

@@ -8,7 +8,7 @@ from pathlib import Path
 
 def add_command(commands: argparse._SubParsersAction) -> None:
     from engine.cli._main import _port
-    from engine.services._team import DEFAULT_PORT
+    from engine.services import DEFAULT_PORT
 
     server = commands.add_parser(
         "server",

@@ -158,11 +158,11 @@ def _kill_machine(env: dict[str, str]) -> None:
 def test_workers_that_share_no_disk_log_everything_through_the_server(team, tmp_path, capsys):
     name = f"team-{uuid.uuid4().hex[:8]}"
     machines = [_machine(tmp_path, f"machine{index}") for index in range(3)]
-    budget = 6
+    budget = 5
     coordinator = subprocess.Popen(
         tiny_cli_sweep(
             name,
-            2000,
+            1500,
             budget,
             "--storage",
             team["storage"],
@@ -230,20 +230,37 @@ def test_workers_that_share_no_disk_log_everything_through_the_server(team, tmp_
     assert listed[name].states["COMPLETE"] == len(complete)
 
 
-def test_a_worker_machine_killed_mid_trial_is_reconciled(team, tmp_path):
-    name = f"team-kill-{uuid.uuid4().hex[:8]}"
+def test_a_killed_worker_machine_and_a_restarted_tracking_server_lose_no_trial(team, tmp_path):
+    """One sweep, two accidents: a worker machine killed mid-trial (its trial is reconciled
+    and its budget run again), then the tracking server (a second ``mlflow server`` on the
+    team's MLflow database) stopped and started again on its port while trials run: the
+    clients retry, and every completed trial lands once, each metric step once."""
+    name = f"team-accidents-{uuid.uuid4().hex[:8]}"
+    backend = team["storage"].rsplit("/", 1)[0] + "/mlflow"
+    port, artifacts = free_port(), tmp_path / "artifacts"
+    tracking_uri = f"http://127.0.0.1:{port}"
+
+    def server() -> MlflowServer:
+        started = MlflowServer(backend, proxied_artifacts=artifacts)
+        started.start(port)
+        return started
+
     coordinator_env, worker_env = _machine(tmp_path, "coord"), _machine(tmp_path, "worker")
+    # A short grace: the coordinator looks for dead trials every 2 s, not every 10; MLflow's
+    # back-off between retries halved: the outage is the same, the test waits less.
+    coordinator_env.update({GRACE_ENV: "6", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"})
     budget = 4
-    coordinator = subprocess.Popen(
-        tiny_cli_sweep(
-            name, 4000, budget, "--storage", team["storage"], "--tracking-uri", team["tracking"]
-        ),  # fmt: skip
-        stdout=subprocess.PIPE,
-        text=True,
-        env=coordinator_env,
-    )
-    worker = None
+    tracking = server()
+    coordinator = worker = None
     try:
+        coordinator = subprocess.Popen(
+            tiny_cli_sweep(
+                name, 3000, budget, "--storage", team["storage"], "--tracking-uri", tracking_uri
+            ),  # fmt: skip
+            stdout=subprocess.PIPE,
+            text=True,
+            env=coordinator_env,
+        )
         for line in coordinator.stdout:
             if json.loads(line)["kind"] == "sweep_started":
                 break
@@ -262,81 +279,32 @@ def test_a_worker_machine_killed_mid_trial_is_reconciled(team, tmp_path):
         assert killed is not None, "the worker ran no trial"
         _kill_machine(worker_env)
         worker.wait(timeout=30)
-        coordinator.communicate(timeout=SWEEP_SECONDS)
+        tracking.stop()  # the coordinator's trial is running and logging
+        time.sleep(3)
+        tracking = server()
+        rest = coordinator.communicate(timeout=SWEEP_SECONDS)[0]
+        assert coordinator.returncode == 0, rest
+
+        study = optuna.load_study(study_name=name, storage=open_storage(team["storage"]))
+        trials = {t.number: t for t in study.get_trials()}
+        assert trials[killed].state == TrialState.FAIL
+        assert "died" in trials[killed].user_attrs["netyard.fail_reason"]
+        # Its budget was run again by the coordinator: the budget's worth of complete trials.
+        complete = [t for t in trials.values() if t.state == TrialState.COMPLETE]
+        assert len(complete) == budget
+        client, runs = _sweep_runs(tracking_uri, name)
+        children = {r.data.tags["optuna.trial_number"]: r for r in runs if r.info.run_name != name}
+        assert children[str(killed)].info.status == "FAILED"
+        for trial in complete:
+            run = children[str(trial.number)]
+            assert run.info.status == "FINISHED"
+            steps = [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")]
+            assert steps and len(steps) == len(set(steps)), "a retried write logged a step twice"
     finally:
         for process in filter(None, [coordinator, worker]):
             if process.poll() is None:
                 process.kill()
                 process.wait()
-    assert coordinator.returncode == 0
-    study = optuna.load_study(study_name=name, storage=open_storage(team["storage"]))
-    trials = {t.number: t for t in study.get_trials()}
-    assert trials[killed].state == TrialState.FAIL
-    assert "died" in trials[killed].user_attrs["netyard.fail_reason"]
-    # Its budget was run again by the coordinator: the budget's worth of complete trials.
-    assert len([t for t in trials.values() if t.state == TrialState.COMPLETE]) == budget
-    _, runs = _sweep_runs(team["tracking"], name)
-    run = next(r for r in runs if r.data.tags.get("optuna.trial_number") == str(killed))
-    assert run.info.status == "FAILED"
-
-
-def test_a_tracking_server_restarted_mid_sweep_loses_no_trial(team, tmp_path):
-    """A second ``mlflow server`` on the team's MLflow database, stopped and started again on
-    the same port while trials run: the clients retry, every trial lands once."""
-    name = f"team-restart-{uuid.uuid4().hex[:8]}"
-    backend = team["storage"].rsplit("/", 1)[0] + "/mlflow"
-    port = free_port()
-    artifacts = tmp_path / "artifacts"
-
-    def server() -> MlflowServer:
-        started = MlflowServer(backend, proxied_artifacts=artifacts)
-        started.start(port)
-        return started
-
-    tracking = server()
-    try:
-        budget = 4
-        coordinator = subprocess.Popen(
-            tiny_cli_sweep(
-                name,
-                600,
-                budget,
-                "--storage",
-                team["storage"],
-                "--tracking-uri",
-                f"http://127.0.0.1:{port}",
-            ),  # fmt: skip
-            stdout=subprocess.PIPE,
-            text=True,
-            # MLflow's back-off between retries, 2 s doubling by default, halved: the outage
-            # is the same, the test waits less for the retry that finds the server back.
-            env={**_machine(tmp_path, "coord"), "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1"},
-        )
-        try:
-            for line in coordinator.stdout:
-                if json.loads(line)["kind"] == "trial_finished":
-                    break
-            tracking.stop()  # mid-sweep: the next trial is running and logging
-            time.sleep(3)
-            tracking = server()
-            rest = coordinator.communicate(timeout=SWEEP_SECONDS)[0]
-        finally:
-            if coordinator.poll() is None:
-                coordinator.kill()
-                coordinator.wait()
-        assert coordinator.returncode == 0, rest
-        study = optuna.load_study(study_name=name, storage=open_storage(team["storage"]))
-        complete = [t for t in study.get_trials() if t.state == TrialState.COMPLETE]
-        assert len(complete) == budget
-        client, runs = _sweep_runs(f"http://127.0.0.1:{port}", name)
-        children = {r.data.tags["optuna.trial_number"]: r for r in runs if r.info.run_name != name}
-        for trial in complete:
-            run = children[str(trial.number)]
-            assert run.info.status == "FINISHED"
-            history = client.get_metric_history(run.info.run_id, "train_loss")
-            steps = [m.step for m in history]
-            assert len(steps) == len(set(steps)), "a retried write logged a step twice"
-    finally:
         tracking.stop()
 
 

@@ -1,0 +1,52 @@
+"""The app ended by a signal quits as File > Quit does: exit status 128 + the signal, and no
+zygote, worker or server process left behind. A real ``python -m app`` process, offscreen."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from netyard_test_support import command_line, live_children, wait_for_exit
+
+START_SECONDS = 120
+
+
+def _descendants(pid: int) -> list[int]:
+    found, frontier = [], [pid]
+    while frontier:
+        children = [child for parent in frontier for child in live_children(parent)]
+        found += children
+        frontier = children
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM], ids=["SIGTERM"])
+def test_a_signal_closes_the_app_and_leaves_no_process(tmp_path, signum):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    app = subprocess.Popen(
+        [sys.executable, "-m", "app", "--workspace", str(tmp_path / "ws")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        # The window is up once it has started its worker zygote.
+        deadline = time.monotonic() + START_SECONDS
+        while not _descendants(app.pid):
+            assert app.poll() is None, app.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the app started no zygote"
+            time.sleep(0.2)
+        time.sleep(1.0)  # past start-up: finish_startup has run its timers
+        family = _descendants(app.pid)
+        app.send_signal(signum)
+        assert app.wait(timeout=60) == 128 + signum, app.stderr.read().decode()[-2000:]
+        left = wait_for_exit(family, time.monotonic() + 30)
+        assert not left, [command_line(pid) for pid in left]
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
