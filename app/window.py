@@ -25,7 +25,7 @@ from app._settings import recent_workspaces, remember_workspace, settings
 from app._team_dialog import Stores, StoresDialog, remember_stores, remembered_stores
 from app.form import RunForm, SweepForm
 from app.gallery import PluginGallery
-from app.jobs import JobManager, JobsPanel, RunJob, SweepJob, TrialJob
+from app.jobs import AppQueue, JobManager, JobsPanel, RunJob, SweepJob, TrialJob
 from engine.sweeps import default_storage_url
 from engine.workspace import Workspace
 
@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.catalog = Catalog(self)
         self.jobs = JobManager(self)
+        self.queue = AppQueue(self.jobs, self)  # the workspace's run queue, run by self.jobs
         self.web = WebUIs(self)
         self.workspace = Workspace.resolve(workspace)
         self.custom_tracking_uri = tracking_uri
@@ -66,6 +67,12 @@ class MainWindow(QMainWindow):
         self.gallery.plugin_chosen.connect(self.sweep_form.set_plugin)
         self.run_form.start_requested.connect(self.start_run)
         self.sweep_form.start_requested.connect(self.start_sweep)
+        self.run_form.queue_requested.connect(lambda config: self.add_to_queue("run", config))
+        self.sweep_form.queue_requested.connect(lambda spec: self.add_to_queue("sweep", spec))
+        # Queued entries start once the GPUs to place them on are known.
+        self.catalog.devices_changed.connect(self._queue_devices)
+        self.catalog.datasets_changed.connect(self._queue_devices)
+        self.queue.problem.connect(lambda text: self.statusBar().showMessage(text, 10000))
 
         # The dashboards and the runs browser draw with pyqtgraph, whose import alone takes
         # most of a second: their pages are filled in by ``finish_startup`` once the window
@@ -83,7 +90,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         # -- docks --------------------------------------------------------------------------------
-        self.jobs_panel = JobsPanel(self.jobs)
+        self.jobs_panel = JobsPanel(self.jobs, self.queue)
         self.jobs_panel.job_selected.connect(self._job_selected)
         self.jobs_dock = self._dock(
             "Jobs", "jobsDock", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea
@@ -120,6 +127,9 @@ class MainWindow(QMainWindow):
         self.sweeps.optuna_button.clicked.connect(self.open_optuna)
         self.browser = RunsBrowser()
         self.browser.open_in_mlflow.connect(self.open_mlflow)
+        # Resume… in the browser: a job like any run, in this workspace (its checkpoints).
+        self.browser.organiser.resume_requested.connect(self.start_run)
+        self.browser.organiser.current_workspace = lambda: self.workspace
         self.system = SystemPanel()
         for page, widget in (
             (self.live_page, self.live),
@@ -246,6 +256,7 @@ class MainWindow(QMainWindow):
         if not self._tracking_uri_given:
             self.custom_tracking_uri = self.stores.tracking_uri or None
         self.run_form.workspace = self.sweep_form.workspace = root
+        self.queue.set_workspace(root)
         self.run_form.tracking_uri = self.sweep_form.tracking_uri = self.custom_tracking_uri
         self.sweep_form.set_storage(self.stores.storage or default_storage_url(self.workspace.root))
         self.sweep_form.schedule_check()
@@ -289,6 +300,15 @@ class MainWindow(QMainWindow):
         job = self.jobs.start_run(config)
         self.statusBar().showMessage(f"Started {job.title}", 5000)
         return job
+
+    def add_to_queue(self, kind: str, payload: dict) -> None:
+        entry = self.queue.add(kind, payload)
+        if entry is not None:
+            paused = " (the queue is paused)" if self.queue.state.paused else ""
+            self.statusBar().showMessage(f"Queued #{entry.id} {entry.title}{paused}", 5000)
+
+    def _queue_devices(self) -> None:
+        self.queue.set_gpus([str(gpu.index) for gpu in self.catalog.gpus])
 
     def start_sweep(self, spec: dict) -> SweepJob:
         job = self.jobs.start_sweep(spec)
@@ -430,6 +450,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.statusBar().showMessage("Stopping jobs…")
+        self.queue.shutdown()  # its running entries go back in the queue, for next time
         self.jobs.shutdown()
         self.web.stop_all()
         self.save_layout()

@@ -32,6 +32,12 @@ TRAINING_SCHEMA = Schema(
         high=100_000,
         help="Early stopping: stop after this many evaluations without improvement (0 = off).",
     ),
+    Bool(
+        "restore_best",
+        False,
+        help="End with the weights of the best validation evaluation (test metrics and the "
+        "saved model use them), not the last.",
+    ),
     Bool("amp", True, help="Mixed precision on CUDA (bf16 where supported, else fp16)."),
     Int(
         "checkpoint_every",
@@ -46,5 +52,12 @@ TRAINING_SCHEMA = Schema(
         low=0.02,
         high=0.5,
         help="Share of the training data held out for validation.",
+    ),
+    Bool(
+        "deterministic",
+        False,
+        help="Deterministic algorithms (torch.use_deterministic_algorithms): the same seed "
+        "repeats a run exactly, on a GPU too; slower there, and an op with no deterministic "
+        "version fails the run.",
     ),
 )

@@ -237,6 +237,10 @@ def prepare_run(config: RunConfig) -> PreparedRun:
     if "monitor" not in overrides:
         # A plugin that serves several tasks watches a metric that the task reports.
         hparams["monitor"] = f"val_{plugin_cls.monitor_for(info.task)}"
+    task_defaults = plugin_cls.task_defaults.get(info.task, {})
+    if any(name not in overrides for name in task_defaults):
+        hparams = {**plugin_cls.full_schema().resolve({**task_defaults, **overrides}),
+                   "monitor": hparams["monitor"]}  # fmt: skip
     device = resolve_device(config.device)
     workspace = Workspace.resolve(config.workspace).ensure()
     dataset = info.load(workspace.datasets_dir, config.seed, float(hparams["val_fraction"]))
@@ -319,7 +323,11 @@ def execute_run(
         end_tags = {
             "netyard.checkpoint": checkpoint or "",
             "netyard.stopped_early": str(result.stopped_early).lower(),
+            "netyard.restored_step": str(result.restored_step or ""),
         }
+        notes = prepared.plugin_cls.run_notes(result.metrics)
+        if notes:  # MLflow shows it as the run's description; a run with none keeps the user's
+            end_tags["mlflow.note.content"] = "\n".join(notes)
         if tracker is not None:
             # The val_* values were logged at the last evaluation; again here they would
             # appear twice at the final step in the metric history.
@@ -407,6 +415,7 @@ def _start_tracking(prepared: PreparedRun):
         tags=tags,
         parent_run_id=config.parent_run_id,
         resume_run_id=resume_run_id,
+        system_metrics=True,  # CPU, memory, GPU use as MLflow's system/* metrics
     )
     return tracker
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -14,14 +15,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.browser._query import RunRow, params_diff
-from app.dashboards import color, fast_plot
+from app.browser._query import History, RunRow, params_diff
+from app.dashboards import WALL_TIME, CurveOptions, SmoothedCurve, apply_axes, color, fast_plot
 
 DIFF_BRUSH = QBrush(QColor(230, 159, 0, 70))
 
 
 class CompareCurves(QWidget):
-    """One plot of one metric, a curve per selected run."""
+    """One plot of one metric, a curve per selected run, drawn as the curve options say
+    (wall time: seconds since each run started, from MLflow's metric timestamps)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,18 +33,23 @@ class CompareCurves(QWidget):
         self.info = QLabel("Select runs in the table and press Compare.")
         self.plot_widget = pg.PlotWidget()
         self.plot = fast_plot(self.plot_widget.getPlotItem())
-        self.plot.setLabel("bottom", "step")
         self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.options = CurveOptions("curves/compare")
+        self.options.setObjectName("compareCurveOptions")
+        self.options.changed.connect(self._draw)
+        apply_axes(self.plot, self.options.choice)
+        self.drawn: list[SmoothedCurve] = []
         top = QHBoxLayout()
         top.addWidget(QLabel("metric"))
         top.addWidget(self.metric, 1)
-        top.addWidget(self.info, 2)
+        top.addWidget(self.info, 1)
+        top.addWidget(self.options, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.plot_widget, 1)
         self.rows: list[RunRow] = []
-        self.histories: dict[str, dict[str, tuple[list[int], list[float]]]] = {}
+        self.histories: dict[str, dict[str, History]] = {}
 
     def set_data(self, rows: list[RunRow], histories) -> None:
         self.rows, self.histories = rows, histories
@@ -60,12 +67,23 @@ class CompareCurves(QWidget):
 
     def _draw(self) -> None:
         self.plot.clear()  # a comparison is drawn once per request, not streamed
+        choice = self.options.choice
+        apply_axes(self.plot, choice)
         key = self.metric.currentText()
+        self.drawn = []
         for index, row in enumerate(self.rows):
-            steps, values = self.histories.get(row.run_id, {}).get(key, ([], []))
-            if steps:
-                pen = pg.mkPen(color(index), width=2)
-                self.plot.plot(steps, values, pen=pen, name=f"{row.name} ({row.run_id[:6]})")
+            steps, values, times = self.histories.get(row.run_id, {}).get(key, ([], [], []))
+            if not steps:
+                continue
+            if choice.x_axis == WALL_TIME:
+                start = row.start_ms if row.start_ms is not None else min(times)
+                x = (np.asarray(times, dtype=np.float64) - start) / 1000
+            else:
+                x = np.asarray(steps, dtype=np.float64)
+            pen = pg.mkPen(color(index), width=2)
+            curve = SmoothedCurve(self.plot, pen, f"{row.name} ({row.run_id[:6]})")
+            curve.set_data(x, np.asarray(values, dtype=np.float64), choice.smoothing)
+            self.drawn.append(curve)
 
 
 class ParamsDiff(QTableWidget):

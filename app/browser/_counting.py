@@ -1,6 +1,6 @@
-"""``python -m app.browser._counting '[tracking_uri, experiment_ids, filter]'`` prints how many
-runs match. The runs browser counts here, in a process of its own (see ``count_runs``);
-nothing here imports Qt."""
+"""``python -m app.browser._counting '[tracking_uri, experiment_ids, filter, view_type]'``
+prints how many runs match. The runs browser counts here, in a process of its own (see
+``count_runs``); nothing here imports Qt."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ GC_THRESHOLD = 50_000
 
 def main(argv: list[str]) -> int:
     die_with_parent()  # a count nobody waits for any more ends with the app
-    tracking_uri, experiment_ids, filter_string = json.loads(argv[0])
+    tracking_uri, experiment_ids, filter_string, view_type = json.loads(argv[0])
     from engine.tracking import open_client
 
     client = open_client(tracking_uri)
     gc.freeze()  # what the imports made is never garbage: no collection goes through it
     gc.set_threshold(GC_THRESHOLD)
-    print(count_matches(client, experiment_ids, filter_string))
+    print(count_matches(client, experiment_ids, filter_string, view_type))
     return 0
 
 

@@ -8,7 +8,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 
+from app.browser._organise import run_label, run_tooltip
 from app.browser._query import RunRow, describe
+from app.browser._summaries import LAST, SUMMARIES, MetricSummary
 
 FIXED_COLUMNS = ("Run", "Experiment", "Status", "Started", "Duration (s)")
 STARTED_COLUMN = 3
@@ -32,6 +34,10 @@ class RunsTableModel(QAbstractTableModel):
         self.has_more = False
         self.fetching = False
         self._run_ids: set[str] = set()
+        # A metric column shows its run's last value, or a summary of its history
+        # (``_summaries``): {metric: "best" | "min" | "max"}, and the summaries read so far.
+        self.summary_of: dict[str, str] = {}
+        self.summaries: dict[tuple[str, str], MetricSummary] = {}
 
     # -- rows --------------------------------------------------------------------------------
     def reset_rows(self, rows: list[RunRow], has_more: bool) -> None:
@@ -39,6 +45,7 @@ class RunsTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._run_ids = set()
         self.rows = self._unseen(rows)
+        self.summaries = {}  # a running run's history grew since: read again
         self.metric_names = sorted({name for row in self.rows for name in row.metrics})
         self.param_names = sorted({name for row in self.rows for name in row.params})
         self.has_more, self.fetching = has_more, False
@@ -104,8 +111,37 @@ class RunsTableModel(QAbstractTableModel):
             return FIXED_COLUMNS[column]
         column -= len(FIXED_COLUMNS)
         if column < len(self.metric_names):
-            return self.metric_names[column]
+            name = self.metric_names[column]
+            summary = self.summary_of.get(name, LAST)
+            return name if summary == LAST else f"{name} ({summary})"
         return "param: " + self.param_names[column - len(self.metric_names)]
+
+    def metric_at(self, column: int) -> str | None:
+        """The metric a column shows, None for a fixed or a param column."""
+        column -= len(FIXED_COLUMNS)
+        return self.metric_names[column] if 0 <= column < len(self.metric_names) else None
+
+    # -- summary columns ---------------------------------------------------------------------
+    def set_summary(self, metric: str, summary: str) -> None:
+        if summary == LAST:
+            self.summary_of.pop(metric, None)
+        else:
+            self.summary_of[metric] = summary
+        if metric in self.metric_names:
+            column = len(FIXED_COLUMNS) + self.metric_names.index(metric)
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, column, column)
+            self._column_changed(column)
+
+    def add_summaries(self, summaries: dict[tuple[str, str], MetricSummary]) -> None:
+        self.summaries.update(summaries)
+        for metric in {metric for _run_id, metric in summaries}:
+            if metric in self.metric_names:
+                self._column_changed(len(FIXED_COLUMNS) + self.metric_names.index(metric))
+
+    def _column_changed(self, column: int) -> None:
+        if self.rows:
+            last = len(self.rows) - 1
+            self.dataChanged.emit(self.index(0, column), self.index(last, column))
 
     def order_key(self, column: int) -> str | None:
         """The MLflow ``order_by`` key of a column, None if MLflow cannot sort by it."""
@@ -113,6 +149,8 @@ class RunsTableModel(QAbstractTableModel):
             return FIXED_ORDER_KEYS[column]
         column -= len(FIXED_COLUMNS)
         if column < len(self.metric_names):
+            if self.summary_of.get(self.metric_names[column], LAST) != LAST:
+                return None  # summed up here from the histories: MLflow cannot order by it
             return f"metrics.`{self.metric_names[column]}`"
         return f"params.`{self.param_names[column - len(self.metric_names)]}`"
 
@@ -130,9 +168,21 @@ class RunsTableModel(QAbstractTableModel):
             return self.column_name(section)
         if role == Role.InitialSortOrderRole and self._numeric(section):
             return Qt.SortOrder.DescendingOrder  # the newest run, the largest value first
-        if role == Role.ToolTipRole and self.order_key(section) is None:
-            return "MLflow cannot sort runs by this column"
+        if role == Role.ToolTipRole:
+            return self._header_tip(section)
         return None
+
+    def _header_tip(self, column: int) -> str | None:
+        metric = self.metric_at(column)
+        if metric is None:
+            return None if self.order_key(column) else "MLflow cannot sort runs by this column"
+        summary = self.summary_of.get(metric, LAST)
+        if summary == LAST:
+            return f"{metric}: each run's last value. Right-click for Best, Min or Max."
+        return (
+            f"{metric}: the {SUMMARIES[summary].lower()} of each run's history, read here "
+            f"for the loaded runs, so MLflow cannot sort runs by it. Right-click for Last."
+        )
 
     def _numeric(self, column: int) -> bool:
         metrics_end = len(FIXED_COLUMNS) + len(self.metric_names)
@@ -144,17 +194,25 @@ class RunsTableModel(QAbstractTableModel):
             return (row.name, row.experiment, row.status, row.start_ms, row.duration_s)[column]
         column -= len(FIXED_COLUMNS)
         if column < len(self.metric_names):
-            return row.metrics.get(self.metric_names[column])
+            name = self.metric_names[column]
+            summary = self.summary_of.get(name, LAST)
+            if summary == LAST or name not in row.metrics:
+                return row.metrics.get(name)
+            found = self.summaries.get((row.run_id, name))
+            return None if found is None else found.value(summary)
         return row.params.get(self.param_names[column - len(self.metric_names)])
 
     def data(self, index: QModelIndex, role=Role.DisplayRole):
         if not index.isValid():
             return None
         if role == Role.DisplayRole:
+            if index.column() == 0:  # a star before a starred run's name
+                row = self.rows[index.row()]
+                return run_label(row.name, row.tags)
             return self._display(self.rows[index.row()], index.column())
         if role == Role.ToolTipRole and index.column() == 0:
             row = self.rows[index.row()]
-            return f"{row.run_id}\n{row.note}" if row.note else row.run_id
+            return run_tooltip(row.run_id, row.note, row.tags)
         return None
 
     def _display(self, row: RunRow, column: int) -> str:

@@ -18,6 +18,9 @@ PAGE_SIZE = 200  # rows per page shown: a screenful many times over, fetched in 
 COUNT_PAGE_SIZE = 2000
 CANCEL_CHECK_SECONDS = 0.05
 HIDDEN_PARAMS = ("netyard_version", "torch_version", "python_version")
+# MLflow's system metrics (CPU, memory, GPU use): charted by the MLflow UI's own tab, a column
+# each here would crowd out the run's own metrics.
+SYSTEM_METRICS_PREFIX = "system/"
 NEWEST_FIRST = ("attributes.start_time", False)
 
 
@@ -33,6 +36,10 @@ class RunRow:
     params: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    # Every tag but MLflow's own (mlflow.*: run name, note, logged-model history): the user's
+    # tags, the star and Netyard's checkpoint (see ``_organise`` and ``_resume``).
+    tags: dict[str, str] = field(default_factory=dict)
+    lifecycle_stage: str = "active"  # "deleted" once archived
 
     @property
     def duration_s(self) -> float | None:
@@ -51,13 +58,21 @@ class RunsQuery:
     experiment_id: str = ""
     order_key: str = NEWEST_FIRST[0]
     ascending: bool = NEWEST_FIRST[1]
+    archived: bool = False  # the archived runs (MLflow's deleted ones) instead of the active
+    starred_only: bool = False
 
     def mlflow_filter(self) -> str:
         # MLflow's filter grammar has AND only and no parentheses, so clauses join flat.
         clauses = [self.filter_string.strip()] if self.filter_string.strip() else []
         if self.status:
             clauses.append(f"attributes.status = '{self.status}'")
+        if self.starred_only:
+            clauses.append("tags.`netyard.starred` = 'true'")  # _organise.STAR_TAG
         return " and ".join(clauses)
+
+    def view_type(self) -> int:
+        """MLflow's ``run_view_type``: ViewType.DELETED_ONLY (2) or ACTIVE_ONLY (1)."""
+        return 2 if self.archived else 1
 
     def order_by(self) -> list[str]:
         return [f"{self.order_key} {'ASC' if self.ascending else 'DESC'}"]
@@ -151,6 +166,7 @@ def fetch_runs(
     runs = client.search_runs(
         experiment_ids,
         filter_string=query.mlflow_filter(),
+        run_view_type=query.view_type(),
         max_results=page_size,
         order_by=query.order_by(),
         page_token=page_token,
@@ -169,8 +185,10 @@ def _row(run, experiments: dict[str, str]) -> RunRow:
         start_ms=info.start_time,
         end_ms=info.end_time,
         params={k: v for k, v in data.params.items() if k not in HIDDEN_PARAMS},
-        metrics=dict(data.metrics),
+        metrics={k: v for k, v in data.metrics.items() if not k.startswith(SYSTEM_METRICS_PREFIX)},
         note=data.tags.get(NOTE_TAG, ""),
+        tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
+        lifecycle_stage=info.lifecycle_stage,
     )
 
 
@@ -186,7 +204,7 @@ def count_runs(
     experiment_ids = query.experiment_ids(experiments)
     if not experiment_ids:
         return 0
-    request = json.dumps([tracking_uri, experiment_ids, query.mlflow_filter()])
+    request = json.dumps([tracking_uri, experiment_ids, query.mlflow_filter(), query.view_type()])
     with subprocess.Popen(
         [sys.executable, "-m", "app.browser._counting", request],
         stdin=subprocess.DEVNULL,
@@ -213,13 +231,14 @@ class CountFailed(Exception):
     """The counting process ended with an error (its message is that error's)."""
 
 
-def count_matches(client, experiment_ids: list[str], filter_string: str) -> int:
+def count_matches(client, experiment_ids: list[str], filter_string: str, view_type: int = 1) -> int:
     """Every run matching ``filter_string``, fetched a page at a time and counted."""
     total, token = 0, None
     while True:
         runs = client.search_runs(
             experiment_ids,
             filter_string=filter_string,
+            run_view_type=view_type,
             max_results=COUNT_PAGE_SIZE,
             page_token=token,
         )
@@ -228,18 +247,27 @@ def count_matches(client, experiment_ids: list[str], filter_string: str) -> int:
             return total
 
 
+History = tuple[list[int], list[float], list[int]]  # steps, values, timestamps (ms)
+
+
 def fetch_histories(
     tracking_uri: str, run_ids: list[str], keys: list[str]
-) -> dict[str, dict[str, tuple[list[int], list[float]]]]:
-    """Full metric histories: ``{run_id: {key: (steps, values)}}``."""
+) -> dict[str, dict[str, History]]:
+    """Full metric histories: ``{run_id: {key: (steps, values, timestamps_ms)}}``."""
     client = _client(tracking_uri)
-    histories: dict[str, dict[str, tuple[list[int], list[float]]]] = {}
+    histories: dict[str, dict[str, History]] = {}
     for run_id in run_ids:
         per_key = histories.setdefault(run_id, {})
         for key in keys:
-            points = sorted(client.get_metric_history(run_id, key), key=lambda m: m.step)
+            points = sorted(
+                client.get_metric_history(run_id, key), key=lambda m: (m.step, m.timestamp)
+            )
             if points:
-                per_key[key] = ([m.step for m in points], [m.value for m in points])
+                per_key[key] = (
+                    [m.step for m in points],
+                    [m.value for m in points],
+                    [m.timestamp for m in points],
+                )
     return histories
 
 

@@ -29,8 +29,11 @@ from app._model_actions import (
     register_run,
 )  # fmt: skip
 from app._tasks import run_in_background
+from app.browser._artifacts import ArtifactCompare
 from app.browser._compare import CompareCurves, ParamsDiff
+from app.browser._export import RunsExport
 from app.browser._model import STARTED_COLUMN, RunsFilter, RunsTableModel
+from app.browser._organise_menu import RunsOrganiser
 from app.browser._paging import RunsPager
 from app.browser._predict import PredictPanel
 from app.browser._query import (
@@ -42,6 +45,7 @@ from app.browser._query import (
     save_note,
     warm_up,
 )  # fmt: skip
+from app.browser._summaries import SummaryColumns
 
 ALL = "(all)"
 STATUSES = (ALL, "RUNNING", "FINISHED", "FAILED", "KILLED")
@@ -108,18 +112,6 @@ class RunsBrowser(QWidget):
                                       "or safetensors, checked after writing")  # fmt: skip
         self.export_button.clicked.connect(self.export_selected)
         self.datasets_dir = None  # the workspace's, for the input example of an export
-        top = QHBoxLayout()
-        top.addWidget(self.search, 3)
-        top.addWidget(self.quick, 1)
-        top.addWidget(QLabel("experiment"))
-        top.addWidget(self.experiment)
-        top.addWidget(QLabel("status"))
-        top.addWidget(self.status_filter)
-        top.addWidget(self.refresh_button)
-        top.addWidget(self.compare_button)
-        top.addWidget(self.mlflow_button)
-        top.addWidget(self.register_button)
-        top.addWidget(self.export_button)
 
         self.table = QTableView()
         self.table.setObjectName("runsTable")
@@ -138,6 +130,28 @@ class RunsBrowser(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionsMovable(True)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        # A metric column's header menu: its runs' Last, Best, Min or Max value.
+        self.summary_columns = SummaryColumns(self.model, header, lambda: self.tracking_uri, self)
+        # The Run menu (right click, or its button): rename, tags, star, archive, resume.
+        self.organiser = RunsOrganiser(self)
+        # Export runs: the selected runs as a CSV table or an HTML report (engine.reports).
+        self.export_runs = RunsExport(self)
+        # Two rows: what is listed (MLflow's query), then what to do with the selection.
+        top = QHBoxLayout()
+        top.addWidget(self.search, 3)
+        top.addWidget(self.quick, 1)
+        for label, widget in (("experiment", self.experiment), ("status", self.status_filter),
+                              ("show", self.organiser.show_combo)):  # fmt: skip
+            top.addWidget(QLabel(label))
+            top.addWidget(widget)
+        top.addWidget(self.organiser.starred_only)
+        top.addWidget(self.refresh_button)
+        actions = QHBoxLayout()
+        buttons = (self.compare_button, self.organiser.button, self.mlflow_button,
+                   self.register_button, self.export_button, self.export_runs.button)  # fmt: skip
+        for button in buttons:
+            actions.addWidget(button)
+        actions.addStretch(1)
 
         self.curves = CompareCurves()
         self.diff = ParamsDiff()
@@ -156,6 +170,8 @@ class RunsBrowser(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.curves, "Compare curves")
         self.tabs.addTab(self.diff, "Params diff")
+        self.images = ArtifactCompare()
+        self.tabs.addTab(self.images, "Compare images")
         self.tabs.addTab(notes, "Notes")
         self.predict = PredictPanel()
         self.tabs.addTab(self.predict, "Predict")
@@ -174,6 +190,7 @@ class RunsBrowser(QWidget):
         bottom.addWidget(self.run_count)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(actions)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(bottom)
         self._selection_changed()
@@ -232,6 +249,7 @@ class RunsBrowser(QWidget):
             experiment_id=self.experiment.currentData() or "",
             order_key=key,
             ascending=ascending,
+            **self.organiser.query_options(),
         )
 
     def _first_page(self, page: RunsPage) -> None:
@@ -338,6 +356,7 @@ class RunsBrowser(QWidget):
         keys = sorted({key for row in rows for key in row.metrics})
         uri, run_ids = self.tracking_uri, [row.run_id for row in rows]
         self.diff.set_rows(rows)
+        self.images.set_runs(uri, rows)
         self.status.setText(f"Loading metric histories of {len(rows)} runs…")
 
         def done(histories) -> None:

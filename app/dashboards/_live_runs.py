@@ -3,13 +3,17 @@
 One persistent ``PlotDataItem`` per (run, metric), fed from ``GrowingSeries`` buffers. Events
 only append to buffers; a single ~15 Hz timer pushes the changed ones to their curves, so a
 burst of events costs one redraw. Metrics are grouped by name without the split prefix:
-``train_loss`` and ``val_loss`` share the "loss" plot.
+``train_loss`` and ``val_loss`` share the "loss" plot. The curve options above the plots
+(smoothing, log y, x by step or wall time) apply to every plot; wall time is when the events
+arrived here, counted from the run's start, one clock per run interpolated between events.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPixmap
@@ -25,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.dashboards._curve_options import WALL_TIME, CurveOptions, SmoothedCurve, apply_axes
 from app.dashboards._plots import color, fast_plot
 from app.dashboards._series import GrowingSeries
 from app.dashboards._snapshot import SnapshotView
@@ -33,6 +38,13 @@ from engine.events import EvalMetrics, RunFinished, RunStarted, Snapshot, StepMe
 
 FRAME_MS = 66  # about 15 frames a second
 PREFIXES = ("train_", "val_", "test_")
+# A forecaster's baselines share its plots: its mse beside naive, seasonal and linear ones.
+SHARED_GROUPS = {
+    "naive_mse": "mse",
+    "seasonal_naive_mse": "mse",
+    "linear_mse": "mse",
+    "mse_ratio_linear": "mse_ratio",
+}
 NO_MATRIX = "The confusion matrix appears here when a classifier run ends."
 
 
@@ -70,8 +82,9 @@ class ScaledImage(QLabel):
 def metric_group(name: str) -> str:
     for prefix in PREFIXES:
         if name.startswith(prefix):
-            return name[len(prefix) :]
-    return name
+            name = name[len(prefix) :]
+            break
+    return SHARED_GROUPS.get(name, name)
 
 
 @dataclass
@@ -79,7 +92,10 @@ class RunTrace:
     job: RunJob
     index: int
     series: dict[str, GrowingSeries] = field(default_factory=dict)
-    curves: dict[str, pg.PlotDataItem] = field(default_factory=dict)
+    curves: dict[str, SmoothedCurve] = field(default_factory=dict)
+    # (step, seconds since the run started) as events arrive: the x of the wall-time axis.
+    clock: GrowingSeries = field(default_factory=GrowingSeries)
+    started: float | None = None
     visible: bool = True
     snapshot: tuple[int, dict] | None = None
     result_pixmap: QPixmap | None = None
@@ -106,8 +122,17 @@ class LiveRunsView(QWidget):
         left_layout.addWidget(self.run_list, 1)
         left_layout.addWidget(self.overlay)
 
+        self.options = CurveOptions("curves/live")
+        self.options.setObjectName("liveCurveOptions")
+        self.options.changed.connect(self._options_changed)
+        self.now = time.monotonic  # the wall clock of the wall-time axis
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName("liveCurves")
+        curves = QWidget()
+        curves_layout = QVBoxLayout(curves)
+        curves_layout.setContentsMargins(0, 0, 0, 0)
+        curves_layout.addWidget(self.options)
+        curves_layout.addWidget(self.graphics, 1)
         self.snapshots = SnapshotView()
         self.result_image = ScaledImage(NO_MATRIX)
         self.result_image.setObjectName("resultImage")
@@ -115,7 +140,7 @@ class LiveRunsView(QWidget):
         self.extras.addTab(self.snapshots, "Snapshot")
         self.extras.addTab(self.result_image, "Confusion matrix")
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.graphics)
+        right.addWidget(curves)
         right.addWidget(self.extras)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
@@ -205,9 +230,11 @@ class LiveRunsView(QWidget):
     # -- events (cheap: buffers only) ---------------------------------------------------------
     def on_event(self, trace: RunTrace, event) -> None:
         if isinstance(event, StepMetrics):
+            self._tick(trace, event.steps[-1])
             for name, values in event.metrics.items():
                 self._series(trace, name).append(event.steps, values)
         elif isinstance(event, EvalMetrics):
+            self._tick(trace, event.step)
             for name, value in event.metrics.items():
                 self._series(trace, name).append([event.step], [value])
         elif isinstance(event, Snapshot):
@@ -219,7 +246,15 @@ class LiveRunsView(QWidget):
         ):
             self._fetch_confusion_matrix(trace, event.run_id)
         elif isinstance(event, RunStarted):
-            pass
+            trace.started = self.now()
+            trace.clock.append([event.start_step], [0.0])
+
+    def _tick(self, trace: RunTrace, step: int) -> None:
+        now = self.now()
+        if trace.started is None:  # no RunStarted seen: time counts from the first metrics
+            trace.started = now
+        if not trace.clock.size or step > trace.clock.x[-1]:
+            trace.clock.append([step], [now - trace.started])
 
     def _series(self, trace: RunTrace, name: str) -> GrowingSeries:
         series = trace.series.get(name)
@@ -228,14 +263,28 @@ class LiveRunsView(QWidget):
         return series
 
     # -- drawing (on the timer) ----------------------------------------------------------------
-    def redraw(self) -> None:
+    def redraw(self, appended: bool = True) -> None:
+        choice = self.options.choice
         for trace in self.traces.values():
             for name, series in trace.series.items():
                 if not series.dirty:
                     continue
                 curve = trace.curves.get(name) or self._make_curve(trace, name)
-                curve.setData(series.x, series.y)
+                x = series.x
+                if choice.x_axis == WALL_TIME:
+                    x = np.interp(series.x, trace.clock.x, trace.clock.y) if trace.clock.size else x
+                curve.set_data(x, series.y, choice.smoothing, appended)
                 series.dirty = False
+
+    def _options_changed(self) -> None:
+        """Every curve redrawn from its whole series, every plot's axes set anew."""
+        choice = self.options.choice
+        for group, plot in self.plots.items():
+            apply_axes(plot, choice, always_log=group == "lr")
+        for trace in self.traces.values():
+            for series in trace.series.values():
+                series.dirty = True
+        self.redraw(appended=False)
 
     def _plot(self, group: str) -> pg.PlotItem:
         plot = self.plots.get(group)
@@ -243,14 +292,12 @@ class LiveRunsView(QWidget):
             count = len(self.plots)
             plot = self.graphics.addPlot(row=count // 2, col=count % 2)
             fast_plot(plot, group)
-            plot.setLabel("bottom", "step")
+            apply_axes(plot, self.options.choice, always_log=group == "lr")
             plot.addLegend(offset=(-10, 10))
-            if group == "lr":
-                plot.setLogMode(y=True)
             self.plots[group] = plot
         return plot
 
-    def _make_curve(self, trace: RunTrace, name: str) -> pg.PlotDataItem:
+    def _make_curve(self, trace: RunTrace, name: str) -> SmoothedCurve:
         group = metric_group(name)
         validation = not name.startswith("train_")
         pen = pg.mkPen(color(trace.index), width=2.5 if validation else 1)
@@ -258,9 +305,10 @@ class LiveRunsView(QWidget):
             pen.setStyle(
                 Qt.PenStyle.DashLine if name.startswith("test_") else Qt.PenStyle.SolidLine
             )
-        curve = self._plot(group).plot(
-            pen=pen,
-            name=f"#{trace.job.number} {name}",
+        curve = SmoothedCurve(
+            self._plot(group),
+            pen,
+            f"#{trace.job.number} {name}",
             symbol="o" if validation else None,
             symbolSize=4,
             symbolBrush=color(trace.index),

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app._tasks import run_in_background
 from app.dashboards import color, fast_plot
+from app.dashboards._plot_export import SweepExport
 from app.dashboards._sweep_math import best_so_far, normalise, numeric_axis, pareto_mask
 from app.jobs import SweepJob, TrialJob
 
@@ -156,6 +157,8 @@ class SweepDashboard(QWidget):
         top.addWidget(self.summary, 2)
         top.addWidget(self.optuna_button)
         top.addWidget(self.register_button)
+        self.export_menu = SweepExport(self)  # the plot in sight as PNG/SVG, the trials' report
+        top.addWidget(self.export_menu.button)
 
         self.table = TrialTable()
         self.history = pg.PlotWidget()

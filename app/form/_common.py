@@ -50,13 +50,18 @@ class FormPage(QWidget):
         self._layout.addWidget(self.scroll, 1)
         self._layout.addWidget(self.status)
 
-    def buttons(self, *left: QPushButton, start: QPushButton) -> None:
-        """The bottom row; call once, after every box is in ``content``."""
+    def buttons(
+        self, *left: QPushButton, start: QPushButton, queue: QPushButton | None = None
+    ) -> None:
+        """The bottom row; call once, after every box is in ``content``. ``queue`` (Add to
+        queue) goes beside Start."""
         self.content.addStretch(1)
         row = QHBoxLayout()
         for button in left:
             row.addWidget(button)
         row.addStretch(1)
+        if queue is not None:
+            row.addWidget(queue)
         row.addWidget(start)
         self._layout.addLayout(row)
 

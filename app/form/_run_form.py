@@ -18,6 +18,7 @@ from app.form._common import (
     experiment_edit,
     threads_spin,
 )
+from app.form._dataset_preview import DatasetPreviewPanel, beside
 from app.form._schema_form import ERROR_STYLE, SchemaForm
 from engine.errors import UsageError
 from engine.plugin import Plugin
@@ -32,12 +33,16 @@ class RunForm(FormPage):
     """Configure one run of one plugin; ``start_requested(config)`` carries a RunConfig dict."""
 
     start_requested = Signal(dict)
+    queue_requested = Signal(dict)  # the same RunConfig dict, for the run queue
 
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__("runFormTitle", "runFormStatus", parent)
         self.catalog = catalog
         self.plugin: type[Plugin] | None = None
         self.schema_form: SchemaForm | None = None
+        # The defaults the fields stand for now: the schema's, with the chosen dataset's task
+        # defaults over them (a forecasting RNN is smaller and stops early).
+        self.defaults: dict[str, Any] = {}
         self.workspace: str | None = None
         self.tracking_uri: str | None = None
 
@@ -59,7 +64,10 @@ class RunForm(FormPage):
         run_rows.addRow("CPU threads", self.threads)
         run_rows.addRow("experiment", self.experiment)
         run_rows.addRow(self.run_error)
-        self.content.addWidget(run_box)
+        self.preview = DatasetPreviewPanel(
+            self, lambda: self.schema_form.fields["val_fraction"].value()
+        )
+        self.content.addLayout(beside(run_box, self.preview))
         self.form_holder = QVBoxLayout()
         self.content.addLayout(self.form_holder)
 
@@ -71,7 +79,13 @@ class RunForm(FormPage):
         self.reset_button.clicked.connect(self.reset)
         self.copy_button.clicked.connect(self.copy_command)
         self.start_button.clicked.connect(self.start)
-        self.buttons(self.reset_button, self.copy_button, start=self.start_button)
+        self.queue_button = QPushButton("Add to queue")
+        self.queue_button.setObjectName("queueRunButton")
+        self.queue_button.setToolTip("Run it after the queue's earlier entries (Jobs panel)")
+        self.queue_button.clicked.connect(self.add_to_queue)
+        self.buttons(
+            self.reset_button, self.copy_button, start=self.start_button, queue=self.queue_button
+        )
 
         self.watch(self.validate, self.dataset, self.seed, self.device, self.threads)
         self.watch(self.validate, self.experiment)
@@ -90,6 +104,7 @@ class RunForm(FormPage):
         self.title.setText(f"{plugin.name} ({plugin.id})")
         self.title.setToolTip(plugin.description)
         self.schema_form = SchemaForm(plugin.full_schema())
+        self.defaults = plugin.full_schema().defaults()
         self.schema_form.changed.connect(self.validate)
         self.form_holder.addWidget(self.schema_form)
         self.dataset.set_kinds(tuple(plugin.data_kinds))
@@ -110,7 +125,8 @@ class RunForm(FormPage):
     def reset(self) -> None:
         if self.schema_form is None:
             return
-        self.schema_form.reset()
+        self.defaults = self.task_defaults()
+        self.schema_form.set_values(self.defaults)
         self.seed.set_value(0)
         self.device.setCurrentIndex(0)
         self.threads.setValue(0)
@@ -138,7 +154,47 @@ class RunForm(FormPage):
             errors["run"] = "\n".join(run_errors)
         return errors
 
+    def task_defaults(self) -> dict[str, Any]:
+        """The plugin's defaults for the chosen dataset's task: what the CLI would run."""
+        defaults = self.plugin.full_schema().defaults()
+        task = self._task()
+        if task is not None:
+            defaults.update(self.plugin.task_defaults.get(task, {}))
+            if "monitor" in defaults:
+                defaults["monitor"] = f"val_{self.plugin.monitor_for(task)}"
+        return defaults
+
+    def _task(self) -> str | None:
+        if not self.catalog.datasets_loaded:
+            return None
+        from engine.data import dataset_info
+
+        try:
+            return dataset_info(self.dataset.dataset_id().strip()).task
+        except UsageError:
+            return None
+
+    def _follow_task_defaults(self) -> None:
+        """A field still at the default of the task before takes the new task's default; one
+        the user changed keeps its value."""
+        if self.schema_form is None:
+            return
+        before, after = self.defaults, self.task_defaults()
+        if after == before:
+            return
+        self.defaults = after  # first: set_values below comes back through validate
+        values, _errors = self.schema_form.values()
+        self.schema_form.set_values(
+            {
+                name: value
+                for name, value in after.items()
+                if name in values and values[name] == before.get(name) != value
+            }
+        )
+
     def validate(self) -> bool:
+        self._follow_task_defaults()
+        self.preview.schedule()
         errors = self.errors()
         if self.schema_form is not None:
             self.schema_form.show_errors(errors)
@@ -152,6 +208,7 @@ class RunForm(FormPage):
             self.show_status("")
             self._remember()
         self.start_button.setEnabled(not errors)
+        self.queue_button.setEnabled(not errors)
         self.copy_button.setEnabled(not errors)
         return not errors
 
@@ -179,17 +236,14 @@ class RunForm(FormPage):
     def command_line(self) -> str:
         """``netyard run ...`` for what Start would run (only call when ``validate()`` is True).
 
-        Hyperparameters at the plugin's default are left out (the CLI fills them in the same
-        way), except steps, always shown, and monitor where the plugin has per-task monitors:
-        a run without one watches the dataset task's metric, not the default shown here.
+        Hyperparameters at the default for the dataset's task are left out (the CLI fills
+        them in the same way), except steps, always shown.
         """
         config = self.config()
-        defaults = self.plugin.full_schema().defaults()
-        kept = {"steps", "monitor"} if self.plugin.task_monitors else {"steps"}
         config["hparams"] = {
             name: value
             for name, value in config["hparams"].items()
-            if name in kept or value != defaults[name]
+            if name == "steps" or value != self.defaults.get(name)
         }
         return RunConfig.from_dict(config).to_command_line()
 
@@ -200,3 +254,7 @@ class RunForm(FormPage):
     def start(self) -> None:
         if self.validate():
             self.start_requested.emit(self.config())
+
+    def add_to_queue(self) -> None:
+        if self.validate():
+            self.queue_requested.emit(self.config())

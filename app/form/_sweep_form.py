@@ -39,6 +39,7 @@ from app.form._common import (
     experiment_edit,
     threads_spin,
 )
+from app.form._dataset_preview import DatasetPreviewPanel, beside
 from app.form._search_editor import SearchRow
 from engine.errors import UsageError
 from engine.plugin import Plugin
@@ -93,6 +94,7 @@ class SweepForm(FormPage):
     """``start_requested(spec dict)`` carries a ``SweepSpec.to_dict()``."""
 
     start_requested = Signal(dict)
+    queue_requested = Signal(dict)  # the same spec dict, for the run queue
     checked = Signal(bool)
 
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
@@ -187,7 +189,9 @@ class SweepForm(FormPage):
         study_buttons.addStretch(1)
         studies_layout.addLayout(study_buttons)
 
-        for box in (settings_box, self.objective_box, self.search_box, studies_box):
+        self.preview = DatasetPreviewPanel(self, lambda: self.rows["val_fraction"].fixed.value())
+        self.content.addLayout(beside(settings_box, self.preview))
+        for box in (self.objective_box, self.search_box, studies_box):
             self.content.addWidget(box)
 
         self.load_button = QPushButton("Load spec…")
@@ -197,7 +201,13 @@ class SweepForm(FormPage):
         self.load_button.clicked.connect(self.choose_and_load)
         self.save_button.clicked.connect(self.choose_and_save)
         self.start_button.clicked.connect(self.start)
-        self.buttons(self.load_button, self.save_button, start=self.start_button)
+        self.queue_button = QPushButton("Add to queue")
+        self.queue_button.setObjectName("queueSweepButton")
+        self.queue_button.setToolTip("Run it after the queue's earlier entries (Jobs panel)")
+        self.queue_button.clicked.connect(self.add_to_queue)
+        self.buttons(
+            self.load_button, self.save_button, start=self.start_button, queue=self.queue_button
+        )
 
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
@@ -339,8 +349,10 @@ class SweepForm(FormPage):
 
     # -- checking ------------------------------------------------------------------------------
     def schedule_check(self, *_args) -> None:
+        self.preview.schedule()
         self._version += 1
         self.start_button.setEnabled(False)
+        self.queue_button.setEnabled(False)
         self._check_timer.start()
 
     def _check_now(self) -> None:
@@ -374,6 +386,7 @@ class SweepForm(FormPage):
     def _show_status(self) -> None:
         self.show_status(f"Cannot start: {self.error}" if self.error else "")
         self.start_button.setEnabled(not self.error and self._valid_version == self._version)
+        self.queue_button.setEnabled(self.start_button.isEnabled())
         self.save_button.setEnabled(self.plugin is not None)
 
     def check_settled(self) -> bool:
@@ -386,6 +399,10 @@ class SweepForm(FormPage):
     def start(self) -> None:
         if self.is_ready():
             self.start_requested.emit(self.spec().to_dict())
+
+    def add_to_queue(self) -> None:
+        if self.is_ready():
+            self.queue_requested.emit(self.spec().to_dict())
 
     # -- files and studies ---------------------------------------------------------------------
     def load_file(self, path: str) -> None:

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 
 from app.jobs._job import Job
 from app.jobs._manager import JobManager
+from app.jobs._queue import AppQueue
+from app.jobs._queue_panel import QueueSection
 
 COLUMNS = ("Job", "State", "Progress", "Elapsed", "ETA", "Message")
 
@@ -34,7 +36,9 @@ class JobsPanel(QWidget):
 
     job_selected = Signal(object)
 
-    def __init__(self, manager: JobManager, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, manager: JobManager, queue: AppQueue | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.manager = manager
         self.tree = QTreeWidget()
@@ -71,6 +75,10 @@ class JobsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
         layout.addLayout(buttons)
+        # The run queue, where there is one: its rows on top of the tree, its controls below.
+        self.queue_section = QueueSection(queue, self.tree, self) if queue is not None else None
+        if self.queue_section is not None:
+            layout.addWidget(self.queue_section.controls)
 
         self.tree.itemSelectionChanged.connect(self._selection_changed)
         manager.job_added.connect(self.add_job)
@@ -105,8 +113,9 @@ class JobsPanel(QWidget):
         if parent_item is None:
             self.tree.setCurrentItem(item)
 
-    def job_for_item(self, item: QTreeWidgetItem) -> Job:
-        return self._jobs[int(item.data(0, Qt.ItemDataRole.UserRole))]
+    def job_for_item(self, item: QTreeWidgetItem) -> Job | None:
+        number = item.data(0, Qt.ItemDataRole.UserRole)
+        return self._jobs[int(number)] if number is not None else None  # None: a queue row
 
     def item_for_job(self, job: Job) -> QTreeWidgetItem:
         return self._items[job.number]

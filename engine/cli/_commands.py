@@ -97,16 +97,17 @@ class _StopFlag:
             signal.signal(signum, handler)
 
 
-def run(args: argparse.Namespace) -> int:
-    from engine.cli._progress import ProgressPrinter, format_metrics
+def run_config_from_args(args: argparse.Namespace):
+    """The ``RunConfig`` that ``netyard run``'s arguments describe (checked by
+    ``prepare_run``); ``netyard queue add run`` queues the same."""
     from engine.plugin import get_plugin
-    from engine.runner import RunConfig, execute_run, prepare_run
+    from engine.runner import RunConfig
 
     plugin = get_plugin(args.plugin)
     hparams = plugin.full_schema().parse_assignments(args.assignments)
     if args.steps is not None:
         hparams["steps"] = args.steps
-    config = RunConfig(
+    return RunConfig(
         plugin=args.plugin,
         dataset=args.dataset,
         hparams=hparams,
@@ -121,6 +122,13 @@ def run(args: argparse.Namespace) -> int:
         track=not args.no_track,
         log_model=not args.no_model,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.cli._progress import ProgressPrinter, format_metrics
+    from engine.runner import execute_run, prepare_run
+
+    config = run_config_from_args(args)
     prepared = prepare_run(config)
     if config.track:
         from engine.tracking import reconcile_dead_runs
@@ -138,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"Error: {outcome.error}")
     if outcome.metrics:
         print(f"Metrics: {format_metrics(outcome.metrics)}")
+        for note in prepared.plugin_cls.run_notes(outcome.metrics):
+            print(f"Note: {note}")
     if outcome.checkpoint:
         print(f"Checkpoint: {outcome.checkpoint}")
     if outcome.run_id:

@@ -19,7 +19,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine.cli import _commands, _model_commands, _server_command, _sweep_commands
+    from engine.cli import (
+        _commands,
+        _model_commands,
+        _queue_command,
+        _report_command,
+        _server_command,
+        _sweep_commands,
+    )
 
     parser = _Parser(
         prog="netyard", description="Netyard: train deep-learning plugins, track runs in MLflow."
@@ -66,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     _sweep_commands.add_commands(commands)
     _model_commands.add_commands(commands)
     _server_command.add_command(commands)
+    _queue_command.add_command(commands)
+    _report_command.add_command(commands)
     return parser
 
 

@@ -7,6 +7,7 @@ test deterministically by seed, and described by a ``DataSpec`` that plugins bui
 from typing import TYPE_CHECKING, Any
 
 from engine.data._folder import image_for
+from engine.data._preview import DatasetPreview, PreviewKind, PreviewSample, preview
 from engine.data._registry import (
     DatasetInfo,
     dataset_info,
@@ -26,7 +27,10 @@ __all__ = [
     "DataSpec",
     "Dataset",
     "DatasetInfo",
+    "DatasetPreview",
     "MNIST1D_CACHE_NAME",
+    "PreviewKind",
+    "PreviewSample",
     "Split",
     "dataset_info",
     "image_for",
@@ -34,6 +38,7 @@ __all__ = [
     "list_datasets",
     "list_sources",
     "load_dataset",
+    "preview",
 ]
 
 

@@ -66,6 +66,9 @@ class Plugin(ABC):
     - ``task_metrics``: optional ``{task: (metric, ...)}`` for such a plugin: the metrics it
       reports on data of that task (``metrics_for(task)``); other tasks report all.
     - ``training_defaults``: new defaults for the engine's training options.
+    - ``task_defaults``: optional ``{task: {name: default}}`` for hyperparameters and training
+      options, applied by the runner on data of that task where the user sets no value
+      (forecasting's early stopping and smaller network).
     - ``automatic_optimization``: False for plugins that step their optimizers themselves.
     - ``generative``: True for a generator, whose inputs (``input_shape``) are noise.
     """
@@ -80,6 +83,7 @@ class Plugin(ABC):
     task_monitors: ClassVar[Mapping[str, str]] = {}
     task_metrics: ClassVar[Mapping[str, Sequence[str]]] = {}
     training_defaults: ClassVar[Mapping[str, Any]] = {}
+    task_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     automatic_optimization: ClassVar[bool] = True
     generative: ClassVar[bool] = False  # its inputs are noise: predictions can draw them
     icon: ClassVar[str] = ""
@@ -89,6 +93,8 @@ class Plugin(ABC):
         if "id" in cls.__dict__:
             cls._check_declaration()
             cls._full_schema = cls._build_full_schema()
+            for defaults in cls.task_defaults.values():
+                cls._full_schema.resolve(defaults)  # a typo fails when the class is defined
 
     @classmethod
     def _check_declaration(cls) -> None:
@@ -152,10 +158,23 @@ class Plugin(ABC):
     def accepts(cls, kind: str) -> bool:
         return kind in cls.data_kinds
 
+    @classmethod
+    def run_notes(cls, metrics: Mapping[str, float]) -> list[str]:
+        """Sentences for the end-of-run summary read from a run's final metrics (say, that a
+        baseline beat the model); none by default."""
+        return []
+
     # -- per run ----------------------------------------------------------------------------
     def __init__(self, hparams: Mapping[str, Any], spec: DataSpec) -> None:
         self.hparams = dict(hparams)
         self.spec = spec
+
+    def setup(self, dataset: Dataset) -> None:
+        """Called by the trainer with the run's dataset before ``build_model`` (Lightning's
+        ``setup``): fit what comes from the training split, such as a baseline. Nothing by
+        default; a model built without it (for predictions) gets its state from the weights.
+        """
+        return None
 
     def check(self) -> None:
         """Raise ``UsageError`` if these hyperparameters cannot work for ``self.spec``.

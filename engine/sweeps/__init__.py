@@ -30,10 +30,12 @@ from engine.sweeps._events import (
 from engine.sweeps._remote import REMOTE_SLOT, RemoteTrials
 from engine.sweeps._runner import SweepRunner, join_sweep
 from engine.sweeps._search import SearchParam, parse_search
+from engine.sweeps._slots import visible_gpus
 from engine.sweeps._spec import Objective, ResolvedSweep, SweepSpec, resolve_spec, valid_metrics
 from engine.sweeps._storage import StudyInfo, default_storage_url, list_studies, open_storage
 
 __all__ = [
+    "visible_gpus",
     "BestChanged",
     "Objective",
     "PRUNERS",

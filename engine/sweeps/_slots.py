@@ -85,7 +85,7 @@ def worker_environments(spec: SweepSpec) -> list[dict[str, str]]:
     device = spec.device.strip().lower()
     gpus: list[str] = []
     if device != "cpu":
-        gpus = _visible_gpus()
+        gpus = visible_gpus()
         if device.startswith("cuda:"):
             index = int(device.split(":")[1])
             gpus = gpus[index : index + 1]
@@ -98,7 +98,8 @@ def worker_environments(spec: SweepSpec) -> list[dict[str, str]]:
     return [{"CUDA_VISIBLE_DEVICES": gpus[i // spec.trials_per_gpu]} for i in range(slots)]
 
 
-def _visible_gpus() -> list[str]:
+def visible_gpus() -> list[str]:
+    """The CUDA GPUs this process may use, as ``CUDA_VISIBLE_DEVICES`` names them."""
     import torch
 
     if not torch.cuda.is_available():

@@ -12,18 +12,32 @@ from engine.tracking._mlflow import (
     versions,
 )
 from engine.tracking._mlflow_internals import skip_type_hint_validation, warm_requirement_checks
+from engine.tracking._provenance import (
+    GIT_BRANCH_TAG,
+    GIT_COMMIT_TAG,
+    GIT_DIRTY_TAG,
+    REQUIREMENTS_FILE,
+    git_tags,
+    requirements_text,
+)
 from engine.tracking._writer import MetricWriter
 
 __all__ = [
     "ERROR_TAG",
+    "GIT_BRANCH_TAG",
+    "GIT_COMMIT_TAG",
+    "GIT_DIRTY_TAG",
     "MAX_PARAM_VALUE",
     "MetricWriter",
+    "REQUIREMENTS_FILE",
     "RunTracker",
     "close_inherited_descriptors",
+    "git_tags",
     "open_client",
     "process_alive",
     "reap_helpers",
     "reconcile_dead_runs",
+    "requirements_text",
     "run_exists",
     "skip_type_hint_validation",
     "versions",

@@ -3,6 +3,7 @@
 Status ends FINISHED on success, FAILED on error (the reason in the ``netyard.error`` tag),
 KILLED on user cancel, and is never left RUNNING by a process that is still alive to end it.
 Runs whose process died (kill -9, power loss) are found and failed by ``reconcile_dead_runs``.
+A new run also records where it came from (``_provenance``: git commit, requirements.txt).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 
 from engine.database_urls import with_installed_driver
 from engine.tracking._forking import fork_helper, leave_unwaited
+from engine.tracking._provenance import git_tags, log_requirements
+from engine.tracking._system_metrics import SystemMetrics
 from engine.tracking._writer import MetricWriter, logged_steps
 
 MAX_PARAM_VALUE = 6000
@@ -113,6 +116,7 @@ class RunTracker:
         self.run_id: str | None = None
         self.experiment_id: str | None = None
         self._writer: MetricWriter | None = None
+        self._system_metrics: SystemMetrics | None = None
 
     def start(
         self,
@@ -122,7 +126,10 @@ class RunTracker:
         tags: Mapping[str, str],
         parent_run_id: str | None = None,
         resume_run_id: str | None = None,
+        system_metrics: bool = False,
     ) -> str:
+        """``system_metrics``: sample the machine's CPU, memory and GPU use onto the run
+        (``system/*`` metrics) until it ends; a thread, stopped before any fork."""
         from mlflow.entities import Param, RunStatus
 
         logged: dict[str, int] = {}
@@ -144,6 +151,7 @@ class RunTracker:
                 "mlflow.source.type": "LOCAL",
                 PID_TAG: str(os.getpid()),
                 HOST_TAG: socket.gethostname(),
+                **git_tags(),  # the commit of the folder this process was started in
                 **tags,
             }
             if parent_run_id:
@@ -153,7 +161,11 @@ class RunTracker:
             entries = [Param(k, _param_text(v)) for k, v in params.items()]
             for start in range(0, len(entries), 100):  # MLflow's limit per call
                 self.client.log_batch(self.run_id, params=entries[start : start + 100])
+            log_requirements(self.client, self.run_id)
         self._writer = MetricWriter(self.client, self.run_id, logged)
+        if system_metrics:  # after the writer: its process is forked without this thread
+            resumed = resume_run_id is not None
+            self._system_metrics = SystemMetrics(self.tracking_uri, self.run_id, resumed).start()
         return self.run_id
 
     def attach(self, run_id: str) -> None:
@@ -209,6 +221,7 @@ class RunTracker:
         sink = self._writer.forked_sink() if self._writer is not None else None
         if sink is None:
             return False
+        self._stop_system_metrics()  # a thread writing to the store must not meet a fork
 
         def work() -> None:
             try:
@@ -228,12 +241,18 @@ class RunTracker:
         if self.run_id is None:
             return
         try:
+            self._stop_system_metrics()
             if self._writer is not None:
                 self._writer.close()
         finally:
             if error:
                 self.client.set_tag(self.run_id, ERROR_TAG, error[:MAX_PARAM_VALUE])
             self.client.set_terminated(self.run_id, status=status)
+
+    def _stop_system_metrics(self) -> None:
+        system_metrics, self._system_metrics = self._system_metrics, None
+        if system_metrics is not None:
+            system_metrics.stop()
 
 
 def _param_text(value: Any) -> str:

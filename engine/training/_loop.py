@@ -17,6 +17,8 @@ from engine.data import BatchSampler, Dataset, Split
 from engine.events import Checkpointed, EvalMetrics, Event, Snapshot, StepMetrics
 from engine.plugin import Plugin
 from engine.training._checkpoint import save_checkpoint
+from engine.training._determinism import deterministic_mode
+from engine.training._early_stopping import BestWeights
 from engine.training._optimization import StepOptimization
 from engine.training._schedule import lr_multiplier
 
@@ -38,6 +40,7 @@ class TrainResult:
     stopped_early: bool = False
     checkpoint: Path | None = None
     model: torch.nn.Module | None = None
+    restored_step: int | None = None  # the evaluation whose weights ended the run
 
 
 class Trainer:
@@ -70,6 +73,8 @@ class Trainer:
         self.patience = int(hp["patience"])
         self.best: float | None = None
         self.bad_evaluations = 0
+        self.restore_best = bool(hp.get("restore_best", False))
+        self.best_weights = BestWeights()
 
     # -- set-up -----------------------------------------------------------------------------
     def _seed_everything(self) -> None:
@@ -80,6 +85,7 @@ class Trainer:
     def _build(self) -> None:
         self._seed_everything()
         hp = self.plugin.hparams
+        self.plugin.setup(self.dataset)
         self.model = self.plugin.build_model().to(self.device)
         optimizers = self.plugin.configure_optimizers(self.model)
         if isinstance(optimizers, torch.optim.Optimizer):
@@ -115,6 +121,7 @@ class Trainer:
             "early_stopping": {
                 "best": self.best if self.best is not None else float("nan"),
                 "bad_evaluations": self.bad_evaluations,
+                "best_weights": self.best_weights.state_dict(),
             },
         }
 
@@ -132,6 +139,7 @@ class Trainer:
         best = float(state["early_stopping"]["best"])
         self.best = None if math.isnan(best) else best
         self.bad_evaluations = int(state["early_stopping"]["bad_evaluations"])
+        self.best_weights.load_state_dict(state["early_stopping"].get("best_weights"))
         return int(state["step"])
 
     def _checkpoint(self, step: int) -> Path | None:
@@ -157,6 +165,20 @@ class Trainer:
         if data:
             self.emit(Snapshot(step=step, data=data))
 
+    def _validate(self, step: int) -> dict[str, float]:
+        """Evaluate on the validation split, report it and update early stopping's state."""
+        metrics = self.evaluate(self.dataset.val, "val")
+        metrics["lr"] = self.optimization.optimizers[0].param_groups[0]["lr"]
+        self.emit(EvalMetrics(step=step, metrics=metrics, total_steps=self.total_steps))
+        self._snapshot(step)
+        if self._improved(metrics):
+            self.bad_evaluations = 0
+            if self.restore_best:
+                self.best_weights.keep(self.model, step, metrics)
+        else:
+            self.bad_evaluations += 1
+        return metrics
+
     def _improved(self, metrics: dict[str, float]) -> bool:
         value = metrics.get(self.monitor)
         if value is None or not math.isfinite(value):
@@ -168,6 +190,10 @@ class Trainer:
 
     # -- the loop ---------------------------------------------------------------------------
     def fit(self, resume_state: dict[str, Any] | None = None) -> TrainResult:
+        with deterministic_mode(bool(self.plugin.hparams["deterministic"]), self.device):
+            return self._fit(resume_state)
+
+    def _fit(self, resume_state: dict[str, Any] | None) -> TrainResult:
         self._build()
         step = self._restore(resume_state) if resume_state else 0
         optimization = self.optimization
@@ -178,6 +204,10 @@ class Trainer:
         stopped_early = False
         last_eval: dict[str, float] = {}
         self.model.train()
+        if self.restore_best and step == 0:
+            # The untrained model is a candidate too: one that starts as a baseline (the
+            # forecaster's linear head) then ends no worse than it on validation.
+            last_eval = self._validate(step)
 
         while step < self.total_steps:
             if self.should_stop():
@@ -218,14 +248,7 @@ class Trainer:
                 pending_steps, pending, last_flush = [], {}, now
 
             if evaluate_now:
-                last_eval = self.evaluate(self.dataset.val, "val")
-                last_eval["lr"] = optimization.optimizers[0].param_groups[0]["lr"]
-                self.emit(EvalMetrics(step=step, metrics=last_eval, total_steps=self.total_steps))
-                self._snapshot(step)
-                if self._improved(last_eval):
-                    self.bad_evaluations = 0
-                else:
-                    self.bad_evaluations += 1
+                last_eval = self._validate(step)
                 if self.patience and self.bad_evaluations >= self.patience:
                     stopped_early = True
                     break
@@ -233,11 +256,15 @@ class Trainer:
             if checkpoint_every and step % checkpoint_every == 0 and step < self.total_steps:
                 self._checkpoint(step)
 
-        final = dict(last_eval)
+        restored = self.restore_best and self.best_weights.restore(self.model)
+        final = dict(self.best_weights.metrics if restored else last_eval)
         final.pop("lr", None)
         final.update(self.evaluate(self.dataset.test, "test"))
         checkpoint = self._checkpoint(step)
-        return TrainResult("finished", step, final, stopped_early, checkpoint, self.model)
+        restored_step = self.best_weights.step if restored else None
+        return TrainResult(
+            "finished", step, final, stopped_early, checkpoint, self.model, restored_step
+        )
 
     def _flush(self, steps: list[int], pending: dict[str, list[Any]]) -> None:
         if not steps:

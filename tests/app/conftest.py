@@ -31,6 +31,10 @@ LONG_MS = 180_000  # worker start-up imports torch and MLflow; generous on a bus
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, qapp) -> Iterator[Path]:
+    # pytest-qt processes events once more after the fixtures' teardown: a form's debounce
+    # timer firing there starts a task after the wait below. Each test starts with idle
+    # pools, so with automatic garbage collection.
+    wait_for_background_tasks(120_000)
     folder = tmp_path / "settings"
     QCoreApplication.setOrganizationName("netyard-tests")
     QCoreApplication.setApplicationName("netyard-tests")
@@ -39,7 +43,8 @@ def isolated_settings(tmp_path: Path, qapp) -> Iterator[Path]:
     QSettings().clear()
     yield folder
     # Idle pools, so the next test (maybe not a Qt one) has automatic garbage collection.
-    wait_for_background_tasks()
+    # Generous: a dataset preview may still be building MNIST-1D on a busy machine.
+    wait_for_background_tasks(120_000)
 
 
 @pytest.fixture

@@ -155,3 +155,39 @@ def test_the_sweep_form_takes_every_valid_seed_and_names_a_bad_one(window, qtbot
     assert not form.start_button.isEnabled()
     assert "invalid seed '-1'" in form.status.text()
     assert "0 to 4294967295" in form.status.text()
+
+
+def test_the_form_shows_the_defaults_of_the_datasets_task(window, qtbot):
+    """The RNN forecasts with its forecasting defaults from the app as from the CLI: fields the
+    user left alone follow the dataset's task, a changed one keeps its value."""
+    from engine.runner import RunConfig, prepare_run
+
+    form = window.run_form
+    window.gallery.select("rnn")
+    fields = form.schema_form.fields
+    form.dataset.set_dataset_id("mnist1d")
+    assert fields["hidden_size"].value() == 64 and fields["monitor"].value() == "val_accuracy"
+    type_into(qtbot, fields["layers"].spin.lineEdit(), "2")
+
+    form.dataset.set_dataset_id("sines")
+    assert fields["hidden_size"].value() == 16
+    assert fields["restore_best"].value() is True
+    assert fields["monitor"].value() == "val_mse_ratio"
+    assert fields["layers"].value() == 2  # the user's
+    cli = shlex.split(form.command_line())
+    assert "hidden_size=16" not in cli and "layers=2" in cli  # the CLI fills the task's in
+    from_form = prepare_run(RunConfig.from_dict({**form.config(), "track": False}))
+    args = build_parser().parse_args(cli[1:])
+    from_cli = prepare_run(
+        RunConfig(
+            "rnn",
+            "sines",
+            hparams=dict(a.split("=", 1) for a in args.assignments),
+            workspace=form.workspace,
+            track=False,
+        )
+    )
+    assert from_form.hparams == from_cli.hparams
+
+    qtbot.mouseClick(form.reset_button, Qt.MouseButton.LeftButton)
+    assert fields["layers"].value() == 1 and fields["hidden_size"].value() == 16

@@ -1,0 +1,136 @@
+"""Curves people can read: TensorBoard's debiased smoothing with the raw curve faint behind,
+a log y axis, and the x axis by step or wall time, in the live view and in the runs
+browser's comparison (histories read back from a real MLflow store)."""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import numpy as np
+import pytest
+from mlflow.entities import Metric
+from mlflow.tracking import MlflowClient
+
+from app.browser._compare import CompareCurves
+from app.browser._query import RunRow, fetch_histories
+from app.dashboards import WALL_TIME, CurveChoice, CurveOptions, LiveRunsView, ema
+from app.dashboards._smoothing import extend_ema
+from app.jobs import RunJob
+from engine.events import EvalMetrics, RunStarted, StepMetrics
+
+NOISY = [1.0, 3.0, 0.5, 2.5, 0.2, 2.0, 0.1, 1.5]
+
+
+def test_ema_is_tensorboards_debiased_average():
+    assert ema([1.0, 3.0], 0.5).tolist() == pytest.approx([1.0, (0.25 + 1.5) / 0.75])
+    assert ema([5.0] * 20, 0.9).tolist() == pytest.approx([5.0] * 20)  # no pull towards 0
+    assert ema(NOISY, 0.0).tolist() == NOISY
+    smoothed = ema([1.0, math.nan, 3.0], 0.5)
+    assert math.isnan(smoothed[1])  # shown as it is, left out of the average
+    assert smoothed[2] == pytest.approx((0.25 + 1.5) / 0.75)
+    # Chunk by chunk, as the live view smooths a growing series, is the same as all at once.
+    first, state = extend_ema(NOISY[:3], 0.7)
+    rest, _state = extend_ema(NOISY[3:], 0.7, state)
+    assert np.concatenate([first, rest]).tolist() == pytest.approx(ema(NOISY, 0.7).tolist())
+    with pytest.raises(ValueError, match="outside 0 .. 0.99"):
+        ema(NOISY, 1.0)
+
+
+@pytest.fixture
+def live(qtbot):
+    view = LiveRunsView()
+    qtbot.addWidget(view)
+    view.timer.stop()  # the test draws when it wants to
+    clock = [100.0]
+    view.now = lambda: clock[0]
+    job = RunJob({"plugin": "cnn", "dataset": "digits", "track": False})
+    view.add_job(job)
+    trace = view.trace_for(job)
+    job.event.emit(RunStarted(None, "cnn", "digits", 8, 0, "cpu"))
+    clock[0] = 104.0  # the first four steps took four seconds
+    job.event.emit(StepMetrics(list(range(1, 5)), {"train_loss": NOISY[:4]}, 8))
+    clock[0] = 112.0  # the next four took eight
+    job.event.emit(StepMetrics(list(range(5, 9)), {"train_loss": NOISY[4:]}, 8))
+    job.event.emit(EvalMetrics(8, {"val_loss": 0.7}, 8))
+    view.redraw()
+    return view, trace
+
+
+def test_the_live_view_smooths_with_the_slider_and_keeps_the_raw_curve_faint(live):
+    view, trace = live
+    curve = trace.curves["train_loss"]
+    assert curve.getData()[1].tolist() == NOISY
+    assert len(curve.raw.getData()[1] if curve.raw.getData()[1] is not None else []) == 0
+
+    view.options.slider.setValue(60)
+    assert curve.getData()[1].tolist() == pytest.approx(ema(NOISY, 0.6).tolist())
+    assert curve.raw.getData()[1].tolist() == NOISY  # the raw data, behind
+    assert curve.raw.opts["pen"].color().alpha() < 100
+    assert curve.raw.zValue() < curve.curve.zValue()
+
+    # More points smooth on from where the average stood.
+    trace.series["train_loss"].append([9, 10], [3.0, 0.0])
+    view.redraw()
+    assert curve.getData()[1].tolist() == pytest.approx(ema([*NOISY, 3.0, 0.0], 0.6).tolist())
+
+    view.options.slider.setValue(0)
+    assert curve.getData()[1].tolist() == [*NOISY, 3.0, 0.0]
+
+
+def test_log_y_and_wall_time_in_the_live_view(live):
+    view, trace = live
+    plot = view.plots["loss"]
+    assert not plot.getAxis("left").logMode
+    view.options.log_y.setChecked(True)
+    assert plot.getAxis("left").logMode
+    assert view.plots["loss"].ctrl.logYCheck.isChecked()
+
+    view.options.x_axis.setCurrentIndex(view.options.x_axis.findData(WALL_TIME))
+    x = trace.curves["train_loss"].getData()[0]
+    # Seconds since RunStarted, interpolated between the two chunks' arrivals.
+    assert x.tolist() == pytest.approx([1, 2, 3, 4, 6, 8, 10, 12])
+    assert trace.curves["val_loss"].getData()[0].tolist() == pytest.approx([12.0])
+    assert "time" in plot.getAxis("bottom").labelText
+
+
+def test_curve_options_are_remembered(qtbot):
+    options = CurveOptions("curves/test")
+    qtbot.addWidget(options)
+    options.set_choice(CurveChoice(smoothing=0.85, log_y=True, x_axis=WALL_TIME))
+    again = CurveOptions("curves/test")
+    qtbot.addWidget(again)
+    assert again.choice == CurveChoice(smoothing=0.85, log_y=True, x_axis=WALL_TIME)
+    other = CurveOptions("curves/other")
+    qtbot.addWidget(other)
+    assert other.choice == CurveChoice()
+
+
+def test_compare_curves_smooth_and_put_runs_on_their_own_wall_clock(
+    qtbot, tmp_path, _empty_mlflow_store
+):
+    shutil.copyfile(_empty_mlflow_store, tmp_path / "mlflow.db")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.create_experiment("curves")
+    rows = []
+    for index, start in enumerate((1_000_000, 5_000_000)):
+        run = client.create_run(experiment, start_time=start, run_name=f"r{index}")
+        points = [Metric("loss", v, start + 500 * step, step) for step, v in enumerate(NOISY)]
+        client.log_batch(run.info.run_id, metrics=points)
+        rows.append(RunRow(run.info.run_id, experiment, "curves", f"r{index}", "RUNNING",
+                           start, None, metrics={"loss": NOISY[-1]}))  # fmt: skip
+
+    curves = CompareCurves()
+    qtbot.addWidget(curves)
+    curves.set_data(rows, fetch_histories(uri, [r.run_id for r in rows], ["loss"]))
+    assert [c.getData()[1].tolist() for c in curves.drawn] == [NOISY, NOISY]
+    curves.options.slider.setValue(90)
+    assert curves.drawn[0].getData()[1].tolist() == pytest.approx(ema(NOISY, 0.9).tolist())
+    assert curves.drawn[0].raw.getData()[1].tolist() == NOISY
+    curves.options.x_axis.setCurrentIndex(curves.options.x_axis.findData(WALL_TIME))
+    # Both runs start at 0 s although one started 4000 s after the other.
+    for curve in curves.drawn:
+        assert curve.getData()[0].tolist() == pytest.approx([0.5 * s for s in range(8)])
+    curves.options.log_y.setChecked(True)
+    assert curves.plot.getAxis("left").logMode
