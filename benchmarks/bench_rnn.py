@@ -1,4 +1,5 @@
-"""RNN plugin with its defaults: MNIST-1D accuracy, wall time against the CNN, sines vs naive.
+"""RNN plugin with its defaults: MNIST-1D accuracy, wall time against the CNN, forecasts vs
+the naive, seasonal-naive and linear AR baselines on real series and sines.
 
 Every run is what ``netyard run`` does (``prepare_run`` and ``execute_run`` with MLflow
 tracking into a fresh temporary workspace), timed from ``prepare_run`` to the end of the run.
@@ -10,9 +11,13 @@ Figures, all from this one invocation:
   this process just before) (goal <= 5; the paper reports its GRU at >= 10x its CNN). The
   CPU-time ratio is printed beside it: on a shared machine it is the steadier figure, and
   with one thread it is what the wall time would be on an idle one;
-- the sines forecast's test MSE over the naive last-value forecast's (goal < 1).
+- per forecasting series (three real ones, see ``benchmarks._forecast_series``, and
+  ``sines``), over the seeds: the mean test MSE of the defaults beside the naive,
+  seasonal-naive and linear AR (least squares on the training windows, order by AIC)
+  baselines, and ``mse_ratio_linear`` (goal < 1 on every real series).
 
     python -m benchmarks.bench_rnn --threads 1
+    python -m benchmarks.bench_rnn --forecasts-only --threads 1   # needs the bench extra
 """
 
 from __future__ import annotations
@@ -24,8 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks._forecast_series import SERIES as FORECAST_SERIES
+from benchmarks._forecast_series import series_dataset_id
+
 ACCURACY_GOAL = 0.92
 TIME_RATIO_GOAL = 5.0
+BASELINES = ("naive_mse", "seasonal_naive_mse", "linear_mse")
 
 
 def timed_run(
@@ -59,7 +68,19 @@ def main() -> None:
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override an RNN default"
     )
     parser.add_argument("--skip-cnn", action="store_true", help="no CNN timing run")
-    parser.add_argument("--skip-sines", action="store_true", help="no forecasting run")
+    parser.add_argument("--skip-forecasts", action="store_true", help="no forecasting runs")
+    parser.add_argument(  # the earlier name, kept for recorded commands
+        "--skip-sines", dest="skip_forecasts", action="store_true", help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--forecasts-only", action="store_true", help="only the forecasting runs (no MNIST-1D)"
+    )
+    parser.add_argument(
+        "--series",
+        nargs="+",
+        default=[*FORECAST_SERIES, "sines"],
+        help=f"forecasting series ({' '.join(FORECAST_SERIES)} sines)",
+    )
     args = parser.parse_args()
 
     from benchmarks._bare_loop import new_workspace
@@ -69,6 +90,12 @@ def main() -> None:
     workspace = new_workspace("netyard-bench-rnn-")
     try:
         cnn = None
+        forecasts = {}
+        if not args.skip_forecasts:
+            forecasts = forecast_runs(workspace, args.series, overrides, args.seeds, args.threads)
+        if args.forecasts_only:
+            print_forecasts(forecasts, args.seeds)
+            return
         if not args.skip_cnn:
             metrics, *cnn = timed_run(workspace, "cnn", "mnist1d", {}, 0, args.threads)
             print(
@@ -87,15 +114,6 @@ def main() -> None:
             print(
                 f"rnn seed {seed}: test accuracy {accuracies[-1]:.4f}, "
                 f"val accuracy {metrics['val_accuracy']:.4f}, {wall:.1f} s wall, {cpu:.1f} s CPU",
-                flush=True,
-            )
-        sines = None
-        if not args.skip_sines:
-            sines, wall, _ = timed_run(workspace, "rnn", "sines", overrides, 0, args.threads)
-            print(
-                f"rnn sines seed 0: test mse {sines['test_mse']:.5f}, naive "
-                f"{sines['test_naive_mse']:.5f}, ratio {sines['test_mse_ratio']:.4f}, "
-                f"{wall:.1f} s wall",
                 flush=True,
             )
     finally:
@@ -118,9 +136,49 @@ def main() -> None:
             f"the cnn's {cnn[0]:.1f} s vs goal <= {TIME_RATIO_GOAL:.0f}x "
             f"(CPU time {statistics.mean(cpu_seconds):.1f} s = {cpu_ratio:.2f}x the cnn's)"
         )
-    if sines is not None:
-        ratio = sines["test_mse_ratio"]
-        print(f"{'PASS' if ratio < 1 else 'FAIL'}: sines test mse ratio {ratio:.4f} vs goal < 1")
+    print_forecasts(forecasts, args.seeds)
+
+
+def forecast_runs(
+    workspace: Path, names: list[str], overrides: dict, seeds: list[int], threads: int
+) -> dict[str, list[dict[str, float]]]:
+    """Each series' final metrics per seed (real series go through ``csv:`` files)."""
+    results: dict[str, list[dict[str, float]]] = {}
+    for name in names:
+        dataset = name if name == "sines" else series_dataset_id(name, workspace)
+        for seed in seeds:
+            metrics, wall, _ = timed_run(workspace, "rnn", dataset, overrides, seed, threads)
+            results.setdefault(name, []).append(metrics)
+            print(
+                f"rnn {name} seed {seed}: test mse {metrics['test_mse']:.5g}, linear "
+                f"{metrics['test_linear_mse']:.5g}, ratio to linear "
+                f"{metrics['test_mse_ratio_linear']:.3f}, {wall:.1f} s wall",
+                flush=True,
+            )
+    return results
+
+
+def print_forecasts(results: dict[str, list[dict[str, float]]], seeds: list[int]) -> None:
+    if not results:
+        return
+    print(f"\nforecasting, test MSE, mean of seeds {seeds}:")
+    print("| series | naive | seasonal naive | linear AR | defaults | mse_ratio_linear |")
+    print("|---|---|---|---|---|---|")
+    for name, runs in results.items():
+
+        def mean(key: str, runs=runs) -> float | None:
+            values = [run[f"test_{key}"] for run in runs if f"test_{key}" in run]
+            return statistics.mean(values) if values else None
+
+        cells = [mean(key) for key in (*BASELINES, "mse", "mse_ratio_linear")]
+        text = [f"{value:.4g}" if value is not None else "-" for value in cells]
+        print(f"| {name} | " + " | ".join(text) + " |")
+    for name, runs in results.items():
+        if name == "sines":
+            continue
+        ratio = statistics.mean(run["test_mse_ratio_linear"] for run in runs)
+        verdict = "PASS" if ratio < 1 else "FAIL"
+        print(f"{verdict}: {name} mean test mse_ratio_linear {ratio:.3f} vs goal < 1")
 
 
 if __name__ == "__main__":

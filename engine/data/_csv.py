@@ -1,15 +1,23 @@
 """User data from a CSV file: forecast one numeric column from its past (and other columns).
 
-Dataset ids take the form ``csv:PATH?target=COL&inputs=A,B&window=32&horizon=1``:
+Dataset ids take the form ``csv:PATH?target=COL&inputs=A,B&window=32&horizon=1&season=12``:
 
 - ``target``: the column to forecast; may be left out when the file has one numeric column.
 - ``inputs``: further columns fed to the model beside the target's own past (default none).
-- ``window``: past rows each forecast sees (default 32); ``horizon``: rows ahead (default 1).
+- ``window``: past rows each forecast sees (default 32, or the season if longer);
+  ``horizon``: rows ahead (default 1).
+- ``season``: rows per seasonal cycle (52 for weekly rows over years); adds the
+  seasonal-naive baseline (the value one season back).
+- ``date``: the column holding each row's date or time. Without it, a column whose every
+  cell is an ISO date (``2024-03-01``, ``2024-03``, ``2024-03-01 12:00``) is taken as the
+  dates. Dates order the rows and label the forecast plot; they are never fed as numbers;
+  steps that differ from the usual one are reported. A named column may hold whole years.
 - ``test``: share of the latest rows kept for testing (default 0.2); the validation part
   comes just before it, sized by the run's ``val_fraction``.
 - ``sep``: the field separator (default ``,``; ``tab`` for tabs).
 
-Rows are taken in file order as time. Values may be %-escaped (``target=unit%20price``).
+Rows are taken in date order, or in file order without dates. Values may be %-escaped
+(``target=unit%20price``).
 Every problem with the file (missing, unreadable, empty, ragged, unknown or non-numeric
 column, empty cells or NaN, too few rows) is one ``UsageError`` naming the file; it is raised
 while the run is prepared, so nothing reaches the tracking store.
@@ -28,6 +36,7 @@ from urllib.parse import unquote
 
 import numpy as np
 
+from engine.data._dates import iso, parse_date, to_datetime64
 from engine.data._forecast import (
     KIND,
     MAX_HORIZON,
@@ -41,8 +50,9 @@ from engine.data._spec import Dataset
 from engine.errors import UsageError
 
 SCHEME = "csv"
-SYNTAX = "csv:PATH?target=COL&inputs=A,B&window=32&horizon=1&test=0.2&sep=,"
-OPTIONS = ("target", "inputs", "window", "horizon", "test", "sep")
+SYNTAX = "csv:PATH?target=COL&inputs=A,B&window=32&horizon=1&test=0.2&sep=,&season=12&date=COL"
+OPTIONS = ("target", "inputs", "window", "horizon", "test", "sep", "season", "date")
+DEFAULT_WINDOW = 32
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,12 @@ class CsvOptions:
     path: Path
     target: str | None = None
     inputs: tuple[str, ...] = ()
-    window: int = 32
+    window: int = DEFAULT_WINDOW
     horizon: int = 1
     test: float = TEST_FRACTION
     sep: str = ","
+    season: int | None = None
+    date: str | None = None
 
     @property
     def source(self) -> str:
@@ -107,6 +119,12 @@ def parse_options(argument: str) -> CsvOptions:
         options["window"] = _integer(source, "window", values["window"], MAX_WINDOW)
     if "horizon" in values:
         options["horizon"] = _integer(source, "horizon", values["horizon"], MAX_HORIZON)
+    if "season" in values:
+        options["season"] = _integer(source, "season", values["season"], MAX_WINDOW)
+        # One season back must fit in the window: an unset window grows to the season.
+        options.setdefault("window", max(DEFAULT_WINDOW, options["season"]))
+    if values.get("date"):
+        options["date"] = values["date"]
     if "test" in values:
         try:
             test = float(values["test"])
@@ -202,7 +220,9 @@ def _choose_columns(options: CsvOptions, header: list[str], rows) -> list[str]:
     """Target first, then the other inputs, each checked to exist."""
     target = options.target
     if target is None:
-        numeric = [name for i, name in enumerate(header) if _is_numeric(rows, i)]
+        numeric = [
+            name for i, name in enumerate(header) if name != options.date and _is_numeric(rows, i)
+        ]
         if len(numeric) != 1:
             found = f"numeric columns: {', '.join(numeric)}" if numeric else "no numeric column"
             raise UsageError(
@@ -220,6 +240,57 @@ def _choose_columns(options: CsvOptions, header: list[str], rows) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
+def _date_column(options: CsvOptions, header: list[str], rows, columns: list[str]) -> str | None:
+    """The named ``date`` column, else the first other column whose every cell is a date."""
+    if options.date is not None:
+        if options.date not in header:
+            close = difflib.get_close_matches(options.date, header, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(
+                f"{options.source} has no date column {options.date!r}{hint}; "
+                f"its columns: {', '.join(header)}"
+            )
+        if options.date in columns:
+            raise UsageError(
+                f"{options.source}: column {options.date!r} cannot be both the dates and a "
+                f"forecast input; name another date= column or leave it out of inputs"
+            )
+        return options.date
+    for index, name in enumerate(header):
+        if name in columns or _is_numeric(rows, index):
+            continue
+        if all(parse_date(row[index]) is not None for _, row in rows):
+            return name
+    return None
+
+
+def _dates(options: CsvOptions, name: str, index: int, rows) -> np.ndarray:
+    values = []
+    for line, row in rows:
+        value = parse_date(row[index], years=True)
+        if value is None:
+            raise UsageError(
+                f"{options.source} date column {name!r} holds {row[index].strip()!r} at line "
+                f"{line}; expected an ISO date such as 2024-03-01, 2024-03 or a whole year"
+            )
+        values.append(value)
+    return to_datetime64(values)
+
+
+def _in_date_order(options: CsvOptions, name: str, dates: np.ndarray, rows) -> np.ndarray:
+    """The row order that sorts ``dates``; raises on a date given twice."""
+    order = np.argsort(dates, kind="stable")
+    ordered = dates[order]
+    repeated = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if repeated.size:
+        first, second = order[repeated[0]], order[repeated[0] + 1]
+        raise UsageError(
+            f"{options.source} date column {name!r} gives {iso(ordered[repeated[0]])} twice "
+            f"(lines {rows[first][0]} and {rows[second][0]}); one row per date is needed"
+        )
+    return order
+
+
 def load(
     options: CsvOptions, dataset_id: str, cache_dir: Path, seed: int, val_fraction: float
 ) -> Dataset:
@@ -227,6 +298,12 @@ def load(
     header, rows = _read_rows(options)
     columns = _choose_columns(options, header, rows)
     series = np.stack([_column(options, c, header.index(c), rows) for c in columns], axis=1)
+    date_column = _date_column(options, header, rows, columns)
+    dates = None
+    if date_column is not None:
+        dates = _dates(options, date_column, header.index(date_column), rows)
+        order = _in_date_order(options, date_column, dates, rows)
+        series, dates = series[order], dates[order]
     return forecasting_dataset(
         dataset_id,
         series,
@@ -236,6 +313,9 @@ def load(
         val_fraction,
         options.test,
         source=options.source,
+        season=options.season,
+        dates=dates,
+        date_column=date_column,
     )
 
 

@@ -11,7 +11,10 @@ mean and standard deviation of the training part alone.
 The resulting ``DataSpec`` has kind ``timeseries`` and task ``forecasting``; its ``extra``
 holds ``window``, ``horizon``, ``channels`` (names, target first), ``target``,
 ``target_mean`` and ``target_std`` (to turn standardised values back into the target's
-units) and ``boundaries`` (the time indices where validation and test begin).
+units) and ``boundaries`` (the time indices where validation and test begin); with a
+``season`` (steps per seasonal cycle) it holds ``season``; with dates (one per row, sorted)
+it holds ``date_column``, ``first_date``, ``last_date``, ``test_dates`` (the time of each test
+sample's first target, up to ``MAX_TEST_DATES``) and, when steps vary, ``irregular_dates``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ TASK = "forecasting"
 TEST_FRACTION = 0.2
 MAX_WINDOW = 10_000
 MAX_HORIZON = 1_000
+MAX_TEST_DATES = 5_000  # spec.extra travels in every run's config.json: keep it small
 
 
 def boundaries(length: int, val_fraction: float, test_fraction: float) -> tuple[int, int]:
@@ -95,11 +99,18 @@ def forecasting_dataset(
     val_fraction: float,
     test_fraction: float = TEST_FRACTION,
     source: str | None = None,
+    season: int | None = None,
+    dates: np.ndarray | None = None,
+    date_column: str | None = None,
 ) -> Dataset:
-    """Window, split by time and standardise ``series`` (time x channels, target first)."""
+    """Window, split by time and standardise ``series`` (time x channels, target first).
+
+    ``dates`` (datetime64, one per row, sorted) label the rows; they are never model inputs.
+    """
     series = np.asarray(series, dtype=np.float64)
     if series.ndim == 1:
         series = series[:, None]
+    check_season(source or dataset_id, season, window)
     check_length(source or dataset_id, len(series), window, horizon, val_fraction, test_fraction)
     val_start, test_start = boundaries(len(series), val_fraction, test_fraction)
     train_part = series[:val_start]
@@ -125,6 +136,37 @@ def forecasting_dataset(
             "channel_means": [float(m) for m in mean],
             "channel_stds": [float(d) for d in std],
             "boundaries": [val_start, test_start],
+            **({"season": int(season)} if season else {}),
+            **_date_extra(dates, date_column, window, horizon, test_start),
         },
     )
     return Dataset(dataset_id, spec, *splits)
+
+
+def check_season(source: str, season: int | None, window: int) -> None:
+    """Raise ``UsageError`` when the window cannot hold one season (seasonal naive needs it)."""
+    if season and season > window:
+        raise UsageError(
+            f"{source}: season {season} is longer than window {window}; the seasonal-naive "
+            f"forecast looks one season back, so give window={season} or more"
+        )
+
+
+def _date_extra(
+    dates: np.ndarray | None, column: str | None, window: int, horizon: int, test_start: int
+) -> dict:
+    if dates is None:
+        return {}
+    from engine.data._dates import irregular_gaps, iso
+
+    times = np.arange(max(test_start, window), len(dates) - horizon + 1)
+    extra = {
+        "date_column": column,
+        "first_date": iso(dates[0]),
+        "last_date": iso(dates[-1]),
+        "test_dates": [iso(d) for d in dates[times]] if len(times) <= MAX_TEST_DATES else None,
+    }
+    gaps = irregular_gaps(dates)
+    if gaps:
+        extra["irregular_dates"] = gaps
+    return extra

@@ -1,91 +1,183 @@
-"""Forecasting losses and metrics, against the naive last-value forecast.
+"""Forecasting metrics and the end-of-run forecast plot, against the naive and linear baselines.
 
 Targets and inputs arrive standardised (see ``engine.data._forecast``): channel 0 of the
-input is the target's own past, so the naive forecast of every horizon step is the input's
-last channel-0 value. ``mse`` is reported in the target's own units, ``mse_ratio`` is the
-model's squared error over the naive forecast's on the same samples (below 1 beats it).
+input is the target's own past. ``mse`` is reported in the target's own units; ``mse_ratio``
+is the model's squared error over the naive last-value forecast's on the same samples and
+``mse_ratio_linear`` over the linear AR baseline's (below 1 beats it). ``linear_mse`` and
+``seasonal_naive_mse`` are the baselines' own errors (the latter only with a ``season``).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from plugins.rnn._baselines import (
+    TARGET_CHANNEL,
+    LinearBaseline,
+    last_value_forecast,
+    seasonal_naive_forecast,
+)
 
 if TYPE_CHECKING:
     import torch
 
     from engine.data import DataSpec, Split
 
-TARGET_CHANNEL = 0
+__all__ = ["TARGET_CHANNEL", "last_value_forecast", "forecast_metrics", "squared_errors"]
+PLOTTED_POINTS = 500
 
 
-def last_value_forecast(x: torch.Tensor, horizon: int) -> torch.Tensor:
-    """The naive forecast: the latest observed target value repeated over the horizon."""
-    return x[:, -1, TARGET_CHANNEL].unsqueeze(1).expand(-1, horizon)
+def baseline_forecasts(
+    x: torch.Tensor, horizon: int, linear: LinearBaseline | None, season: int | None
+) -> dict[str, torch.Tensor]:
+    """Every baseline's forecast for a batch of standardised windows, by name."""
+    forecasts = {"naive": last_value_forecast(x, horizon)}
+    if linear is not None:
+        forecasts["linear"] = linear.predict(x)
+    if season:
+        forecasts["seasonal_naive"] = seasonal_naive_forecast(x, horizon, season)
+    return forecasts
 
 
-def squared_errors(model: torch.nn.Module, split: Split, batch_size: int):
-    """Sums of squared errors (standardised units) of the model and of the naive forecast."""
+def squared_errors(
+    model: torch.nn.Module,
+    split: Split,
+    batch_size: int,
+    linear: LinearBaseline | None = None,
+    season: int | None = None,
+) -> dict[str, float]:
+    """Sums of squared errors (standardised units) of the model (``model``) and baselines."""
     from engine.data import iterate_batches
 
-    model_sum = naive_sum = 0.0
+    sums: dict[str, float] = {}
     for batch in iterate_batches(split, batch_size):
-        prediction = model(batch.x).float()
-        naive = last_value_forecast(batch.x, batch.y.shape[1])
-        model_sum += float(((prediction - batch.y) ** 2).sum())
-        naive_sum += float(((naive - batch.y) ** 2).sum())
-    return model_sum, naive_sum
+        horizon = batch.y.shape[1]
+        forecasts = {"model": model(batch.x).float()}
+        forecasts.update(baseline_forecasts(batch.x, horizon, linear, season))
+        for name, forecast in forecasts.items():
+            sums[name] = sums.get(name, 0.0) + float(((forecast - batch.y) ** 2).sum())
+    return sums
 
 
-def forecast_metrics(model_sse: float, naive_sse: float, count: int, target_std: float):
-    """``loss`` (standardised MSE), ``mse`` and ``naive_mse`` in target units, ``mse_ratio``."""
-    loss = model_sse / count
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else float("nan")
+
+
+def forecast_metrics(sums: Mapping[str, float], count: int, target_std: float) -> dict[str, float]:
+    """``loss`` (standardised MSE), the MSEs in target units and the ratios to the baselines."""
+    loss = sums["model"] / count
     scale = target_std**2
-    return {
+    metrics = {
         "loss": loss,
         "mse": loss * scale,
-        "naive_mse": naive_sse / count * scale,
-        "mse_ratio": model_sse / naive_sse if naive_sse > 0 else float("nan"),
+        "naive_mse": sums["naive"] / count * scale,
+        "mse_ratio": _ratio(sums["model"], sums["naive"]),
     }
+    if "linear" in sums:
+        metrics["linear_mse"] = sums["linear"] / count * scale
+        metrics["mse_ratio_linear"] = _ratio(sums["model"], sums["linear"])
+    if "seasonal_naive" in sums:
+        metrics["seasonal_naive_mse"] = sums["seasonal_naive"] / count * scale
+    return metrics
 
 
-def predictions(model: torch.nn.Module, split: Split, spec: DataSpec, batch_size: int):
-    """First-step forecasts and truths of a split, back in the target's units."""
+def verdict(metrics: Mapping[str, float], split: str = "test") -> str | None:
+    """One honest sentence on whether the network beats the linear baseline on ``split``."""
+    ratio = metrics.get(f"{split}_mse_ratio_linear")
+    if ratio is None or not math.isfinite(ratio):
+        return None
+    if ratio < 1:
+        return (
+            f"the network beats the linear AR baseline on {split} "
+            f"(its MSE is {ratio:.2f}x the linear model's)"
+        )
+    return (
+        f"the linear AR baseline beats the network on {split} (the network's MSE is "
+        f"{ratio:.2f}x the linear model's): prefer the linear model for this series"
+    )
+
+
+def predictions(
+    model: torch.nn.Module,
+    split: Split,
+    spec: DataSpec,
+    batch_size: int,
+    linear: LinearBaseline | None = None,
+) -> dict[str, np.ndarray]:
+    """First-step forecasts of the model and the baselines beside the truth, in target units."""
     import torch
 
     from engine.data import iterate_batches
 
     model.eval()
-    predicted, truth = [], []
+    season = spec.extra.get("season")
+    columns: dict[str, list[torch.Tensor]] = {}
     with torch.no_grad():
         for batch in iterate_batches(split, batch_size):
-            predicted.append(model(batch.x)[:, 0].float().cpu())
-            truth.append(batch.y[:, 0].float().cpu())
+            horizon = batch.y.shape[1]
+            rows = {"actual": batch.y, "forecast": model(batch.x).float()}
+            rows.update(baseline_forecasts(batch.x, horizon, linear, season))
+            for name, values in rows.items():
+                columns.setdefault(name, []).append(values[:, 0].float().cpu())
     mean, std = spec.extra["target_mean"], spec.extra["target_std"]
-    return torch.cat(predicted).numpy() * std + mean, torch.cat(truth).numpy() * std + mean
+    return {name: torch.cat(parts).numpy() * std + mean for name, parts in columns.items()}
 
 
-def forecast_png(predicted: np.ndarray, truth: np.ndarray, target: str, path: Path) -> None:
-    """Plot the test forecasts against the truth; also save both as CSV beside the plot."""
+STYLES = {
+    "actual": ("actual", "black", 1.4),
+    "forecast": ("network", "tab:orange", 1.2),
+    "linear": ("linear AR", "tab:blue", 1.0),
+    "naive": ("naive (last value)", "tab:gray", 0.8),
+    "seasonal_naive": ("seasonal naive", "tab:green", 0.8),
+}
+
+
+def forecast_png(
+    columns: Mapping[str, np.ndarray],
+    target: str,
+    path: Path,
+    dates: list[str] | None = None,
+    note: str | None = None,
+) -> None:
+    """Plot the test forecasts against the truth; also save every column as CSV beside it."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    shown = slice(0, min(len(truth), 500))
-    figure = Figure(figsize=(9, 3.5), dpi=100)
+    count = len(columns["actual"])
+    shown = min(count, PLOTTED_POINTS)
+    figure = Figure(figsize=(9, 3.8), dpi=100)
     axes = figure.add_subplot()
-    axes.plot(truth[shown], label="actual", color="black", linewidth=1)
-    axes.plot(predicted[shown], label="forecast", color="tab:orange", linewidth=1)
-    axes.set_xlabel("test step")
+    x_values: np.ndarray | list = np.arange(shown)
+    if dates and len(dates) >= shown:
+        x_values = np.array(dates[:shown], dtype="datetime64[s]")
+    for name, (label, colour, width) in STYLES.items():
+        if name in columns:
+            axes.plot(x_values, columns[name][:shown], label=label, color=colour, linewidth=width)
+    axes.set_xlabel("date" if dates else "test step")
     axes.set_ylabel(target)
-    axes.set_title("Test forecasts, one step ahead")
-    axes.legend(loc="upper right")
+    title = "Test forecasts, one step ahead"
+    axes.set_title(f"{title}\n{note}" if note else title, fontsize=10)
+    axes.legend(loc="upper right", fontsize=8)
+    if dates:
+        figure.autofmt_xdate()
     figure.tight_layout()
     figure.savefig(path)
-    table = np.stack([truth, predicted], axis=1)
-    np.savetxt(
-        path.with_suffix(".csv"), table, delimiter=",", header="actual,forecast", comments=""
-    )
+    names = [name for name in STYLES if name in columns]
+    table = np.stack([columns[name] for name in names], axis=1)
+    header = ",".join(names)
+    if dates and len(dates) >= count:
+        lines = ["date," + header]
+        lines += [
+            f"{date}," + ",".join(f"{v:.9g}" for v in row)
+            for date, row in zip(dates, table, strict=False)
+        ]
+        path.with_suffix(".csv").write_text("\n".join(lines) + "\n")
+    else:
+        np.savetxt(path.with_suffix(".csv"), table, delimiter=",", header=header, comments="")

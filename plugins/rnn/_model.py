@@ -29,6 +29,10 @@ class RecurrentNet(nn.Module):
 
     ``residual_channel``: when set (forecasting), the head predicts the change from that
     input channel's last value, so an untrained model starts as the last-value forecast.
+    ``linear_features``: when set (forecasting), a frozen linear map of the flattened window
+    (buffers ``linear_weight`` and ``linear_bias``, filled by ``set_linear`` with the
+    least-squares AR fit) is added to the head, which starts at zero: the untrained model is
+    the linear forecast and the network learns its residual.
     """
 
     def __init__(
@@ -38,6 +42,7 @@ class RecurrentNet(nn.Module):
         outputs: int,
         hparams: Mapping[str, Any],
         residual_channel: int | None = None,
+        linear_features: int | None = None,
     ) -> None:
         super().__init__()
         self.kind = kind
@@ -59,6 +64,19 @@ class RecurrentNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(width, outputs)
         self.residual_channel = residual_channel
+        self.linear = linear_features is not None
+        if self.linear:
+            self.residual_channel = None  # the linear map holds the last value already
+            self.register_buffer("linear_weight", torch.zeros(outputs, int(linear_features)))
+            self.register_buffer("linear_bias", torch.zeros(outputs))
+            nn.init.zeros_(self.head.weight)
+            nn.init.zeros_(self.head.bias)
+
+    def set_linear(self, weight: Any, bias: Any) -> None:
+        """Fill the frozen linear path (arrays of shape (outputs, features) and (outputs,))."""
+        with torch.no_grad():
+            self.linear_weight.copy_(torch.as_tensor(weight, dtype=torch.float32))
+            self.linear_bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
 
     def _time_major(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() == 2:
@@ -81,6 +99,8 @@ class RecurrentNet(nn.Module):
         sequence = self._time_major(x)
         outputs, state = self.rnn(sequence)
         prediction = self.head(self.dropout(self._read(outputs, state)))
+        if self.linear:
+            prediction = prediction + sequence.flatten(1) @ self.linear_weight.T + self.linear_bias
         if self.residual_channel is not None:
             prediction = prediction + sequence[:, -1, self.residual_channel].unsqueeze(1)
         return prediction

@@ -3,7 +3,9 @@
 The task comes from the dataset's ``DataSpec``: classification datasets (kind ``sequence``)
 train with cross-entropy as any ``ClassifierPlugin``; forecasting datasets (kind
 ``timeseries``) train with mean squared error and are measured against the naive last-value
-forecast. No torch import here: listing plugins stays cheap.
+forecast, the seasonal-naive one (with a ``season``) and a linear AR model fitted on the
+training windows (``setup``). Forecasting runs stop early by default and end with the best
+validation weights. No torch import here: listing plugins stays cheap.
 """
 
 from __future__ import annotations
@@ -21,12 +23,27 @@ if TYPE_CHECKING:
     import torch
 
     from engine.data import Batch, Dataset, Split
+    from plugins.rnn._baselines import LinearBaseline
 
 CLASSIFICATION = "classification"
 FORECASTING = "forecasting"
 TASK_METRICS = {
     CLASSIFICATION: ("loss", "accuracy"),
-    FORECASTING: ("loss", "mse", "naive_mse", "mse_ratio"),
+    FORECASTING: ("loss", "mse", "naive_mse", "mse_ratio", "linear_mse", "mse_ratio_linear"),
+}
+
+
+# Chosen by measurement on short real series (docs/benchmarks.md, benchmarks/bench_rnn.py):
+# a 100-700 point series overfits a wide network within a few hundred steps, so forecasting
+# reads the last state of a small, strongly dropped-out GRU, evaluates every 50 steps, stops
+# after 10 evaluations without a better validation ratio and ends with the best weights.
+FORECASTING_DEFAULTS = {
+    "hidden_size": 16,
+    "readout": "last",
+    "dropout": 0.3,
+    "eval_every": 50,
+    "patience": 10,
+    "restore_best": True,
 }
 
 
@@ -49,10 +66,15 @@ class RNNPlugin(ClassifierPlugin):
         "mse": "min",
         "naive_mse": "min",
         "mse_ratio": "min",
+        "linear_mse": "min",
+        "mse_ratio_linear": "min",
+        # Reported only on datasets with a season (csv: ...&season=52).
+        "seasonal_naive_mse": "min",
     }
     monitor: ClassVar[str] = "accuracy"
     task_metrics: ClassVar[Mapping[str, tuple[str, ...]]] = TASK_METRICS
     task_monitors: ClassVar[Mapping[str, str]] = {FORECASTING: "mse_ratio"}
+    task_defaults: ClassVar[Mapping[str, Mapping[str, Any]]] = {FORECASTING: FORECASTING_DEFAULTS}
     schema = Schema(
         Choice("cell", "gru", choices=("gru", "lstm"), help="Recurrent cell type."),
         Int("hidden_size", 64, low=1, high=2048, log=True, help="Hidden units per direction."),
@@ -70,6 +92,13 @@ class RNNPlugin(ClassifierPlugin):
         Bool(
             "residual", True, help="Forecasting: predict the change from the last observed value."
         ),
+        Bool(
+            "linear_head",
+            False,
+            help="Forecasting: add the least-squares linear AR fit of the training windows; "
+            "the network learns its residual (and starts as the linear model). Off by default: "
+            "on short series the fit over a whole window overfits.",
+        ),
         *optimizer_params("adamw", lr=3e-3, weight_decay=1e-2),
     )
     training_defaults: ClassVar = {
@@ -79,9 +108,22 @@ class RNNPlugin(ClassifierPlugin):
         "grad_clip": 1.0,
     }
 
+    linear_baseline: LinearBaseline | None = None
+
     @property
     def forecasting(self) -> bool:
         return self.spec.task == FORECASTING
+
+    @property
+    def season(self) -> int | None:
+        return self.spec.extra.get("season") or None
+
+    def setup(self, dataset: Dataset) -> None:
+        """Fit the linear AR baseline on the training windows (never on validation or test)."""
+        if self.forecasting:
+            from plugins.rnn._baselines import fit_linear
+
+            self.linear_baseline = fit_linear(dataset.train)
 
     def check(self) -> None:
         self.check_task()
@@ -91,11 +133,24 @@ class RNNPlugin(ClassifierPlugin):
 
         spec = self.spec
         if self.forecasting:
-            from plugins.rnn._forecasting import TARGET_CHANNEL
+            from plugins.rnn._baselines import MAX_LINEAR_FEATURES, TARGET_CHANNEL, linear_features
 
             residual = TARGET_CHANNEL if self.hparams["residual"] else None
             outputs = int(spec.extra["horizon"])
-            return RecurrentNet(spec.kind, spec.input_shape, outputs, self.hparams, residual)
+            features = linear_features(*spec.input_shape)
+            # Runs saved before the linear head existed have no linear_head hyperparameter.
+            linear = self.hparams.get("linear_head", False) and features <= MAX_LINEAR_FEATURES
+            model = RecurrentNet(
+                spec.kind,
+                spec.input_shape,
+                outputs,
+                self.hparams,
+                residual,
+                linear_features=features if linear else None,
+            )
+            if linear and self.linear_baseline is not None:
+                model.set_linear(self.linear_baseline.weight, self.linear_baseline.bias)
+            return model
         return RecurrentNet(spec.kind, spec.input_shape, int(spec.num_classes), self.hparams)
 
     def training_step(
@@ -116,17 +171,48 @@ class RNNPlugin(ClassifierPlugin):
             return super().evaluate(model, split)
         from plugins.rnn._forecasting import forecast_metrics, squared_errors
 
-        model_sse, naive_sse = squared_errors(model, split, self.eval_batch_size())
+        sums = squared_errors(
+            model, split, self.eval_batch_size(), self.linear_baseline, self.season
+        )
         count = len(split) * int(self.spec.extra["horizon"])
-        return forecast_metrics(model_sse, naive_sse, count, float(self.spec.extra["target_std"]))
+        return forecast_metrics(sums, count, float(self.spec.extra["target_std"]))
 
     def write_artifacts(self, model: torch.nn.Module, dataset: Dataset, out_dir: Path) -> None:
         if not self.forecasting:
             return super().write_artifacts(model, dataset, out_dir)
-        from plugins.rnn._forecasting import forecast_png, predictions
+        from plugins.rnn._forecasting import forecast_png, predictions, verdict
 
-        predicted, truth = predictions(model, dataset.test, self.spec, self.eval_batch_size())
-        forecast_png(predicted, truth, str(self.spec.extra["target"]), out_dir / "forecast.png")
+        if self.linear_baseline is None:
+            self.setup(dataset)
+        columns = predictions(
+            model, dataset.test, self.spec, self.eval_batch_size(), self.linear_baseline
+        )
+        mse = {
+            f"test_{name}": float(np.mean((columns[name] - columns["actual"]) ** 2))
+            for name in ("forecast", "linear")
+            if name in columns
+        }
+        if "test_linear" in mse and mse["test_linear"] > 0:
+            mse["test_mse_ratio_linear"] = mse["test_forecast"] / mse["test_linear"]
+        note = verdict(mse)
+        note = note[0].upper() + note[1:] if note else None
+        gaps = self.spec.extra.get("irregular_dates")
+        if gaps:
+            note = f"{note}\nDates: {gaps}" if note else f"Dates: {gaps}"
+        forecast_png(
+            columns,
+            str(self.spec.extra["target"]),
+            out_dir / "forecast.png",
+            dates=self.spec.extra.get("test_dates"),
+            note=note,
+        )
+
+    @classmethod
+    def run_notes(cls, metrics: Mapping[str, float]) -> list[str]:
+        from plugins.rnn._forecasting import verdict
+
+        note = verdict(metrics)
+        return [note[0].upper() + note[1:] + "."] if note else []
 
     # -- using the trained model: forecasts take and give the series' own units ------------
     def _scale(self) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,189 @@
+"""The RNN's forecasting baselines, defaults and early stopping, on real data and runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mlflow.tracking import MlflowClient
+
+from engine.data import load_dataset
+from engine.events import EvalMetrics
+from engine.runner import RunConfig, execute_run, prepare_run
+from engine.testing import train_tiny
+from plugins.rnn import RNNPlugin
+from plugins.rnn._baselines import fit_linear, seasonal_naive_forecast
+
+
+def write_series(folder: Path, values: np.ndarray, name: str = "series.csv") -> Path:
+    path = folder / name
+    path.write_text("value\n" + "\n".join(f"{v:.6f}" for v in values) + "\n")
+    return path
+
+
+def ar2_series(length: int = 400, seed: int = 0) -> np.ndarray:
+    """y[t] = 1.2 y[t-1] - 0.5 y[t-2] + noise: a known linear process."""
+    rng = np.random.default_rng(seed)
+    series = np.zeros(length)
+    for t in range(2, length):
+        series[t] = 1.2 * series[t - 1] - 0.5 * series[t - 2] + rng.standard_normal()
+    return series
+
+
+def forecasting_plugin(dataset, **hparams) -> RNNPlugin:
+    resolved = RNNPlugin.full_schema().resolve(
+        {"hidden_size": 4, "amp": False, "monitor": "val_mse_ratio", **hparams}
+    )
+    return RNNPlugin(resolved, dataset.spec)
+
+
+# -- baselines -----------------------------------------------------------------------------------
+def test_the_linear_baseline_recovers_a_linear_process(tmp_path):
+    path = write_series(tmp_path, ar2_series())
+    dataset = load_dataset(f"csv:{path}?window=4", tmp_path, val_fraction=0.1)
+    baseline = fit_linear(dataset.train)
+    # AIC on the training windows picks the process's order out of the window's four lags.
+    assert baseline.lags == 2
+    # Standardisation scales inputs and target alike: the lag weights are the process's own.
+    assert baseline.weight[0, -2:] == pytest.approx([-0.5, 1.2], abs=0.15)
+    assert baseline.weight[0, :2] == pytest.approx([0.0, 0.0])
+
+
+def test_the_linear_baseline_is_fitted_on_the_training_part_only(tmp_path):
+    series = ar2_series()
+    changed = series.copy()
+    test_start = load_dataset(
+        f"csv:{write_series(tmp_path, series)}?window=8", tmp_path, val_fraction=0.1
+    ).spec.extra["boundaries"][1]
+    changed[test_start:] = 100.0 + 5 * np.random.default_rng(1).standard_normal(
+        len(series) - test_start
+    )
+    fitted = []
+    for name, values in (("a.csv", series), ("b.csv", changed)):
+        dataset = load_dataset(
+            f"csv:{write_series(tmp_path, values, name)}?window=8", tmp_path, val_fraction=0.1
+        )
+        plugin = forecasting_plugin(dataset)
+        plugin.setup(dataset)
+        fitted.append((plugin.linear_baseline, dataset))
+    (first, first_data), (second, second_data) = fitted
+    assert not torch.equal(first_data.test.y, second_data.test.y)  # the test parts differ
+    np.testing.assert_array_equal(first.weight, second.weight)
+    np.testing.assert_array_equal(first.bias, second.bias)
+
+
+def test_linear_metrics_sit_beside_the_naive_ones(tmp_path):
+    path = write_series(tmp_path, ar2_series())
+    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
+    plugin = forecasting_plugin(dataset)
+    plugin.setup(dataset)
+    model = plugin.build_model().eval()
+    with torch.no_grad():
+        metrics = plugin.evaluate(model, dataset.test)
+    assert metrics["mse_ratio_linear"] == pytest.approx(metrics["mse"] / metrics["linear_mse"])
+    # On a linear process the least-squares fit beats repeating the last value.
+    assert metrics["linear_mse"] < 0.8 * metrics["naive_mse"]
+    assert "seasonal_naive_mse" not in metrics  # no season given
+
+
+def test_a_linear_head_starts_as_the_linear_forecast(tmp_path):
+    path = write_series(tmp_path, ar2_series())
+    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
+    plugin = forecasting_plugin(dataset, linear_head=True)
+    plugin.setup(dataset)
+    model = plugin.build_model().eval()
+    with torch.no_grad():
+        metrics = plugin.evaluate(model, dataset.val)
+    assert metrics["mse_ratio_linear"] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_seasonal_naive_looks_whole_seasons_back():
+    x = torch.arange(10, dtype=torch.float32).reshape(1, 10, 1)  # times 0..9, forecast 10..
+    forecast = seasonal_naive_forecast(x, horizon=5, season=3)
+    # Times 10, 11, 12 repeat 7, 8, 9; times 13, 14 go two seasons back to 7, 8.
+    assert forecast.tolist() == [[7.0, 8.0, 9.0, 7.0, 8.0]]
+
+
+def test_a_season_adds_the_seasonal_naive_baseline(tmp_path):
+    values = np.tile([0.0, 5.0, 1.0, 7.0], 60) + 0.01 * np.arange(240)
+    path = write_series(tmp_path, values)
+    dataset = load_dataset(f"csv:{path}?window=8&season=4", tmp_path, val_fraction=0.1)
+    plugin = forecasting_plugin(dataset)
+    plugin.setup(dataset)
+    with torch.no_grad():
+        metrics = plugin.evaluate(plugin.build_model().eval(), dataset.test)
+    assert metrics["seasonal_naive_mse"] == pytest.approx(0.04**2, rel=1e-2)
+
+
+def test_the_summary_says_which_model_wins():
+    wins = RNNPlugin.run_notes({"test_mse_ratio_linear": 0.8})
+    loses = RNNPlugin.run_notes({"test_mse_ratio_linear": 1.25})
+    assert wins == ["The network beats the linear AR baseline on test (its MSE is 0.80x the "
+                    "linear model's)."]  # fmt: skip
+    assert "prefer the linear model" in loses[0] and "1.25x" in loses[0]
+    assert RNNPlugin.run_notes({"test_accuracy": 0.9}) == []
+
+
+# -- early stopping and the forecasting defaults ------------------------------------------------
+def test_early_stopping_restores_the_best_weights(tmp_path):
+    path = write_series(tmp_path, ar2_series(300))
+    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.2)
+    hparams = RNNPlugin.full_schema().resolve(
+        {"hidden_size": 8, "amp": False, "monitor": "val_mse_ratio", "lr": 0.05,
+         "lr_schedule": "none", "steps": 60, "eval_every": 5, "restore_best": True}
+    )  # fmt: skip
+    run = train_tiny(RNNPlugin, hparams, dataset)
+    evaluations = [e for e in run.events if isinstance(e, EvalMetrics)]
+    assert evaluations[0].step == 0  # the untrained model is a candidate as well
+    ratios = [e.metrics["val_mse_ratio"] for e in evaluations]
+    best = int(np.argmin(ratios))
+    assert best != len(ratios) - 1, "the last evaluation was the best: nothing to restore"
+    assert run.result.restored_step == evaluations[best].step
+    assert run.result.metrics["val_mse_ratio"] == ratios[best]
+    # The model the run ends with is the best one, not the last one.
+    with torch.no_grad():
+        again = run.trainer.plugin.evaluate(run.model.eval(), run.trainer.dataset.val)
+    assert again["mse_ratio"] == pytest.approx(ratios[best], rel=1e-5)
+
+
+def test_forecasting_runs_get_the_measured_defaults_unless_set(tracked_workspace):
+    prepared = prepare_run(RunConfig("rnn", "sines", {}, workspace=str(tracked_workspace)))
+    hparams = prepared.hparams
+    assert (hparams["hidden_size"], hparams["readout"], hparams["dropout"]) == (16, "last", 0.3)
+    assert (hparams["patience"], hparams["restore_best"], hparams["eval_every"]) == (10, True, 50)
+    assert hparams["monitor"] == "val_mse_ratio"
+    asked = {"patience": 0, "hidden_size": 64}
+    prepared = prepare_run(RunConfig("rnn", "sines", asked, workspace=str(tracked_workspace)))
+    assert (prepared.hparams["patience"], prepared.hparams["hidden_size"]) == (0, 64)
+    # Classification keeps the plugin's own defaults.
+    schema_defaults = RNNPlugin.full_schema().defaults()
+    assert (schema_defaults["hidden_size"], schema_defaults["readout"]) == (64, "flatten")
+
+
+def test_a_dated_series_run_logs_baselines_and_plots_them(tracked_workspace, tmp_path):
+    lines = ["month,value"] + [
+        f"{2000 + m // 12}-{m % 12 + 1:02d},{v:.5f}" for m, v in enumerate(ar2_series(150))
+    ]
+    path = tmp_path / "monthly.csv"
+    path.write_text("\n".join(lines) + "\n")
+    config = RunConfig(
+        "rnn",
+        f"csv:{path}?target=value&window=12&season=12",
+        {"steps": 20, "eval_every": 10, "amp": False},
+        workspace=str(tracked_workspace),
+        threads=1,
+    )
+    outcome = execute_run(prepare_run(config))
+    client = MlflowClient(outcome.tracking_uri)
+    run = client.get_run(outcome.run_id)
+    expected = {"test_linear_mse", "test_mse_ratio_linear", "val_linear_mse",
+                "test_seasonal_naive_mse", "val_mse_ratio_linear", "test_naive_mse"}  # fmt: skip
+    assert expected <= set(run.data.metrics)
+    assert run.data.tags["mlflow.note.content"].startswith("The ")
+    assert run.data.tags["netyard.restored_step"]
+    folder = Path(client.download_artifacts(outcome.run_id, "forecast.csv", str(tmp_path)))
+    header, first = folder.read_text().splitlines()[:2]
+    assert header == "date,actual,forecast,linear,naive,seasonal_naive"
+    assert first.startswith("2010-01-01,")  # the test part: the last 30 of 150 months
