@@ -105,7 +105,11 @@ _DOWNLOADS: Path | None = None
 def download_folder() -> Path:
     global _DOWNLOADS
     if _DOWNLOADS is None:
+        import atexit
+        import shutil
+
         _DOWNLOADS = Path(tempfile.mkdtemp(prefix="netyard-compare-images-"))
+        atexit.register(shutil.rmtree, _DOWNLOADS, ignore_errors=True)  # a copy, for this session
     return _DOWNLOADS
 
 
