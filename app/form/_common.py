@@ -3,6 +3,8 @@ button row) and the fields both ask for (dataset, device, seed, CPU threads, exp
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from app._catalog import Catalog
 from app.form._schema_form import ERROR_STYLE
+from engine.errors import UsageError
 from engine.runner import check_seed
 
 USER_DATA = "user:"  # combo item data prefix for a user-data scheme
@@ -225,3 +228,56 @@ class DatasetPicker(QWidget):
         path = QFileDialog.getExistingDirectory(self, "Choose a data folder")
         if path:
             self.argument.setText(path)
+
+
+class TaskDefaults:
+    """The defaults a form's fields stand for: the plugin's, with the chosen dataset's task
+    defaults over them (a forecasting RNN is smaller and stops early), as the runner applies
+    them to what a run leaves unset. A field still at the defaults of the task before follows
+    the new task's; one the user changed keeps its value."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.monitor = ""  # the watched metric's default for the task, ``val_...``
+
+    def reset(self, plugin) -> None:
+        self.values = plugin.full_schema().defaults()
+        self.monitor = f"val_{plugin.monitor}"
+
+    @staticmethod
+    def of(plugin, dataset_id: str, catalog: Catalog) -> dict[str, Any]:
+        defaults = plugin.full_schema().defaults()
+        task = _task(dataset_id, catalog)
+        if task is not None:
+            defaults.update(plugin.task_defaults.get(task, {}))
+            if "monitor" in defaults:
+                defaults["monitor"] = f"val_{plugin.monitor_for(task)}"
+        return defaults
+
+    def follow(
+        self, plugin, dataset_id: str, catalog: Catalog, current: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The new values for fields of ``current`` still at the old defaults ({} when the
+        defaults did not change); ``values`` holds the new defaults from now on."""
+        before, after = self.values, self.of(plugin, dataset_id, catalog)
+        if after == before:
+            return {}
+        self.values = after
+        task = _task(dataset_id, catalog)
+        self.monitor = f"val_{plugin.monitor_for(task) if task else plugin.monitor}"
+        return {
+            name: value
+            for name, value in after.items()
+            if name in current and current[name] == before.get(name) != value
+        }
+
+
+def _task(dataset_id: str, catalog: Catalog) -> str | None:
+    if not catalog.datasets_loaded:
+        return None
+    from engine.data import dataset_info
+
+    try:
+        return dataset_info(dataset_id.strip()).task
+    except UsageError:
+        return None

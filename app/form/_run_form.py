@@ -15,6 +15,7 @@ from app.form._common import (
     DeviceCombo,
     FormPage,
     SeedEdit,
+    TaskDefaults,
     experiment_edit,
     threads_spin,
 )
@@ -40,9 +41,7 @@ class RunForm(FormPage):
         self.catalog = catalog
         self.plugin: type[Plugin] | None = None
         self.schema_form: SchemaForm | None = None
-        # The defaults the fields stand for now: the schema's, with the chosen dataset's task
-        # defaults over them (a forecasting RNN is smaller and stops early).
-        self.defaults: dict[str, Any] = {}
+        self.defaults = TaskDefaults()  # what the fields stand for, for the dataset's task
         self.workspace: str | None = None
         self.tracking_uri: str | None = None
 
@@ -104,7 +103,7 @@ class RunForm(FormPage):
         self.title.setText(f"{plugin.name} ({plugin.id})")
         self.title.setToolTip(plugin.description)
         self.schema_form = SchemaForm(plugin.full_schema())
-        self.defaults = plugin.full_schema().defaults()
+        self.defaults.reset(plugin)
         self.schema_form.changed.connect(self.validate)
         self.form_holder.addWidget(self.schema_form)
         self.dataset.set_kinds(tuple(plugin.data_kinds))
@@ -125,8 +124,8 @@ class RunForm(FormPage):
     def reset(self) -> None:
         if self.schema_form is None:
             return
-        self.defaults = self.task_defaults()
-        self.schema_form.set_values(self.defaults)
+        self.defaults.values = TaskDefaults.of(self.plugin, self.dataset.dataset_id(), self.catalog)
+        self.schema_form.set_values(self.defaults.values)
         self.seed.set_value(0)
         self.device.setCurrentIndex(0)
         self.threads.setValue(0)
@@ -154,43 +153,14 @@ class RunForm(FormPage):
             errors["run"] = "\n".join(run_errors)
         return errors
 
-    def task_defaults(self) -> dict[str, Any]:
-        """The plugin's defaults for the chosen dataset's task: what the CLI would run."""
-        defaults = self.plugin.full_schema().defaults()
-        task = self._task()
-        if task is not None:
-            defaults.update(self.plugin.task_defaults.get(task, {}))
-            if "monitor" in defaults:
-                defaults["monitor"] = f"val_{self.plugin.monitor_for(task)}"
-        return defaults
-
-    def _task(self) -> str | None:
-        if not self.catalog.datasets_loaded:
-            return None
-        from engine.data import dataset_info
-
-        try:
-            return dataset_info(self.dataset.dataset_id().strip()).task
-        except UsageError:
-            return None
-
     def _follow_task_defaults(self) -> None:
-        """A field still at the default of the task before takes the new task's default; one
-        the user changed keeps its value."""
         if self.schema_form is None:
             return
-        before, after = self.defaults, self.task_defaults()
-        if after == before:
-            return
-        self.defaults = after  # first: set_values below comes back through validate
         values, _errors = self.schema_form.values()
-        self.schema_form.set_values(
-            {
-                name: value
-                for name, value in after.items()
-                if name in values and values[name] == before.get(name) != value
-            }
-        )
+        changed = self.defaults.follow(
+            self.plugin, self.dataset.dataset_id(), self.catalog, values
+        )  # first: set_values below comes back through validate
+        self.schema_form.set_values(changed)
 
     def validate(self) -> bool:
         self._follow_task_defaults()
@@ -243,7 +213,7 @@ class RunForm(FormPage):
         config["hparams"] = {
             name: value
             for name, value in config["hparams"].items()
-            if name == "steps" or value != self.defaults.get(name)
+            if name == "steps" or value != self.defaults.values.get(name)
         }
         return RunConfig.from_dict(config).to_command_line()
 

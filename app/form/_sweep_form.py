@@ -36,6 +36,7 @@ from app.form._common import (
     DeviceCombo,
     FormPage,
     SeedEdit,
+    TaskDefaults,
     experiment_edit,
     threads_spin,
 )
@@ -99,6 +100,7 @@ class SweepForm(FormPage):
 
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__("sweepFormTitle", "sweepFormStatus", parent)
+        self.defaults = TaskDefaults()  # what the fixed values stand for, for the dataset's task
         self.catalog = catalog
         self.plugin: type[Plugin] | None = None
         self.rows: dict[str, SearchRow] = {}
@@ -226,6 +228,7 @@ class SweepForm(FormPage):
         if self.plugin is plugin:
             return
         self.plugin = plugin
+        self.defaults.reset(plugin)
         self.title.setText(f"Sweep: {plugin.name} ({plugin.id})")
         self.dataset.set_kinds(tuple(plugin.data_kinds))
         while self.search_grid.count():
@@ -281,7 +284,8 @@ class SweepForm(FormPage):
         if self.plugin is None:
             raise UsageError("choose a plugin in the gallery")
         search, fixed = [], {}
-        defaults = self.plugin.full_schema().defaults()
+        # Values at the dataset task's defaults are left to the runner, which fills them in.
+        defaults = self.defaults.values
         for name, row in self.rows.items():
             if row.searched:
                 search.append(row.range.search_param())
@@ -349,11 +353,33 @@ class SweepForm(FormPage):
 
     # -- checking ------------------------------------------------------------------------------
     def schedule_check(self, *_args) -> None:
+        self._follow_task_defaults()
         self.preview.schedule()
         self._version += 1
         self.start_button.setEnabled(False)
         self.queue_button.setEnabled(False)
         self._check_timer.start()
+
+    def _follow_task_defaults(self) -> None:
+        """Fixed values and the first objective still at the defaults of the task before take
+        the chosen dataset's (see ``TaskDefaults``)."""
+        if self.plugin is None:
+            return
+        monitor = self.defaults.monitor
+        current = {}
+        for name, row in self.rows.items():
+            try:
+                current[name] = row.fixed.value()
+            except UsageError:
+                continue  # not a value: nothing to follow
+        changed = self.defaults.follow(self.plugin, self.dataset.dataset_id(), self.catalog,
+                                       current)  # fmt: skip
+        for name, value in changed.items():
+            self.rows[name].fixed.set_value(value)  # comes back here: the defaults are set
+        first = self.objectives[0] if self.objectives else None
+        metric = first.metric if first is not None else None
+        if metric is not None and metric.currentText() == monitor != self.defaults.monitor:
+            metric.setCurrentText(self.defaults.monitor)
 
     def _check_now(self) -> None:
         version = self._version

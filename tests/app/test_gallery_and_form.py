@@ -191,3 +191,19 @@ def test_the_form_shows_the_defaults_of_the_datasets_task(window, qtbot):
 
     qtbot.mouseClick(form.reset_button, Qt.MouseButton.LeftButton)
     assert fields["layers"].value() == 1 and fields["hidden_size"].value() == 16
+
+
+def test_the_sweep_form_leaves_the_tasks_defaults_to_the_runner(window, qtbot):
+    form = window.sweep_form
+    window.gallery.select("rnn")
+    form.dataset.set_dataset_id("sines")
+    qtbot.waitUntil(form.check_settled, timeout=LONG_MS)
+    assert form.rows["hidden_size"].fixed.value() == 16
+    assert form.objectives[0].metric.currentText() == "val_mse_ratio"
+    spec = form.spec()
+    assert "hidden_size" not in spec.fixed  # the runner fills in the forecasting default
+    form.rows["hidden_size"].fixed.set_value(64)
+    assert form.spec().fixed["hidden_size"] == 64  # one the user chose is sent
+    form.dataset.set_dataset_id("mnist1d")
+    assert form.rows["hidden_size"].fixed.value() == 64  # the user's, kept
+    assert form.rows["restore_best"].fixed.value() is False  # back to the plugin's
