@@ -9,7 +9,9 @@ enough for the handler to run.
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMainWindow
@@ -40,3 +42,19 @@ def _close(window: QMainWindow) -> None:
     window.confirm_close = lambda _count: True  # nobody is there to answer
     window.close()
     QApplication.quit()
+
+
+def notify_ready() -> None:
+    """Tell a service manager that the window is up: systemd's ``sd_notify`` protocol
+    (``READY=1`` to the datagram socket ``$NOTIFY_SOCKET``), for ``Type=notify`` units and for
+    whatever waits on the app's start without guessing how long it takes."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):  # an abstract socket
+        address = "\0" + address[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+            notify.sendto(b"READY=1", address)
+    except OSError:
+        pass  # nobody listens any more: the app runs all the same

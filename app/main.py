@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None, workspace: str | None = None) -> int
 
     check_platform()  # one clear line (UsageError, exit 2) where Qt would abort
     app = create_application(argv)
-    from app._signals import quit_on_signals
+    from app._signals import notify_ready, quit_on_signals
     from app.window import MainWindow
 
     window = MainWindow(workspace=workspace)
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None, workspace: str | None = None) -> int
     # trial starts at once instead of after seconds of imports (engine/worker/_zygote.py).
     start_zygote()
     # The plots (pyqtgraph) and the dataset list (torch) load once the window is on screen.
-    QTimer.singleShot(0, window.finish_startup)
+    QTimer.singleShot(0, lambda: (window.finish_startup(), notify_ready()))
     code = app.exec()
     from app._tasks import wait_for_background_tasks
 

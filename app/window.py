@@ -115,8 +115,9 @@ class MainWindow(QMainWindow):
         QApplication.styleHints().colorSchemeChanged.connect(self._color_scheme_changed)
 
     def finish_startup(self) -> None:
-        """Build the pyqtgraph pages, then list datasets; called once the window is shown."""
-        if self.live is not None:
+        """Build the pyqtgraph pages, then list datasets; called once the window is shown.
+        Not after it was closed (a signal may end the app before its first event)."""
+        if self.live is not None or not self.isVisible():
             return
         from app.browser import RunsBrowser
         from app.dashboards import LiveRunsView, SweepDashboard, SystemPanel, apply_theme

@@ -11,6 +11,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.tracking import without_system_metrics
+
 NOTE_TAG = "mlflow.note.content"  # what the MLflow UI shows as a run's description
 PAGE_SIZE = 200  # rows per page shown: a screenful many times over, fetched in well under 1 s
 # Runs per page when counting. MLflow takes up to 50 000, but a page's runs are all in memory
@@ -18,9 +20,6 @@ PAGE_SIZE = 200  # rows per page shown: a screenful many times over, fetched in 
 COUNT_PAGE_SIZE = 2000
 CANCEL_CHECK_SECONDS = 0.05
 HIDDEN_PARAMS = ("netyard_version", "torch_version", "python_version")
-# MLflow's system metrics (CPU, memory, GPU use): charted by the MLflow UI's own tab, a column
-# each here would crowd out the run's own metrics.
-SYSTEM_METRICS_PREFIX = "system/"
 NEWEST_FIRST = ("attributes.start_time", False)
 
 
@@ -185,7 +184,7 @@ def _row(run, experiments: dict[str, str]) -> RunRow:
         start_ms=info.start_time,
         end_ms=info.end_time,
         params={k: v for k, v in data.params.items() if k not in HIDDEN_PARAMS},
-        metrics={k: v for k, v in data.metrics.items() if not k.startswith(SYSTEM_METRICS_PREFIX)},
+        metrics=without_system_metrics(data.metrics),
         note=data.tags.get(NOTE_TAG, ""),
         tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
         lifecycle_stage=info.lifecycle_stage,

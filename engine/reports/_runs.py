@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from engine.errors import UsageError
+from engine.tracking import without_system_metrics
 
 NOTE_TAG = "mlflow.note.content"  # the run's description in the MLflow UI (the browser's notes)
 # The tags a sweep's coordinator sets (engine.sweeps._tracking): the engine.sweeps package
@@ -80,8 +81,7 @@ def load_runs(client, run_ids: Iterable[str]) -> list[ReportRun]:
                 start_ms=info.start_time,
                 end_ms=info.end_time,
                 params=dict(run.data.params),
-                # MLflow's system/* metrics (CPU, memory) are not the model's: left out.
-                metrics={k: v for k, v in run.data.metrics.items() if not k.startswith("system/")},
+                metrics=without_system_metrics(run.data.metrics),
                 tags=dict(run.data.tags),
             )
         )

@@ -20,9 +20,11 @@ from engine.tracking._provenance import (
     git_tags,
     requirements_text,
 )
+from engine.tracking._system_metrics import without_system_metrics
 from engine.tracking._writer import MetricWriter
 
 __all__ = [
+    "without_system_metrics",
     "ERROR_TAG",
     "GIT_BRANCH_TAG",
     "GIT_COMMIT_TAG",

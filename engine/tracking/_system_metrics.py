@@ -18,6 +18,15 @@ from __future__ import annotations
 import logging
 
 SAMPLING_SECONDS = 10.0
+PREFIX = "system/"
+
+
+def without_system_metrics(metrics: dict[str, float]) -> dict[str, float]:
+    """A run's own metrics: MLflow's ``system/*`` ones are the machine's, charted on the
+    MLflow UI's own tab, and would crowd tables and reports of the model's results."""
+    return {key: value for key, value in metrics.items() if not key.startswith(PREFIX)}
+
+
 # The monitor says at INFO that it started and stopped, and that there is no GPU: on every
 # run, in the CLI's stderr. What goes wrong it still says, at WARNING.
 logging.getLogger("mlflow.system_metrics").setLevel(logging.WARNING)

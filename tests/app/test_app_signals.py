@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,7 +27,17 @@ def _descendants(pid: int) -> list[int]:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM], ids=["SIGTERM"])
 def test_a_signal_closes_the_app_and_leaves_no_process(tmp_path, signum):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    # The app says it is up (window shown, zygote started, pages built) as systemd's
+    # sd_notify does: READY=1 on the datagram socket $NOTIFY_SOCKET.
+    ready = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ready.bind(str(tmp_path / "notify"))
+    ready.settimeout(START_SECONDS)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(tmp_path),
+        "NOTIFY_SOCKET": str(tmp_path / "notify"),
+    }
     app = subprocess.Popen(
         [sys.executable, "-m", "app", "--workspace", str(tmp_path / "ws")],
         env=env,
@@ -34,14 +45,10 @@ def test_a_signal_closes_the_app_and_leaves_no_process(tmp_path, signum):
         stderr=subprocess.PIPE,
     )
     try:
-        # The window is up once it has started its worker zygote.
-        deadline = time.monotonic() + START_SECONDS
-        while not _descendants(app.pid):
-            assert app.poll() is None, app.stderr.read().decode()[-2000:]
-            assert time.monotonic() < deadline, "the app started no zygote"
-            time.sleep(0.2)
-        time.sleep(1.0)  # past start-up: finish_startup has run its timers
+        with ready:
+            assert ready.recv(64) == b"READY=1"
         family = _descendants(app.pid)
+        assert family, "the app started no zygote"
         app.send_signal(signum)
         assert app.wait(timeout=60) == 128 + signum, app.stderr.read().decode()[-2000:]
         left = wait_for_exit(family, time.monotonic() + 30)

@@ -279,8 +279,9 @@ def test_a_killed_worker_machine_and_a_restarted_tracking_server_lose_no_trial(t
         assert killed is not None, "the worker ran no trial"
         _kill_machine(worker_env)
         worker.wait(timeout=30)
-        tracking.stop()  # the coordinator's trial is running and logging
-        time.sleep(3)
+        # The coordinator's trial is running and logging: its calls fail until the new
+        # server answers, seconds later (a start imports MLflow and migrates the store).
+        tracking.stop()
         tracking = server()
         rest = coordinator.communicate(timeout=SWEEP_SECONDS)[0]
         assert coordinator.returncode == 0, rest
