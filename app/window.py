@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         self.browser = RunsBrowser()
         self.browser.open_in_mlflow.connect(self.open_mlflow)
         # Resume… in the browser: a job like any run, in this workspace (its checkpoints).
-        self.browser.organiser.resume_requested.connect(self.start_run)
+        self.browser.organiser.resume_requested.connect(self.resume_run)
         self.browser.organiser.current_workspace = lambda: self.workspace
         self.system = SystemPanel()
         for page, widget in (
@@ -301,6 +301,17 @@ class MainWindow(QMainWindow):
         job = self.jobs.start_run(config)
         self.statusBar().showMessage(f"Started {job.title}", 5000)
         return job
+
+    def resume_run(self, config: dict) -> RunJob | None:
+        """Start a resume from the Runs browser, unless a job resumes that checkpoint now."""
+        running = self.jobs.resuming(config["resume"])
+        if running is not None:
+            self.browser.status.setText(
+                f"{running.title} is resuming that run already: wait for it to end or stop it"
+            )
+            self.tabs.setCurrentWidget(self.live_page)
+            return None
+        return self.start_run(config)
 
     def add_to_queue(self, kind: str, payload: dict) -> None:
         entry = self.queue.add(kind, payload)

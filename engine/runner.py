@@ -8,6 +8,7 @@ ends FINISHED, FAILED or KILLED.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import traceback
@@ -256,7 +257,37 @@ def execute_run(
     emit: Callable[[Event], None] = lambda event: None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> RunOutcome:
-    """Train and track a prepared run; always ends the MLflow run with a final status."""
+    """Train and track a prepared run; always ends the MLflow run with a final status.
+
+    A resumed run holds its checkpoint while it trains: a second resume of the same run (two
+    clicks, two shells) is refused with a ``UsageError`` instead of training it twice.
+    """
+    with _checkpoint_held(prepared.config.resume):
+        return _execute_run(prepared, emit, should_stop)
+
+
+@contextlib.contextmanager
+def _checkpoint_held(checkpoint: str | None):
+    if not checkpoint:
+        yield
+        return
+    import fcntl
+
+    # A lock beside the checkpoint, not on it: the checkpoint file is replaced as it is saved.
+    with open(Path(checkpoint).with_name("resume.lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                f"checkpoint {checkpoint!r} is already being resumed by another process: "
+                "wait for that run to end, or stop it, before resuming it again"
+            ) from None
+        yield
+
+
+def _execute_run(
+    prepared: PreparedRun, emit: Callable[[Event], None], should_stop: Callable[[], bool]
+) -> RunOutcome:
     import torch
 
     from engine.training import NonFiniteLoss, Trainer, default_threads
@@ -326,8 +357,6 @@ def execute_run(
             "netyard.restored_step": str(result.restored_step or ""),
         }
         notes = prepared.plugin_cls.run_notes(result.metrics)
-        if notes:  # MLflow shows it as the run's description; a run with none keeps the user's
-            end_tags["mlflow.note.content"] = "\n".join(notes)
         if tracker is not None:
             # The val_* values were logged at the last evaluation; again here they would
             # appear twice at the final step in the metric history.
@@ -338,6 +367,8 @@ def execute_run(
         def finish(tracker) -> None:
             if tracker is not None:
                 _log_run_artifacts(tracker, prepared, plugin, dataset, result.model)
+                if notes:  # the run's description in MLflow, below what the user wrote there
+                    tracker.write_summary("\n".join(notes))
             _end(tracker, "FINISHED", tags=end_tags)
 
         if not (

@@ -69,6 +69,7 @@ class RunsOrganiser(QObject):
         self.current_workspace: Callable[[], Any] = lambda: None
         self.tags_dialog: TagsDialog | None = None
         self.resume_dialog: ResumeDialog | None = None
+        self.reading_checkpoint = False  # a second Resume… click meanwhile opens no second dialog
 
         self.show_combo = QComboBox()
         self.show_combo.setObjectName("showRuns")
@@ -240,14 +241,20 @@ class RunsOrganiser(QObject):
 
     def resume_selected(self) -> None:
         rows = self.browser.selected_rows()
-        if len(rows) != 1:
+        if len(rows) != 1 or self.reading_checkpoint:
             return
         row, uri, checkpoints = rows[0], self.browser.tracking_uri, self._checkpoints_dir()
         self.browser.status.setText(f"Reading the checkpoint of {row.name}…")
+        self.reading_checkpoint = True
+
+        def read_failed() -> None:
+            self.reading_checkpoint = False
+
         self._task(lambda: find_resume_point(uri, row.run_id, checkpoints), self._ask_steps,
-                   say_done=False)  # fmt: skip
+                   say_done=False, on_failure=read_failed)  # fmt: skip
 
     def _ask_steps(self, point: ResumePoint) -> None:
+        self.reading_checkpoint = False
         self.browser.status.setText(f"{point.run_name}: checkpoint at step {point.step}")
         self.resume_dialog = dialog = ResumeDialog(point, self.browser)
 
@@ -264,7 +271,13 @@ class RunsOrganiser(QObject):
         dialog.open()
 
     # -- helpers -----------------------------------------------------------------------------
-    def _task(self, work: Callable[[], Any], done: Callable[[Any], None], say_done=True) -> None:
+    def _task(
+        self,
+        work: Callable[[], Any],
+        done: Callable[[Any], None],
+        say_done: bool = True,
+        on_failure: Callable[[], None] = lambda: None,
+    ) -> None:
         browser = self.browser
 
         def finished(result: Any) -> None:
@@ -275,6 +288,7 @@ class RunsOrganiser(QObject):
         def failed(message: str, _details: str) -> None:
             text = _one_line(message)
             browser.status.setText(f"Failed: {text}")
+            on_failure()
             QMessageBox.warning(browser, "Runs", text)
 
         run_in_background(work, finished, failed, queue="mlflow", owner=browser)

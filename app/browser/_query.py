@@ -11,9 +11,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.tracking import without_system_metrics
+from engine.tracking import NOTE_TAG, without_system_metrics
 
-NOTE_TAG = "mlflow.note.content"  # what the MLflow UI shows as a run's description
 PAGE_SIZE = 200  # rows per page shown: a screenful many times over, fetched in well under 1 s
 # Runs per page when counting. MLflow takes up to 50 000, but a page's runs are all in memory
 # at once (about 70 kB each: 700 MB for 10 000 runs); 2000 cost no more time than 50 000.

@@ -142,6 +142,14 @@ class RunJob(ProcessJob):
             self.adapter.send("stop 0")  # the run stops after its current step, KILLED
             self.changed.emit()
 
+    def shutdown_stop(self) -> None:
+        """For closing the app: stop as Stop does, and end the worker's input now. The app
+        then waits with its event loop blocked, so the run's end would never reach
+        ``_end``; end of file lets the worker exit once the run has ended KILLED."""
+        if self.active:
+            self.stop()
+            self.adapter.close_input()
+
     def _end(self, state: str, message: str = "", details: str = "") -> None:
         super()._end(state, message, details)
         self.adapter.close_input()  # its one job is over: end of file lets the worker exit

@@ -51,6 +51,14 @@ class JobManager(QObject):
             raise ValueError(f"{job.title} cannot be re-run")
         return self.start_run(rerun_config())
 
+    def resuming(self, checkpoint: str) -> RunJob | None:
+        """The active run that trains on from ``checkpoint``, if there is one."""
+        return next(
+            (job for job in self.active_jobs()
+             if isinstance(job, RunJob) and job.config.get("resume") == checkpoint),
+            None,
+        )  # fmt: skip
+
     def active_jobs(self) -> list[Job]:
         return [job for job in self.jobs if job.active]
 

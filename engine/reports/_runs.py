@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from engine.errors import UsageError
-from engine.tracking import without_system_metrics
+from engine.tracking import NOTE_TAG, without_system_metrics
 
-NOTE_TAG = "mlflow.note.content"  # the run's description in the MLflow UI (the browser's notes)
 # The tags a sweep's coordinator sets (engine.sweeps._tracking): the engine.sweeps package
 # imports Optuna on import, and a report of plain runs must not pay for that.
 SWEEP_TAG = "netyard.sweep"

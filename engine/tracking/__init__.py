@@ -12,6 +12,7 @@ from engine.tracking._mlflow import (
     versions,
 )
 from engine.tracking._mlflow_internals import skip_type_hint_validation, warm_requirement_checks
+from engine.tracking._notes import NOTE_TAG, SUMMARY_HEADING
 from engine.tracking._provenance import (
     GIT_BRANCH_TAG,
     GIT_COMMIT_TAG,
@@ -31,6 +32,8 @@ __all__ = [
     "GIT_DIRTY_TAG",
     "MAX_PARAM_VALUE",
     "MetricWriter",
+    "NOTE_TAG",
+    "SUMMARY_HEADING",
     "REQUIREMENTS_FILE",
     "RunTracker",
     "close_inherited_descriptors",

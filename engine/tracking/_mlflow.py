@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.database_urls import with_installed_driver
 from engine.tracking._forking import fork_helper, leave_unwaited
+from engine.tracking._notes import NOTE_TAG, SUMMARY_TAG, merged_note
 from engine.tracking._provenance import git_tags, log_requirements
 from engine.tracking._system_metrics import SystemMetrics
 from engine.tracking._writer import MetricWriter, logged_steps
@@ -208,6 +209,13 @@ class RunTracker:
         from mlflow.entities import RunTag
 
         self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+
+    def write_summary(self, summary: str) -> None:
+        """Put ``summary`` in the run's note, below what the user wrote there (if anything),
+        in place of the summary an earlier part of this run wrote (a resumed run)."""
+        tags = self.client.get_run(self.run_id).data.tags
+        note = merged_note(tags.get(NOTE_TAG, ""), tags.get(SUMMARY_TAG, ""), summary)
+        self.set_tags({NOTE_TAG: note, SUMMARY_TAG: summary})
 
     # -- the end ----------------------------------------------------------------------------
     def finish_in_background(self, finish: Callable[[RunTracker], None]) -> bool:

@@ -147,7 +147,10 @@ def _run_job(job: dict[str, Any], emit, stop: threading.Event) -> None:
     except Exception as error:  # noqa: BLE001 - any failure before training fails the job
         emit(RunFailed(None, 0, f"{type(error).__name__}: {error}", traceback.format_exc()))
         return
-    execute_run(prepared, emit, stop.is_set)
+    try:
+        execute_run(prepared, emit, stop.is_set)
+    except UsageError as error:  # its checkpoint is being resumed by another run already
+        emit(UsageProblem(message=str(error)))
 
 
 def _count_parameters(prepared) -> int:

@@ -41,7 +41,9 @@ def stopped_run(workspace: Path) -> str:
     return outcome.run_id
 
 
-def test_resume_continues_the_same_mlflow_run_past_its_last_step(window, qtbot, errors):
+def test_resume_continues_the_same_mlflow_run_past_its_last_step(
+    window, qtbot, errors, monkeypatch
+):
     root = window.workspace.root
     run_id = stopped_run(root)
     client = MlflowClient(tracking_uri=tracking_uri(root))
@@ -55,7 +57,13 @@ def test_resume_continues_the_same_mlflow_run_past_its_last_step(window, qtbot, 
     organiser.update_actions()  # what opening the Run menu does
     assert organiser.resume_action.isEnabled(), organiser.resume_action.toolTip()
 
+    asked = []  # each time the steps are asked for (a dialog opened)
+    ask_steps = organiser._ask_steps
+    monkeypatch.setattr(
+        organiser, "_ask_steps", lambda point: (asked.append(point), ask_steps(point))
+    )
     organiser.resume_action.trigger()
+    organiser.resume_action.trigger()  # clicked again while the checkpoint is read: no second
     qtbot.waitUntil(
         lambda: organiser.resume_dialog is not None and organiser.resume_dialog.isVisible(),
         timeout=LONG_MS,
@@ -78,6 +86,10 @@ def test_resume_continues_the_same_mlflow_run_past_its_last_step(window, qtbot, 
     assert isinstance(job, RunJob) and job.config["resume"]
     assert window.jobs_panel.item_for_job(job) is not None
     assert window.live.trace_for(job) is not None
+    # The same resume asked for again while it trains starts nothing.
+    organiser.resume_requested.emit(dict(job.config))
+    assert len(window.jobs.jobs) == jobs_before + 1
+    assert "is resuming that run already" in browser.status.text()
     qtbot.waitUntil(lambda: not job.active, timeout=LONG_MS)
     assert job.state == "FINISHED", (job.message, job.details)
     assert job.run_id == run_id and job.progress == RESUMED_TO
@@ -88,6 +100,7 @@ def test_resume_continues_the_same_mlflow_run_past_its_last_step(window, qtbot, 
     assert finished.info.status == "FINISHED"
     history = client.get_metric_history(run_id, "train_loss")
     assert sorted(m.step for m in history) == list(range(1, RESUMED_TO + 1))
+    assert len(asked) == 1
 
     # A finished run cannot be resumed; the menu says why.
     browser.refresh()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import urllib.request
+from pathlib import Path
 
 from conftest import LONG_MS, answer_next_dialog
 from mlflow.tracking import MlflowClient
@@ -83,10 +84,13 @@ def test_closing_with_a_running_job_asks_then_leaves_no_child(window, qtbot, fil
     window.close()
     assert asked and not window.isVisible()
     assert job.state == "KILLED"
+    assert job.adapter.exit_code == 0  # its worker ended by itself, not killed at the grace's end
     assert not _alive(pid)
     assert os.getpid() != pid
     runs = all_runs(tracking_uri(window.workspace.root))
     assert [r.info.status for r in runs] == ["KILLED"]
+    # Stopped, not killed: the run saved where it got to, so Resume… can go on from there.
+    assert Path(runs[0].data.tags["netyard.checkpoint"]).is_file()
 
 
 def test_open_in_mlflow_ui_starts_a_loopback_server(window, qtbot, errors):

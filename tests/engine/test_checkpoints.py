@@ -99,6 +99,24 @@ def test_resume_refuses_what_does_not_fit(workspace):
         run(config(workspace, resume=finished.checkpoint, hparams=changed))
 
 
+def test_a_checkpoint_being_resumed_is_not_resumed_twice(workspace, capsys):
+    import fcntl
+
+    finished = run(config(workspace, track=False))
+    again = config(workspace, resume=finished.checkpoint, hparams={"steps": 2 * N}, track=False)
+    # What a first resume in another process holds while it trains.
+    with open(Path(finished.checkpoint).with_name("resume.lock"), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(UsageError, match="is already being resumed by another process"):
+            run(again)
+        argv = ["run", "cnn", "--dataset", "digits", "--resume", finished.checkpoint,
+                "--steps", str(2 * N), "--workspace", str(workspace), "--no-track"]  # fmt: skip
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "already being resumed" in err and err.count("\n") == 1
+    assert run(again).step == 2 * N  # once that run has ended, it can be resumed
+
+
 # -- what is refused ------------------------------------------------------------------------
 def write_marker(path: str) -> None:
     """What the malicious payload runs when it is unpickled."""

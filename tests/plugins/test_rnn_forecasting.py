@@ -13,6 +13,7 @@ from engine.data import load_dataset
 from engine.events import EvalMetrics
 from engine.runner import RunConfig, execute_run, prepare_run
 from engine.testing import train_tiny
+from engine.tracking import SUMMARY_HEADING
 from plugins.rnn import RNNPlugin
 from plugins.rnn._baselines import fit_linear, seasonal_naive_forecast
 
@@ -187,3 +188,24 @@ def test_a_dated_series_run_logs_baselines_and_plots_them(tracked_workspace, tmp
     header, first = folder.read_text().splitlines()[:2]
     assert header == "date,actual,forecast,linear,naive,seasonal_naive"
     assert first.startswith("2010-01-01,")  # the test part: the last 30 of 150 months
+
+
+def test_the_summary_goes_below_the_note_the_user_wrote(tracked_workspace, tmp_path):
+    path = write_series(tmp_path, ar2_series(150))
+    dataset = f"csv:{path}?target=value&window=8"
+
+    def config(**fields) -> RunConfig:
+        return RunConfig("rnn", dataset, workspace=str(tracked_workspace), threads=1, **fields)
+
+    first = execute_run(prepare_run(config(hparams={"steps": 20, "eval_every": 10})))
+    client = MlflowClient(first.tracking_uri)
+    summary = client.get_run(first.run_id).data.tags["mlflow.note.content"]
+    assert summary.startswith("The ")
+    client.set_tag(first.run_id, "mlflow.note.content", "try season=12 next")
+
+    resumed = execute_run(prepare_run(config(resume=first.checkpoint, hparams={"steps": 30})))
+    assert resumed.run_id == first.run_id
+    note = client.get_run(first.run_id).data.tags["mlflow.note.content"]
+    before, heading, after = note.partition(f"\n\n{SUMMARY_HEADING}\n")
+    assert (before, heading) == ("try season=12 next", f"\n\n{SUMMARY_HEADING}\n")
+    assert after.startswith("The ") and SUMMARY_HEADING not in after
