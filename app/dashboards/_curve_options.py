@@ -131,6 +131,12 @@ class SmoothedCurve:
         self._state = EmaState()
 
     def set_data(self, x: np.ndarray, y: np.ndarray, weight: float, appended: bool = False) -> None:
+        if self.curve.opts["logMode"][1]:
+            # A log axis has no place for 0 or below (a schedule's last learning rate is 0):
+            # left in, they become NaN points that pyqtgraph cannot bound.
+            positive = np.asarray(y) > 0
+            if not positive.all():
+                x, y = np.asarray(x)[positive], np.asarray(y)[positive]
         if weight > 0.0:
             self.raw.setData(x, y)
             self.curve.setData(x, self._smooth(y, weight, appended))

@@ -29,6 +29,19 @@ from app._tasks import wait_for_background_tasks  # noqa: E402
 LONG_MS = 180_000  # worker start-up imports torch and MLflow; generous on a busy machine
 
 
+@pytest.fixture(scope="package", autouse=True)
+def zygote() -> Iterator[None]:
+    """The worker zygote the app starts at launch (app.main): the app's runs and sweeps fork
+    from it, as they do for a user, instead of each importing torch and MLflow afresh.
+    Ended after the app's tests: the other tests start their workers as they choose."""
+    from engine.worker import start_zygote, stop_zygote
+
+    started = start_zygote()
+    assert started.wait_ready(300), started.error()
+    yield
+    stop_zygote()
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, qapp) -> Iterator[Path]:
     # pytest-qt processes events once more after the fixtures' teardown: a form's debounce

@@ -134,3 +134,21 @@ def test_compare_curves_smooth_and_put_runs_on_their_own_wall_clock(
         assert curve.getData()[0].tolist() == pytest.approx([0.5 * s for s in range(8)])
     curves.options.log_y.setChecked(True)
     assert curves.plot.getAxis("left").logMode
+
+
+def test_a_log_axis_leaves_out_what_it_cannot_draw(qtbot):
+    """A schedule's last learning rate is 0: the lr plot (always log) draws the rest."""
+    import pyqtgraph as pg
+
+    from app.dashboards._curve_options import SmoothedCurve
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    plot.setLogMode(y=True)
+    curve = SmoothedCurve(plot, pg.mkPen("#000000"), "lr", symbol="o")
+    curve.set_data(np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.01, 0.0]), 0.0)
+    x, y = curve.getData()
+    assert x.tolist() == [1.0, 2.0] and np.allclose(y, [-1.0, -2.0])
+    curve.set_data(np.array([3.0]), np.array([0.0]), 0.6)
+    assert curve.getData()[1] is None  # nothing to draw yet
