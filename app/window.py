@@ -120,9 +120,16 @@ class MainWindow(QMainWindow):
         if self.live is not None or not self.isVisible():
             return
         from app.browser import RunsBrowser
-        from app.dashboards import LiveRunsView, SweepDashboard, SystemPanel, apply_theme
+        from app.dashboards import (
+            LiveRunsView,
+            SweepDashboard,
+            SystemPanel,
+            apply_theme,
+            install_svg_exporter,
+        )
 
         apply_theme()
+        install_svg_exporter()  # the plots' right-click Export… writes SVG that works
         self.live = LiveRunsView()
         self.sweeps = SweepDashboard()
         self.sweeps.optuna_button.clicked.connect(self.open_optuna)

@@ -8,6 +8,7 @@ from app.dashboards._curve_options import (
     apply_axes,
 )
 from app.dashboards._live_runs import LiveRunsView, ScaledImage
+from app.dashboards._plot_export import install_svg_exporter
 from app.dashboards._plots import apply_theme, color, fast_plot
 from app.dashboards._smoothing import ema
 from app.dashboards._snapshot import SnapshotView
@@ -29,4 +30,5 @@ __all__ = [
     "color",
     "ema",
     "fast_plot",
+    "install_svg_exporter",
 ]

@@ -2,8 +2,8 @@
 an SVG drawing (Qt's SVG generator), and the sweep's trials as a CSV table or an HTML report
 (``engine.reports``, as ``netyard report --sweep NAME`` writes them), from one "Export" menu.
 
-(pyqtgraph's own right-click "Export..." stays on every plot, but its SVG fails under Qt 6.12:
-see ``_write_svg``.)
+pyqtgraph's own right-click "Export..." stays on every plot; its SVG choice is ours too
+(``install_svg_exporter``), as pyqtgraph's fails under Qt 6.12: see ``_write_svg``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import os
 from pathlib import Path
 
 import pyqtgraph as pg
+from pyqtgraph.exporters import Exporter, SVGExporter
+from PySide6.QtCore import QByteArray, QMimeData
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from app._report_actions import ReportMenu, ReportSource
 from engine.errors import UsageError
@@ -91,6 +93,43 @@ def _write_svg(item, path: Path, title: str) -> None:
         scene.render(painter, target, source)
     finally:
         painter.end()
+
+
+class QtSvgExporter(SVGExporter):
+    """The "Scalable Vector Graphics (SVG)" choice of pyqtgraph's export dialog, drawn by
+    ``_write_svg``: what the dashboard's Export menu writes, at the plot's size on screen."""
+
+    def parameters(self):
+        return None  # the plot's own size and background: nothing to set
+
+    def export(self, fileName=None, toBytes=False, copy=False):  # noqa: N803 - pyqtgraph's
+        if not (fileName or toBytes or copy):
+            self.fileSaveDialog(filter=PLOT_FORMATS[".svg"])
+            return None
+        if fileName:
+            try:
+                export_plot(self.item, fileName)
+            except UsageError as error:
+                QMessageBox.warning(None, "Export", str(error))
+            return None
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="netyard-svg-") as folder:
+            path = Path(folder) / "plot.svg"
+            _write_svg(self.item, path, "plot")
+            data = path.read_bytes()
+        if toBytes:
+            return data
+        mime = QMimeData()
+        mime.setData("image/svg+xml", QByteArray(data))
+        QApplication.clipboard().setMimeData(mime)
+        return None
+
+
+def install_svg_exporter() -> None:
+    """Put ``QtSvgExporter`` in pyqtgraph's export dialog in place of its SVGExporter."""
+    exporters = Exporter.Exporters
+    exporters[:] = [QtSvgExporter if cls is SVGExporter else cls for cls in exporters]
 
 
 class SweepExport(ReportMenu):

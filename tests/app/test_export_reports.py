@@ -168,3 +168,31 @@ class _Page(HTMLParser):
 
     def handle_data(self, data) -> None:
         self.text.append(data.strip())
+
+
+def test_the_plots_right_click_export_writes_svg_through_qt(qtbot, tmp_path):
+    """pyqtgraph's own Export… dialog (right-click on any plot) offers SVG; under Qt 6.12
+    its SVGExporter fails, so the app puts one drawn by Qt's SVG generator in its place."""
+    import pyqtgraph as pg
+    from pyqtgraph.exporters import listExporters
+
+    from app.dashboards import install_svg_exporter
+
+    install_svg_exporter()
+    install_svg_exporter()  # once or twice: one SVG choice in the dialog
+    svg = [cls for cls in listExporters() if "SVG" in cls.Name]
+    assert len(svg) == 1
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    widget.resize(600, 400)
+    widget.show()
+    widget.plot([1, 2, 3], [3, 1, 2])
+    widget.getPlotItem().setLabel("bottom", "step")
+    exporter = svg[0](widget.getPlotItem())
+    assert exporter.parameters() is None  # drawn at the plot's size: nothing to ask
+    exporter.export(fileName=str(tmp_path / "plot.svg"))
+    root = ElementTree.parse(tmp_path / "plot.svg").getroot()
+    texts = {(e.text or "").strip() for e in root.iter() if e.tag.endswith("}text")}
+    assert root.get("version") == "1.1" and "step" in texts
+    assert exporter.export(toBytes=True).startswith(b"<?xml")
+    assert [p.name for p in tmp_path.iterdir()] == ["plot.svg"]  # no partial file left
