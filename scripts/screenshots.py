@@ -1,9 +1,11 @@
-"""Render the app's main views to PNGs in docs/screenshots/ (run under Xvfb, or offscreen).
+"""Render the app's views to PNGs in docs/screenshots/ (run under Xvfb: the menus and the
+tags dialog are grabbed from the screen).
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/screenshots.py
+    xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/screenshots.py [NAME ...]
 
-Everything shown is real: a real CNN run, a real 2-worker sweep and real MLflow runs in a
-throwaway workspace.
+NAMEs (see SHOTS) render only those shots, and skip the training the others need.
+Everything shown is real: real CNN runs, a run queue, a real 2-worker sweep, an RNN
+forecasting a CSV series written here, and their MLflow runs, in a throwaway workspace.
 """
 
 from __future__ import annotations
@@ -16,17 +18,47 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SIZE = (1440, 900)
+FORM = ("gallery", "dataset_preview", "run_form_invalid")
+LIVE = ("live_run", "live_run_finished")
+SWEEP = ("sweep_form", "sweep_trials", "sweep_history", "sweep_intermediate",
+         "sweep_parallel", "sweep_slices", "sweep_importance")  # fmt: skip
+BROWSER = ("runs_comparison", "runs_params_diff", "curves_smoothing", "artifact_compare",
+           "organise_runs", "export_menu")  # fmt: skip
+SHOTS = (*FORM, *LIVE, "run_queue", *SWEEP, "forecast_baselines", *BROWSER)
 
 
-def main() -> int:
+def write_series(path: Path) -> None:
+    """20 years of monthly sales: trend, a yearly and a half-yearly cycle, AR(1) noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    months = np.arange(240)
+    noise = np.zeros(len(months))
+    for i in months[1:]:
+        noise[i] = 0.6 * noise[i - 1] + rng.normal(0, 4)
+    value = (100 + 0.15 * months + 20 * np.sin(2 * np.pi * months / 12)
+             + 8 * np.cos(2 * np.pi * months / 6) + noise)  # fmt: skip
+    rows = [f"{2005 + i // 12}-{i % 12 + 1:02d}-01,{v:.2f}" for i, v in enumerate(value)]
+    path.write_text("date,value\n" + "\n".join(rows) + "\n")
+
+
+def main(names: list[str]) -> int:
+    unknown = [name for name in names if name not in SHOTS]
+    if unknown:
+        print(f"unknown shot {unknown[0]!r}: choose from {', '.join(SHOTS)}", file=sys.stderr)
+        return 2
+
+    def needs(*shots: str) -> bool:
+        return not names or any(name in names for name in shots)
+
     workspace = tempfile.mkdtemp(prefix="netyard-shots-")
     os.environ["NETYARD_WORKSPACE"] = workspace
-    from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, Qt
     from PySide6.QtWidgets import QScrollArea
 
     from app._tasks import wait_for_background_tasks
     from app.main import create_application
-    from app.window import MainWindow
+    from app.window import DOCK_HEIGHT, MainWindow
 
     app = create_application(["screenshots"])
     # Fresh, throwaway settings: the user's are left alone, and nothing remembered by an
@@ -56,17 +88,32 @@ def main() -> int:
         QCoreApplication.sendPostedEvents()
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents)
 
-    def shot(name: str, page=None) -> None:
+    def shot(name: str, page=None, widget=None, screen: bool = False) -> None:
+        """Save ``widget`` (the window by default); ``screen``: the window's part of the
+        screen, with the popup menus and dialogs over it (a widget's grab leaves them out)."""
         if page is not None and window.tabs.currentWidget() is not page:
             raise RuntimeError(f"{name}: the wrong tab is showing")
         flush()
+        if names and name not in names:
+            return
         OUT.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(OUT / f"{name}.png"))
+        if screen:
+            area = window.geometry()
+            picture = window.screen().grabWindow(0, area.x(), area.y(), area.width(), area.height())
+        else:
+            picture = (widget or window).grab()
+        picture.save(str(OUT / f"{name}.png"))
         print(f"wrote {OUT / name}.png", flush=True)
 
     def samples(name: str) -> int:
         series = window.system.series.get(name)
         return series.size if series is not None else 0
+
+    def progressed(jobs, steps: int) -> bool:
+        failed = [f"{job.title}: {job.message}" for job in jobs if job.state == "FAILED"]
+        if failed:
+            raise RuntimeError("; ".join(failed))
+        return all(job.progress >= steps for job in jobs)
 
     wait(lambda: window.catalog.datasets_loaded)
     form = window.run_form
@@ -74,10 +121,13 @@ def main() -> int:
     window.forms.setCurrentWidget(form)
     window.gallery.select("cnn")
     form.dataset.set_dataset_id("digits")
-    # A valid form, and a few seconds of CPU/RAM history so the system plot shows curves.
+    # A valid form with its dataset previewed, and a few seconds of CPU/RAM history so the
+    # system plot shows curves.
     wait(lambda: form.plugin is not None and form.start_button.isEnabled())
+    wait(lambda: form.preview.preview is not None and form.preview.summary.text() != "", 120)
     wait(lambda: samples("CPU") >= 3 and samples("RAM") >= 3, 60)
     shot("gallery", window.train_splitter)
+    shot("dataset_preview", window.train_splitter, widget=window.forms)
 
     fields = form.schema_form.fields
     for name, value in (("channels", 16), ("depth", 2), ("batch_size", 32), ("eval_every", 20)):
@@ -90,95 +140,200 @@ def main() -> int:
     shot("run_form_invalid", window.train_splitter)
     fields["lr"].edit.setText("0.003")
 
-    def progressed(steps: int) -> bool:
-        failed = [f"{job.title}: {job.message}" for job in runs if job.state == "FAILED"]
-        if failed:
-            raise RuntimeError("; ".join(failed))
-        return all(job.progress >= steps for job in runs)
-
     runs = []
-    for seed in (0, 1):  # overlapping, so the shot shows two live runs
-        form.seed.setText(str(seed))
-        fields["steps"].set_value(400)
-        form.start()
-        runs.append(window.jobs.jobs[-1])
-        wait(lambda: progressed(1))  # the first has made its MLflow experiment
-    wait(lambda: progressed(120))
-    window.live.overlay.setChecked(True)
-    for job in runs:
-        window.live.show_job(job)
-    shot("live_run", window.live_page)
-    wait(lambda: all(not job.active for job in runs))
-    window.live.show_job(runs[-1])
-    window.live.extras.setCurrentIndex(1)
-    wait(lambda: window.live.trace_for(runs[-1]).result_pixmap is not None, 120)
-    shot("live_run_finished", window.live_page)
+    if needs(*LIVE, *BROWSER):
+        for seed in (0, 1):  # overlapping, so the shot shows two live runs
+            form.seed.setText(str(seed))
+            fields["steps"].set_value(400)
+            form.start()
+            runs.append(window.jobs.jobs[-1])
+            wait(lambda: progressed(runs, 1))  # the first has made its MLflow experiment
+        wait(lambda: progressed(runs, 120))
+        window.live.overlay.setChecked(True)
+        for job in runs:
+            window.live.show_job(job)
+        shot("live_run", window.live_page)
+        wait(lambda: all(not job.active for job in runs))
+        window.live.show_job(runs[-1])
+        window.live.extras.setCurrentIndex(1)
+        wait(lambda: window.live.trace_for(runs[-1]).result_pixmap is not None, 120)
+        shot("live_run_finished", window.live_page)
+        window.live.overlay.setChecked(False)  # the next runs are shown alone
 
     sweep_form = window.sweep_form
-    sweep_form.set_plugin(window.run_form.plugin)
-    window.forms.setCurrentWidget(sweep_form)
-    sweep_form.dataset.set_dataset_id("digits")
-    rows = sweep_form.rows
-    for name, value in (("channels", 8), ("depth", 2), ("batch_size", 32), ("steps", 120)):
-        rows[name].fixed.set_value(value)
-    rows["eval_every"].fixed.set_value(20)
-    for name in ("lr", "dropout"):
-        rows[name].toggle.setChecked(True)
-    rows["lr"].range.low.setText("0.0003")
-    rows["lr"].range.high.setText("0.1")
-    sweep_form.sampler.setCurrentText("random")
-    sweep_form.trials.setValue(10)
-    sweep_form.parallel.setValue(2)
-    sweep_form.threads.setValue(1)
-    sweep_form.schedule_check()
-    wait(sweep_form.check_settled)
-    window.tabs.setCurrentWidget(window.train_splitter)
-    flush()
-    sweep_form.scroll.verticalScrollBar().setValue(sweep_form.search_box.y() - 4)
-    shot("sweep_form", window.train_splitter)
-    sweep_form.start()
-    sweep = window.jobs.jobs[-1]
-    wait(lambda: not sweep.active)
-    dashboard = window.sweeps
-    wait(lambda: getattr(dashboard, "importances", None) is not None, 120)
-    for index, name in enumerate(
-        (
-            "sweep_trials",
-            "sweep_history",
-            "sweep_intermediate",
-            "sweep_parallel",
-            "sweep_slices",
-            "sweep_importance",
-        )
-    ):
-        dashboard.tabs.setCurrentIndex(index)
-        shot(name, window.sweeps_page)
+    if needs(*SWEEP, "run_queue"):
+        sweep_form.set_plugin(window.run_form.plugin)
+        window.forms.setCurrentWidget(sweep_form)
+        sweep_form.dataset.set_dataset_id("digits")
+        rows = sweep_form.rows
+        for name, value in (("channels", 8), ("depth", 2), ("batch_size", 32), ("steps", 120)):
+            rows[name].fixed.set_value(value)
+        rows["eval_every"].fixed.set_value(20)
+        for name in ("lr", "dropout"):
+            rows[name].toggle.setChecked(True)
+        rows["lr"].range.low.setText("0.0003")
+        rows["lr"].range.high.setText("0.1")
+        sweep_form.sampler.setCurrentText("random")
+        sweep_form.trials.setValue(10)
+        sweep_form.parallel.setValue(2)
+        sweep_form.threads.setValue(1)
+        sweep_form.schedule_check()
+        wait(sweep_form.check_settled)
+        window.tabs.setCurrentWidget(window.train_splitter)
+        flush()
+        sweep_form.scroll.verticalScrollBar().setValue(sweep_form.search_box.y() - 4)
+        shot("sweep_form", window.train_splitter)
 
-    window.tabs.setCurrentWidget(window.browser_page)
-    window.browser.refresh()
-    wait(lambda: len(window.browser.model.rows) >= 2 and not window.browser.loading)
-    for job in runs:
-        window.browser.select_run(job.run_id)
-    table = window.browser.table
-    table.clearSelection()
-    from PySide6.QtCore import QItemSelectionModel
+    if needs("run_queue"):
+        # The queue as the forms fill it: one entry ran, one runs, two wait while it is paused.
+        queue, section = window.queue, window.jobs_panel.queue_section
+        queued = []
+        for seed, steps in ((2, 60), (3, 3000)):
+            form.seed.setText(str(seed))
+            fields["steps"].set_value(steps)
+            wait(form.queue_button.isEnabled)
+            form.queue_button.click()
+            entry = queue.state.entries[-1].id
+            wait(lambda entry=entry: entry in queue.jobs)
+            queued.append(queue.jobs[entry])
+            wait(lambda: progressed(queued[-1:], 1))
+            if steps == 60:
+                wait(lambda: not queued[-1].active)
+        wait(lambda: progressed(queued[-1:], 150))
+        section.pause_button.click()
+        form.seed.setText("4")
+        fields["steps"].set_value(400)
+        form.queue_button.click()
+        wait(sweep_form.queue_button.isEnabled)
+        sweep_form.queue_button.click()
+        window.jobs_panel.tree.setCurrentItem(section.items[queue.state.entries[2].id])
+        window.tabs.setCurrentWidget(window.live_page)
+        window.live.show_job(queued[-1])
+        window.live.extras.setCurrentIndex(0)
+        # The Jobs dock dragged taller, to show the queue's rows and the jobs below them.
+        window.resizeDocks([window.jobs_dock], [340], Qt.Orientation.Vertical)
+        flush()
+        window.jobs_panel.tree.scrollToTop()
+        shot("run_queue", window.live_page)
+        window.resizeDocks([window.jobs_dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
+        queued[-1].stop()  # it has shown what it was for; the queue stays paused
+        wait(lambda: not queued[-1].active)
 
-    for job in runs:
-        for row in range(window.browser.proxy.rowCount()):
-            index = window.browser.proxy.index(row, 0)
-            source = window.browser.proxy.mapToSource(index).row()
-            if window.browser.model.rows[source].run_id == job.run_id:
-                table.selectionModel().select(
-                    index,
-                    QItemSelectionModel.SelectionFlag.Select
-                    | QItemSelectionModel.SelectionFlag.Rows,
-                )
-    window.browser.compare_selected()
-    wait(lambda: window.browser.curves.curve_count() >= 2, 120)
-    window.browser.curves.metric.setCurrentText("val_accuracy")
-    shot("runs_comparison", window.browser_page)
-    window.browser.tabs.setCurrentIndex(1)
-    shot("runs_params_diff", window.browser_page)
+    if needs(*SWEEP):
+        sweep_form.start()
+        sweep = window.jobs.jobs[-1]
+        wait(lambda: not sweep.active)
+        dashboard = window.sweeps
+        wait(lambda: getattr(dashboard, "importances", None) is not None, 120)
+        for index, name in enumerate(SWEEP[1:]):
+            dashboard.tabs.setCurrentIndex(index)
+            shot(name, window.sweeps_page)
+
+    if needs("forecast_baselines"):
+        # An RNN forecasting a CSV series with dates and a yearly season: its curves beside
+        # the naive, seasonal and linear baselines', then its test forecast against them.
+        series = Path(workspace) / "monthly_sales.csv"
+        write_series(series)
+        window.tabs.setCurrentWidget(window.train_splitter)
+        window.forms.setCurrentWidget(form)
+        window.gallery.select("rnn")
+        wait(lambda: form.plugin is not None and form.plugin.id == "rnn")
+        form.dataset.set_dataset_id(f"csv:{series}?target=value&season=12")
+        fields = form.schema_form.fields
+        fields["steps"].set_value(600)
+        form.seed.setText("0")
+        form.threads.setValue(1)
+        wait(form.start_button.isEnabled)
+        form.start()
+        forecaster = window.jobs.jobs[-1]
+        wait(lambda: not forecaster.active)
+        if forecaster.state != "FINISHED":
+            raise RuntimeError(f"{forecaster.title}: {forecaster.state} {forecaster.message}")
+        window.tabs.setCurrentWidget(window.live_page)
+        window.live.show_job(forecaster)
+        window.live.extras.setCurrentIndex(1)
+        wait(lambda: window.live.trace_for(forecaster).result_pixmap is not None, 120)
+        # The docks closed (View menu) and the splitter dragged: room for curves and plot.
+        window.jobs_dock.hide()
+        window.system_dock.hide()
+        window.live.extras.parentWidget().setSizes([530, 270])
+        shot("forecast_baselines", window.live_page)
+        window.jobs_dock.show()
+        window.system_dock.show()
+
+    if needs(*BROWSER):
+        browser = window.browser
+        window.tabs.setCurrentWidget(window.browser_page)
+        browser.refresh()
+        wait(lambda: len(browser.model.rows) >= 2 and not browser.loading)
+        run_ids = [job.run_id for job in runs]
+        # The docks closed (View menu), the table filtered to the single runs (no sweep
+        # trials) and the splitter dragged down: room for the comparison below.
+        window.jobs_dock.hide()
+        window.system_dock.hide()
+        browser.quick.setText("seed")
+        browser.splitter.setSizes([230, 560])
+
+        def select(*chosen: str) -> None:
+            """Select the runs' rows, as ctrl-clicks on them would."""
+            browser.select_runs(*chosen)
+            browser.organiser.update_actions()  # what opening the Run menu does
+
+        def label(run_id: str) -> str:
+            row = next(i for i, row in enumerate(browser.model.rows) if row.run_id == run_id)
+            return browser.model.index(row, 0).data()
+
+        select(*run_ids)
+        browser.compare_selected()
+        wait(lambda: len(browser.curves.drawn) >= 2, 120)
+        browser.curves.metric.setCurrentText("val_accuracy")
+        shot("runs_comparison", window.browser_page)
+        browser.tabs.setCurrentWidget(browser.diff)
+        shot("runs_params_diff", window.browser_page)
+
+        browser.tabs.setCurrentWidget(browser.curves)
+        browser.curves.metric.setCurrentText("train_loss")
+        browser.curves.options.slider.setValue(85)
+        shot("curves_smoothing", window.browser_page)
+        browser.curves.options.slider.setValue(0)
+
+        images = browser.images
+        browser.tabs.setCurrentWidget(images)
+        wait(lambda: images.kind.count() > 0 and not images.loading, 120)
+        shot("artifact_compare", window.browser_page)
+
+        # Organised: one run starred, tags set on each and on both, the tags dialog open.
+        organiser = browser.organiser
+        select(run_ids[0])
+        organiser.star_action.trigger()
+        wait(lambda: label(run_ids[0]).startswith("\N{BLACK STAR}"), 60)
+        browser.table.resizeColumnToContents(0)  # a double click on its edge: the star fits
+        for chosen, tags in (((run_ids[0],), {"owner": "ann"}), ((run_ids[1],), {"owner": "bob"}),
+                             (run_ids, {"stage": "candidate"})):  # fmt: skip
+            select(*chosen)
+            organiser.tags_action.trigger()
+            dialog = organiser.tags_dialog
+            for key, value in tags.items():
+                dialog.add_row(key, value)
+            dialog.ok_button.click()
+            wait(lambda: browser.status.text().startswith("Tags on"), 60)
+            browser.status.clear()
+        browser.tabs.setCurrentWidget(browser.curves)
+        organiser.tags_action.trigger()
+        dialog = organiser.tags_dialog
+        # Over the comparison below, so the table with the starred run stays in sight.
+        table = browser.table
+        corner = table.mapToGlobal(table.rect().bottomLeft())
+        dialog.move(corner.x() + table.width() // 2 - dialog.width() // 2, corner.y() + 10)
+        wait(dialog.isVisible, 10)
+        shot("organise_runs", window.browser_page, screen=True)
+        dialog.reject()
+
+        export = browser.export_runs
+        export.menu.popup(export.button.mapToGlobal(export.button.rect().bottomLeft()))
+        wait(export.menu.isVisible, 10)
+        shot("export_menu", window.browser_page, screen=True)
+        export.menu.hide()
 
     window.jobs.shutdown()
     window.web.stop_all()
@@ -188,4 +343,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -335,6 +335,21 @@ class RunsBrowser(QWidget):
                     return True
         return False
 
+    def select_runs(self, *run_ids: str) -> int:
+        """Select exactly these runs' rows (those shown), as ctrl-clicks on each would; how
+        many were selected."""
+        from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+        selection = QItemSelection()
+        for source_row, row in enumerate(self.model.rows):
+            if row.run_id in run_ids:
+                index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+                if index.isValid():
+                    selection.select(index, index)
+        flags = QItemSelectionModel.SelectionFlag
+        self.table.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
+        return len(selection.indexes())
+
     def _selection_changed(self, *_args) -> None:
         rows = self.selected_rows()
         self.compare_button.setEnabled(len(rows) >= 1)

@@ -126,6 +126,7 @@ class SmoothedCurve:
         self.raw = plot.plot(pen=pg.mkPen(faint, width=1))
         self.raw.setZValue(-1)
         self.curve = plot.plot(pen=pen, name=name, **style)
+        self.legend = plot.legend  # None when the plot has no legend
         self._weight = 0.0
         self._smoothed = np.empty(0)
         self._state = EmaState()
@@ -155,8 +156,17 @@ class SmoothedCurve:
         return self._smoothed
 
     def setVisible(self, visible: bool) -> None:  # noqa: N802 - as the items it holds
+        """Show or hide the curve; a hidden one leaves the legend, so the legend lists the
+        runs in sight (not every earlier run, crossed out, above them)."""
         self.raw.setVisible(visible)
         self.curve.setVisible(visible)
+        if self.legend is None:
+            return
+        listed = any(sample.item is self.curve for sample, _label in self.legend.items)
+        if listed and not visible:
+            self.legend.removeItem(self.curve)
+        elif visible and not listed:
+            self.legend.addItem(self.curve, self.curve.name())
 
     def getData(self):  # noqa: N802
         """What the curve draws (the smoothed data when smoothing)."""

@@ -45,7 +45,20 @@ SHARED_GROUPS = {
     "linear_mse": "mse",
     "mse_ratio_linear": "mse_ratio",
 }
-NO_MATRIX = "The confusion matrix appears here when a classifier run ends."
+# ...each in a line style of its own (the run's colour is the run's), thinner than the model's.
+BASELINE_STYLES = {
+    "naive_mse": Qt.PenStyle.DotLine,
+    "seasonal_naive_mse": Qt.PenStyle.DashDotLine,
+    "linear_mse": Qt.PenStyle.DashLine,
+    "mse_ratio_linear": Qt.PenStyle.DashLine,
+}
+NO_MATRIX = (
+    "A classifier's confusion matrix, or a forecaster's test forecast, appears here when "
+    "its run ends."
+)
+# The end-of-run figure the tab below the curves shows, by artifact, and the tab's title:
+# a classifier's confusion matrix, a forecaster's test forecast beside its baselines.
+RESULT_IMAGES = {"confusion_matrix.png": "Confusion matrix", "forecast.png": "Forecast"}
 
 
 class ScaledImage(QLabel):
@@ -79,11 +92,16 @@ class ScaledImage(QLabel):
             )
 
 
-def metric_group(name: str) -> str:
+def unprefixed(name: str) -> str:
+    """``val_mse`` -> ``mse``: the metric without its split."""
     for prefix in PREFIXES:
         if name.startswith(prefix):
-            name = name[len(prefix) :]
-            break
+            return name[len(prefix) :]
+    return name
+
+
+def metric_group(name: str) -> str:
+    name = unprefixed(name)
     return SHARED_GROUPS.get(name, name)
 
 
@@ -99,6 +117,7 @@ class RunTrace:
     visible: bool = True
     snapshot: tuple[int, dict] | None = None
     result_pixmap: QPixmap | None = None
+    result_title: str = RESULT_IMAGES["confusion_matrix.png"]
 
 
 class LiveRunsView(QWidget):
@@ -202,6 +221,7 @@ class LiveRunsView(QWidget):
         trace.visible = visible
         for curve in trace.curves.values():
             curve.setVisible(visible)
+        self._relayout()
         try:
             item = self._item(trace)
         except KeyError:
@@ -226,6 +246,7 @@ class LiveRunsView(QWidget):
         else:
             self.snapshots.clear()
         self.result_image.set_image(trace.result_pixmap, NO_MATRIX)
+        self.extras.setTabText(1, trace.result_title)
 
     # -- events (cheap: buffers only) ---------------------------------------------------------
     def on_event(self, trace: RunTrace, event) -> None:
@@ -244,7 +265,7 @@ class LiveRunsView(QWidget):
         elif (
             isinstance(event, RunFinished) and event.run_id and trace.job.config.get("track", True)
         ):
-            self._fetch_confusion_matrix(trace, event.run_id)
+            self._fetch_result_image(trace, event.run_id)
         elif isinstance(event, RunStarted):
             trace.started = self.now()
             trace.clock.append([event.start_step], [0.0])
@@ -289,9 +310,7 @@ class LiveRunsView(QWidget):
     def _plot(self, group: str) -> pg.PlotItem:
         plot = self.plots.get(group)
         if plot is None:
-            count = len(self.plots)
-            plot = self.graphics.addPlot(row=count // 2, col=count % 2)
-            fast_plot(plot, group)
+            plot = fast_plot(pg.PlotItem(), group)  # placed by _relayout once it has a curve
             apply_axes(plot, self.options.choice, always_log=group == "lr")
             plot.addLegend(offset=(-10, 10))
             self.plots[group] = plot
@@ -305,6 +324,10 @@ class LiveRunsView(QWidget):
             pen.setStyle(
                 Qt.PenStyle.DashLine if name.startswith("test_") else Qt.PenStyle.SolidLine
             )
+        baseline = BASELINE_STYLES.get(unprefixed(name))
+        if baseline is not None:
+            pen.setStyle(baseline)
+            pen.setWidthF(1.5)
         curve = SmoothedCurve(
             self._plot(group),
             pen,
@@ -316,15 +339,32 @@ class LiveRunsView(QWidget):
         )
         curve.setVisible(trace.visible)
         trace.curves[name] = curve
+        self._relayout()
         return curve
 
+    def _relayout(self) -> None:
+        """Lay out only the plots with a run in sight, two a row in the order they were made:
+        an RNN run shown alone has no empty accuracy plot left over from hidden CNN runs."""
+        shown = {metric_group(name) for trace in self.traces.values() if trace.visible
+                 for name in trace.curves}  # fmt: skip
+        wanted = [plot for group, plot in self.plots.items() if group in shown]
+        layout = self.graphics.ci
+        cells = {plot: [(index // 2, index % 2)] for index, plot in enumerate(wanted)}
+        if layout.items == cells:
+            return
+        for plot in list(layout.items):
+            layout.removeItem(plot)
+        for plot, [(row, column)] in cells.items():
+            layout.addItem(plot, row=row, col=column)
+
     # -- end-of-run artifacts ------------------------------------------------------------------
-    def _fetch_confusion_matrix(self, trace: RunTrace, run_id: str) -> None:
+    def _fetch_result_image(self, trace: RunTrace, run_id: str) -> None:
+        """The run's confusion matrix or forecast plot (``RESULT_IMAGES``), if it logged one."""
         from app._tasks import run_in_background
 
         tracking_uri = trace.job.config.get("tracking_uri") or _workspace_uri(trace.job.config)
 
-        def download() -> bytes | None:
+        def download() -> tuple[str, bytes] | None:
             import tempfile
             from pathlib import Path
 
@@ -332,20 +372,24 @@ class LiveRunsView(QWidget):
 
             client = MlflowClient(tracking_uri=tracking_uri)
             names = {a.path for a in client.list_artifacts(run_id)}
-            if "confusion_matrix.png" not in names:
+            name = next((name for name in RESULT_IMAGES if name in names), None)
+            if name is None:
                 return None
             with tempfile.TemporaryDirectory() as folder:
-                path = client.download_artifacts(run_id, "confusion_matrix.png", folder)
-                return Path(path).read_bytes()
+                path = client.download_artifacts(run_id, name, folder)
+                return name, Path(path).read_bytes()
 
-        def show(data: bytes | None) -> None:
-            if not data:
+        def show(found: tuple[str, bytes] | None) -> None:
+            if not found:
                 return
+            name, data = found
             pixmap = QPixmap()
             pixmap.loadFromData(data)
             trace.result_pixmap = pixmap
+            trace.result_title = RESULT_IMAGES[name]
             if trace is self.current:
                 self.result_image.set_image(pixmap)
+                self.extras.setTabText(1, trace.result_title)
 
         run_in_background(download, show, queue="mlflow", owner=self)
 

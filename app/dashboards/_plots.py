@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
@@ -24,8 +26,26 @@ def apply_theme() -> None:
     )
 
 
+class ReadableLogAxis(pg.AxisItem):
+    """A y axis whose log scale labels, over more than a decade, only the 1-2-5 ticks.
+
+    pyqtgraph labels every minor tick (1, 2, ... 9 times a power of ten); at the top of each
+    decade they are a few pixels apart and their labels overprint one another (a learning
+    rate decaying from 3e-3 to 5e-5). The other ticks keep their marks.
+    """
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        strings = super().logTickStrings(values, scale, spacing)
+        if len(values) < 2 or max(values) - min(values) <= 1.0:
+            return strings  # within a decade every label fits
+        leading = [round(10 ** (value - math.floor(value)), 3) for value in values]
+        pairs = zip(strings, leading, strict=True)
+        return [text if digit in (1, 2, 5) else "" for text, digit in pairs]
+
+
 def fast_plot(plot: pg.PlotItem, title: str = "") -> pg.PlotItem:
     """Downsampling and clip-to-view so long series stay cheap to draw."""
+    plot.setAxisItems({"left": ReadableLogAxis("left")})
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     plot.showGrid(x=True, y=True, alpha=0.2)

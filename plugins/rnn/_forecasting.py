@@ -10,6 +10,7 @@ is the model's squared error over the naive last-value forecast's on the same sa
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TARGET_CHANNEL", "last_value_forecast", "forecast_metrics", "squared_errors"]
 PLOTTED_POINTS = 500
+TITLE_CHARS = 100  # a title line's most characters: the 9-inch plot shows about 125
 
 
 def baseline_forecasts(
@@ -137,6 +139,14 @@ STYLES = {
 }
 
 
+def plot_title(note: str | None) -> str:
+    """The forecast plot's title, with the note's lines wrapped to fit the plot's width."""
+    lines = ["Test forecasts, one step ahead"]
+    for line in (note or "").splitlines():
+        lines += textwrap.wrap(line, TITLE_CHARS)
+    return "\n".join(lines)
+
+
 def forecast_png(
     columns: Mapping[str, np.ndarray],
     target: str,
@@ -162,8 +172,7 @@ def forecast_png(
             axes.plot(x_values, columns[name][:shown], label=label, color=colour, linewidth=width)
     axes.set_xlabel("date" if dates else "test step")
     axes.set_ylabel(target)
-    title = "Test forecasts, one step ahead"
-    axes.set_title(f"{title}\n{note}" if note else title, fontsize=10)
+    axes.set_title(plot_title(note), fontsize=10)
     axes.legend(loc="upper right", fontsize=8)
     if dates:
         figure.autofmt_xdate()

@@ -78,6 +78,48 @@ def test_the_live_view_smooths_with_the_slider_and_keeps_the_raw_curve_faint(liv
     assert curve.getData()[1].tolist() == [*NOISY, 3.0, 0.0]
 
 
+def test_the_live_view_lays_out_and_lists_only_the_runs_in_sight(live):
+    view, first = live
+    second_job = RunJob({"plugin": "cnn", "dataset": "digits", "track": False})
+    view.add_job(second_job)  # not overlaid: the first run is hidden
+    second_job.event.emit(StepMetrics([1, 2], {"train_loss": [1.0, 0.5]}, 8))
+    view.redraw()
+    one, two = f"#{first.job.number}", f"#{second_job.number}"
+
+    def legend() -> list[str]:
+        return [label.text for _sample, label in view.plots["loss"].legend.items]
+
+    assert legend() == [f"{two} train_loss"]
+    third_job = RunJob({"plugin": "rnn", "dataset": "sines", "track": False})
+    view.add_job(third_job)  # a forecaster alone: only its plot is laid out
+    third_job.event.emit(EvalMetrics(4, {"val_mse": 0.5}, 8))
+    view.redraw()
+    assert list(view.graphics.ci.items) == [view.plots["mse"]]
+    view.show_job(second_job)  # ticked again in the run list
+    assert view.graphics.ci.items == {view.plots["loss"]: [(0, 0)], view.plots["mse"]: [(0, 1)]}
+    assert legend() == [f"{two} train_loss"]
+    view.show_job(first.job)
+    both = [f"{two} train_loss", f"{one} train_loss", f"{one} val_loss"]
+    assert legend() == both
+    view.show_job(first.job)  # already in sight: its entries stay where they are
+    assert legend() == both
+
+
+def test_a_forecasters_baselines_share_its_plot_each_in_a_line_style_of_its_own(live):
+    from PySide6.QtCore import Qt
+
+    view, trace = live
+    names = ("val_mse", "val_naive_mse", "val_seasonal_naive_mse", "val_linear_mse")
+    trace.job.event.emit(EvalMetrics(8, dict.fromkeys(names, 1.0), 8))
+    view.redraw()
+    styles = {name: trace.curves[name].curve.opts["pen"].style() for name in names}
+    assert styles["val_mse"] == Qt.PenStyle.SolidLine
+    assert len(set(styles.values())) == 4
+    plot = view.plots["mse"]
+    number = trace.job.number
+    assert {label.text for _sample, label in plot.legend.items} == {f"#{number} {n}" for n in names}
+
+
 def test_log_y_and_wall_time_in_the_live_view(live):
     view, trace = live
     plot = view.plots["loss"]
@@ -152,3 +194,17 @@ def test_a_log_axis_leaves_out_what_it_cannot_draw(qtbot):
     assert x.tolist() == [1.0, 2.0] and np.allclose(y, [-1.0, -2.0])
     curve.set_data(np.array([3.0]), np.array([0.0]), 0.6)
     assert curve.getData()[1] is None  # nothing to draw yet
+
+
+def test_a_log_axis_over_decades_labels_only_its_1_2_5_ticks(qtbot):
+    """Nine labels a decade overprint at its top; over more than a decade only 1, 2 and 5
+    times a power of ten are labelled (every tick keeps its mark)."""
+    from app.dashboards._plots import ReadableLogAxis
+
+    axis = ReadableLogAxis("left")
+    decades = [math.log10(m * 10.0**e) for e in (-5, -4) for m in range(1, 10)] + [-3.0]
+    strings = axis.logTickStrings(decades, 1, None)
+    labelled = [v for v, text in zip(decades, strings, strict=True) if text]
+    assert np.allclose(10 ** np.array(labelled), [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3])
+    one_decade = [math.log10(m * 1e-3) for m in range(2, 10)]
+    assert all(axis.logTickStrings(one_decade, 1, None))

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from conftest import answer_next, answer_next_dialog, record_next_message
 from mlflow.tracking import MlflowClient
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.browser import RunsBrowser
@@ -49,13 +49,7 @@ def opened(qtbot, uri: str) -> RunsBrowser:
 
 def select(browser: RunsBrowser, *run_ids: str) -> None:
     """Select the runs' rows as a ctrl-click on each would."""
-    selection = QItemSelection()
-    for source_row, row in enumerate(browser.model.rows):
-        if row.run_id in run_ids:
-            index = browser.proxy.mapFromSource(browser.model.index(source_row, 0))
-            selection.select(index, index)
-    flags = QItemSelectionModel.SelectionFlag
-    browser.table.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
+    assert browser.select_runs(*run_ids) == len(run_ids)
     assert {row.run_id for row in browser.selected_rows()} == set(run_ids)
     browser.organiser.update_actions()  # what opening the menu does
 

@@ -127,6 +127,17 @@ def test_the_summary_says_which_model_wins():
     assert RNNPlugin.run_notes({"test_accuracy": 0.9}) == []
 
 
+def test_the_forecast_plots_title_wraps_its_note_to_fit_the_plot():
+    from plugins.rnn._forecasting import TITLE_CHARS, plot_title
+
+    note = RNNPlugin.run_notes({"test_mse_ratio_linear": 1.25})[0] + "\nDates: 2 gaps"
+    lines = plot_title(note).splitlines()
+    assert lines[0] == "Test forecasts, one step ahead" and lines[-1] == "Dates: 2 gaps"
+    assert len(lines) == 4 and max(len(line) for line in lines) <= TITLE_CHARS
+    assert " ".join(lines[1:3]) == note.splitlines()[0]
+    assert plot_title(None) == "Test forecasts, one step ahead"
+
+
 # -- early stopping and the forecasting defaults ------------------------------------------------
 def test_early_stopping_restores_the_best_weights(tmp_path):
     path = write_series(tmp_path, ar2_series(300))
