@@ -14,6 +14,7 @@ from app.browser._summaries import LAST, SUMMARIES, MetricSummary
 
 FIXED_COLUMNS = ("Run", "Experiment", "Status", "Started", "Duration (s)")
 STARTED_COLUMN = 3
+LONG_CELL = 40  # characters: a cell longer than this may be cut by its column's width
 # What MLflow orders each fixed column by; None where it cannot: an experiment's name and a
 # duration are not run attributes its order_by takes.
 FIXED_ORDER_KEYS = ("attributes.run_name", None, "attributes.status", "attributes.start_time", None)
@@ -210,9 +211,12 @@ class RunsTableModel(QAbstractTableModel):
                 row = self.rows[index.row()]
                 return run_label(row.name, row.tags)
             return self._display(self.rows[index.row()], index.column())
-        if role == Role.ToolTipRole and index.column() == 0:
+        if role == Role.ToolTipRole:
             row = self.rows[index.row()]
-            return run_tooltip(row.run_id, row.note, row.tags)
+            if index.column() == 0:
+                return run_tooltip(row.run_id, row.note, row.tags, row.name)
+            text = self._display(row, index.column())
+            return text if len(text) > LONG_CELL else None  # what a narrow column elides
         return None
 
     def _display(self, row: RunRow, column: int) -> str:

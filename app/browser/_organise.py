@@ -34,9 +34,10 @@ def run_label(name: str, tags: Mapping[str, str]) -> str:
     return f"\N{BLACK STAR} {name}" if is_starred(tags) else name
 
 
-def run_tooltip(run_id: str, note: str, tags: Mapping[str, str]) -> str:
-    """The Run column's tooltip: the run id, its note and its tags, one a line."""
-    lines = [run_id, *([note] if note else [])]
+def run_tooltip(run_id: str, note: str, tags: Mapping[str, str], name: str = "") -> str:
+    """The Run column's tooltip: the run's name (the column may cut it), id, note and tags,
+    one a line."""
+    lines = [*([name] if name else []), run_id, *([note] if note else [])]
     lines += [f"{key} = {value}" for key, value in sorted(user_tags(tags).items())]
     return "\n".join(lines)
 

@@ -49,6 +49,7 @@ from app.browser._summaries import SummaryColumns
 
 ALL = "(all)"
 STATUSES = (ALL, "RUNNING", "FINISHED", "FAILED", "KILLED")
+MAX_COLUMN_WIDTH = 320  # pixels a column takes at most when fitted to its contents
 FAILURES = {"query": "load runs", "page": "load more runs", "count": "count the runs"}
 
 
@@ -257,6 +258,11 @@ class RunsBrowser(QWidget):
         self._fill_experiments(page.experiments)
         self._show_sort_indicator()
         self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):
+            # A long run or experiment name (a CSV's path and options) would push every other
+            # column out of sight; the cell elides it and its tooltip has it whole.
+            if self.table.columnWidth(column) > MAX_COLUMN_WIDTH:
+                self.table.setColumnWidth(column, MAX_COLUMN_WIDTH)
         self.status.setText(f"{len(page.experiments)} experiments · {self.tracking_uri}")
         self._show_count()
         self._selection_changed()

@@ -43,6 +43,14 @@ class ReadableLogAxis(pg.AxisItem):
         return [text if digit in (1, 2, 5) else "" for text, digit in pairs]
 
 
+class IntegerAxis(pg.AxisItem):
+    """An axis of whole numbers (trial numbers): no tick between two of them."""
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's names
+        levels = [(s, o) for s, o in super().tickSpacing(minVal, maxVal, size) if s >= 1.0]
+        return levels or [(1.0, 0.0)]
+
+
 def fast_plot(plot: pg.PlotItem, title: str = "") -> pg.PlotItem:
     """Downsampling and clip-to-view so long series stay cheap to draw."""
     plot.setAxisItems({"left": ReadableLogAxis("left")})

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app._tasks import run_in_background
 from app.dashboards import color, fast_plot
 from app.dashboards._plot_export import SweepExport
+from app.dashboards._plots import IntegerAxis
 from app.dashboards._sweep_math import best_so_far, normalise, numeric_axis, pareto_mask
 from app.jobs import SweepJob, TrialJob
 
@@ -163,6 +164,7 @@ class SweepDashboard(QWidget):
         self.table = TrialTable()
         self.history = pg.PlotWidget()
         self.history_plot = fast_plot(self.history.getPlotItem(), "optimisation history")
+        self.history_plot.setAxisItems({"bottom": IntegerAxis("bottom")})
         self.history_plot.setLabel("bottom", "trial")
         self.history_plot.addLegend(offset=(-10, 10))
         self.history_points = pg.ScatterPlotItem(size=7, name="objective")

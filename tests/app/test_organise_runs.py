@@ -209,3 +209,17 @@ def test_archived_runs_are_mlflow_deleted_listed_apart_and_restorable(qtbot, sto
         organiser.show_combo.setCurrentText("Active")
     assert {row.run_id for row in browser.model.rows} == {ids["b"], ids["c"]}
     assert errors == []
+
+
+def test_a_long_name_is_cut_to_its_column_and_whole_in_its_tooltip(qtbot, store):
+    from app.browser._view import MAX_COLUMN_WIDTH
+
+    uri, ids = store
+    long_name = "rnn-monthly_sales.csv?target=value&season=12&window=24-seed0" * 2
+    MlflowClient(tracking_uri=uri).set_tag(ids["a"], "mlflow.runName", long_name)
+    browser = opened(qtbot, uri)
+    model = browser.model
+    row = next(i for i, r in enumerate(model.rows) if r.run_id == ids["a"])
+    assert browser.table.columnWidth(0) == MAX_COLUMN_WIDTH  # the other columns stay in sight
+    assert model.data(model.index(row, 0), TOOLTIP).splitlines()[:2] == [long_name, ids["a"]]
+    assert model.data(model.index(row, 2), TOOLTIP) is None  # "FINISHED" fits: no tooltip

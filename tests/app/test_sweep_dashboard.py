@@ -59,3 +59,14 @@ def test_a_completed_trial_redraws_the_summary_plots(qtbot):
     assert dashboard.history_points.data["y"].tolist() == [0.8]
     assert dashboard.table.states() == {0: "COMPLETE", 1: "RUNNING"}
     assert "1 complete" in dashboard.summary.text()
+
+
+def test_the_history_axis_ticks_whole_trials_only(qtbot):
+    from app.dashboards._plots import IntegerAxis
+
+    axis = IntegerAxis("bottom")
+    for low, high in ((0.0, 2.0), (0.0, 7.0), (0.0, 400.0)):
+        for spacing, _offset in axis.tickSpacing(low, high, 600):
+            assert spacing >= 1.0 and spacing == int(spacing), (low, high, spacing)
+        ticks = [v for _spacing, values in axis.tickValues(low, high, 600) for v in values]
+        assert ticks and all(v == int(v) for v in ticks)
