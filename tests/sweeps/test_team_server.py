@@ -145,14 +145,21 @@ def _sweep_runs(tracking: str, name: str):
 def _kill_machine(env: dict[str, str]) -> None:
     """kill -9 every process of a 'machine' (found by its HOME), as a power cut would."""
     marker = f"HOME={env['HOME']}".encode()
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
             if marker in (entry / "environ").read_bytes().split(b"\0"):
-                os.kill(int(entry.name), signal.SIGKILL)
+                found.append(int(entry.name))
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
+    # All at once, as a power cut: frozen first, so no process handles its parent's death
+    # (a trial worker would end its run KILLED) before its own kill -9 lands.
+    for signum in (signal.SIGSTOP, signal.SIGKILL):
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
 
 
 def test_workers_that_share_no_disk_log_everything_through_the_server(team, tmp_path, capsys):
