@@ -29,17 +29,30 @@ from app._tasks import wait_for_background_tasks  # noqa: E402
 LONG_MS = 180_000  # worker start-up imports torch and MLflow; generous on a busy machine
 
 
-@pytest.fixture(scope="package", autouse=True)
-def zygote() -> Iterator[None]:
+APP_TESTS = Path(__file__).parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def zygote() -> None:
     """The worker zygote the app starts at launch (app.main): the app's runs and sweeps fork
     from it, as they do for a user, instead of each importing torch and MLflow afresh.
-    Ended after the app's tests: the other tests start their workers as they choose."""
-    from engine.worker import start_zygote, stop_zygote
+    Started before the first app test (session scope: before each test's check for child
+    processes left behind) and ended after the last one by ``pytest_runtest_teardown`` below:
+    this folder is no Python package, so a package-scoped fixture would live on for the
+    whole session too. The other tests start their workers as they choose, and the
+    team-server tests' "machines" must not fork from this process."""
+    from engine.worker import start_zygote
 
     started = start_zygote()
     assert started.wait_ready(300), started.error()
-    yield
-    stop_zygote()
+
+
+def pytest_runtest_teardown(item, nextitem) -> None:
+    """End the zygote after the last app test (no next test, or one outside this folder)."""
+    if nextitem is None or APP_TESTS not in Path(nextitem.path).parents:
+        from engine.worker import stop_zygote
+
+        stop_zygote()
 
 
 @pytest.fixture(autouse=True)

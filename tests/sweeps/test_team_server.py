@@ -32,6 +32,7 @@ from engine.sweeps import list_studies
 from engine.sweeps._reconcile import GRACE_ENV, HEARTBEAT_ATTR, HOST_ATTR, PID_ATTR
 from engine.sweeps._storage import open_storage
 from engine.tracking.server import MlflowServer, free_port
+from engine.worker._zygote import ENV_VAR as ZYGOTE_ENV
 from tests.sweeps.conftest import netyard, tiny_cli_sweep
 
 
@@ -122,8 +123,10 @@ def _machine(root: Path, name: str) -> dict[str, str]:
     home = root / name
     for folder in ("home", "tmp", "workspace"):
         (home / folder).mkdir(parents=True, exist_ok=True)
+    # Nor a zygote: a worker forked from this process's would not be that machine's.
+    inherited = {k: v for k, v in os.environ.items() if k != ZYGOTE_ENV}
     return {
-        **os.environ,
+        **inherited,
         "HOME": str(home / "home"),
         "TMPDIR": str(home / "tmp"),
         "NETYARD_WORKSPACE": str(home / "workspace"),
