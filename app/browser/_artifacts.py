@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app._tasks import run_in_background
-from app.browser._query import RunRow
+from app.browser._query import RunRecord
 from app.dashboards import ScaledImage
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -140,7 +140,7 @@ class ArtifactCompare(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tracking_uri = ""
-        self.rows: list[RunRow] = []
+        self.rows: list[RunRecord] = []
         self.images: dict[str, list[ImageArtifact]] = {}
         self.steps: list[int] = []
         self.local: dict[tuple[str, str], str] = {}  # downloaded: (run_id, path) -> file
@@ -174,7 +174,7 @@ class ArtifactCompare(QWidget):
         self._show_step_chooser(False)
 
     # -- listing -----------------------------------------------------------------------------
-    def set_runs(self, tracking_uri: str, rows: list[RunRow]) -> None:
+    def set_runs(self, tracking_uri: str, rows: list[RunRecord]) -> None:
         self._generation += 1
         generation, run_ids = self._generation, [row.run_id for row in rows]
         self.tracking_uri, self.rows, self.images = tracking_uri, rows, {}

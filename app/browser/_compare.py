@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.browser._query import History, RunRow, params_diff
+from app.browser._query import History, RunRecord, params_diff
 from app.dashboards import WALL_TIME, CurveOptions, SmoothedCurve, apply_axes, color, fast_plot
 
 DIFF_BRUSH = QBrush(QColor(230, 159, 0, 70))
@@ -48,10 +48,10 @@ class CompareCurves(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.plot_widget, 1)
-        self.rows: list[RunRow] = []
+        self.rows: list[RunRecord] = []
         self.histories: dict[str, dict[str, History]] = {}
 
-    def set_data(self, rows: list[RunRow], histories) -> None:
+    def set_data(self, rows: list[RunRecord], histories) -> None:
         self.rows, self.histories = rows, histories
         keys = sorted({key for per_run in histories.values() for key in per_run})
         current = self.metric.currentText()
@@ -94,7 +94,7 @@ class ParamsDiff(QTableWidget):
         self.setObjectName("paramsDiff")
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
 
-    def set_rows(self, rows: list[RunRow]) -> None:
+    def set_rows(self, rows: list[RunRecord]) -> None:
         diff = params_diff(rows)
         self.clear()
         self.setColumnCount(len(rows))

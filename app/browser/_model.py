@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 
 from app.browser._organise import run_label, run_tooltip
-from app.browser._query import RunRow, describe
+from app.browser._query import RunRecord, describe
 from app.browser._summaries import LAST, SUMMARIES, MetricSummary
 
 FIXED_COLUMNS = ("Run", "Experiment", "Status", "Started", "Duration (s)")
@@ -29,7 +29,7 @@ class RunsTableModel(QAbstractTableModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[RunRow] = []
+        self.rows: list[RunRecord] = []
         self.metric_names: list[str] = []
         self.param_names: list[str] = []
         self.has_more = False
@@ -41,7 +41,7 @@ class RunsTableModel(QAbstractTableModel):
         self.summaries: dict[tuple[str, str], MetricSummary] = {}
 
     # -- rows --------------------------------------------------------------------------------
-    def reset_rows(self, rows: list[RunRow], has_more: bool) -> None:
+    def reset_rows(self, rows: list[RunRecord], has_more: bool) -> None:
         """The first page of a query: rows and columns start over."""
         self.beginResetModel()
         self._run_ids = set()
@@ -52,7 +52,7 @@ class RunsTableModel(QAbstractTableModel):
         self.has_more, self.fetching = has_more, False
         self.endResetModel()
 
-    def append_rows(self, rows: list[RunRow], has_more: bool) -> None:
+    def append_rows(self, rows: list[RunRecord], has_more: bool) -> None:
         """A next page: its new metric and param names add columns, then its rows come."""
         self.has_more, self.fetching = has_more, False
         rows = self._unseen(rows)
@@ -70,14 +70,14 @@ class RunsTableModel(QAbstractTableModel):
     def fetch_failed(self) -> None:
         self.fetching = False  # scrolling to the end again asks again
 
-    def _unseen(self, rows: list[RunRow]) -> list[RunRow]:
+    def _unseen(self, rows: list[RunRecord]) -> list[RunRecord]:
         # MLflow pages by offset: a run started between two pages pushes the last run of one
         # page onto the next, so a run can come twice.
         fresh = [row for row in rows if row.run_id not in self._run_ids]
         self._run_ids.update(row.run_id for row in fresh)
         return fresh
 
-    def _add_columns(self, rows: list[RunRow]) -> None:
+    def _add_columns(self, rows: list[RunRecord]) -> None:
         metrics = {name for row in rows for name in row.metrics}.difference(self.metric_names)
         if metrics:
             first = len(FIXED_COLUMNS) + len(self.metric_names)
@@ -190,7 +190,7 @@ class RunsTableModel(QAbstractTableModel):
         return column == STARTED_COLUMN or len(FIXED_COLUMNS) <= column < metrics_end
 
     # -- cells, formatted when the view asks for them ---------------------------------------
-    def raw_value(self, row: RunRow, column: int) -> Any:
+    def raw_value(self, row: RunRecord, column: int) -> Any:
         if column < len(FIXED_COLUMNS):
             return (row.name, row.experiment, row.status, row.start_ms, row.duration_s)[column]
         column -= len(FIXED_COLUMNS)
@@ -219,7 +219,7 @@ class RunsTableModel(QAbstractTableModel):
             return text if len(text) > LONG_CELL else None  # what a narrow column elides
         return None
 
-    def _display(self, row: RunRow, column: int) -> str:
+    def _display(self, row: RunRecord, column: int) -> str:
         value = self.raw_value(row, column)
         if column == STARTED_COLUMN and value is not None:
             return dt.datetime.fromtimestamp(value / 1000).strftime("%Y-%m-%d %H:%M:%S")

@@ -46,7 +46,7 @@ from app.browser._organise import (
     set_starred,
     user_tags,
 )  # fmt: skip
-from app.browser._query import RunRow
+from app.browser._query import RunRecord
 from app.browser._resume import ResumePoint, find_resume_point, why_not_resumable
 from engine.errors import UsageError
 
@@ -149,7 +149,7 @@ class RunsOrganiser(QObject):
             else f"Cannot resume: {reason}"
         )
 
-    def _why_not_resumable(self, row: RunRow) -> str | None:
+    def _why_not_resumable(self, row: RunRecord) -> str | None:
         return why_not_resumable(
             row.run_id, row.status, row.lifecycle_stage, row.tags, self._checkpoints_dir()
         )
@@ -304,7 +304,7 @@ class TagsDialog(QDialog):
     """The selected runs' own tags, editable: a changed or added row is set on every selected
     run, a removed one removed from every one. ``changes`` is (to set, to remove) once OK."""
 
-    def __init__(self, rows: list[RunRow], parent: QWidget | None = None) -> None:
+    def __init__(self, rows: list[RunRecord], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Tags")
         self.setObjectName("tagsDialog")

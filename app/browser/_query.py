@@ -8,42 +8,17 @@ import subprocess
 import sys
 import threading
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from engine.tracking import NOTE_TAG, without_system_metrics
+from engine.tracking import NOTE_TAG, RunRecord
 
 PAGE_SIZE = 200  # rows per page shown: a screenful many times over, fetched in well under 1 s
 # Runs per page when counting. MLflow takes up to 50 000, but a page's runs are all in memory
 # at once (about 70 kB each: 700 MB for 10 000 runs); 2000 cost no more time than 50 000.
 COUNT_PAGE_SIZE = 2000
 CANCEL_CHECK_SECONDS = 0.05
-HIDDEN_PARAMS = ("netyard_version", "torch_version", "python_version")
 NEWEST_FIRST = ("attributes.start_time", False)
-
-
-@dataclass
-class RunRow:
-    run_id: str
-    experiment_id: str
-    experiment: str
-    name: str
-    status: str
-    start_ms: int | None
-    end_ms: int | None
-    params: dict[str, str] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
-    note: str = ""
-    # Every tag but MLflow's own (mlflow.*: run name, note, logged-model history): the user's
-    # tags, the star and Netyard's checkpoint (see ``_organise`` and ``_resume``).
-    tags: dict[str, str] = field(default_factory=dict)
-    lifecycle_stage: str = "active"  # "deleted" once archived
-
-    @property
-    def duration_s(self) -> float | None:
-        if self.start_ms is None or self.end_ms is None:
-            return None
-        return (self.end_ms - self.start_ms) / 1000
 
 
 @dataclass(frozen=True)
@@ -84,7 +59,7 @@ class RunsPage(list):
     the last). ``experiments`` maps the id of every active experiment to its name: the next
     pages search the same experiments and name them the same way."""
 
-    def __init__(self, rows: list[RunRow], token: str | None, experiments: dict[str, str]):
+    def __init__(self, rows: list[RunRecord], token: str | None, experiments: dict[str, str]):
         super().__init__(rows)
         self.token = token
         self.experiments = experiments
@@ -172,22 +147,11 @@ def fetch_runs(
     return RunsPage([_row(run, experiments) for run in runs], runs.token, experiments)
 
 
-def _row(run, experiments: dict[str, str]) -> RunRow:
-    info, data = run.info, run.data
-    return RunRow(
-        run_id=info.run_id,
-        experiment_id=info.experiment_id,
-        experiment=experiments.get(info.experiment_id, info.experiment_id),
-        name=info.run_name or info.run_id[:8],
-        status=info.status,
-        start_ms=info.start_time,
-        end_ms=info.end_time,
-        params={k: v for k, v in data.params.items() if k not in HIDDEN_PARAMS},
-        metrics=without_system_metrics(data.metrics),
-        note=data.tags.get(NOTE_TAG, ""),
-        tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
-        lifecycle_stage=info.lifecycle_stage,
-    )
+def _row(run, experiments: dict[str, str]) -> RunRecord:
+    """A run as the browser lists it: the environment's versions are left out, being the
+    same on every run of an installation."""
+    experiment = experiments.get(run.info.experiment_id, run.info.experiment_id)
+    return RunRecord.from_mlflow(run, experiment, version_params=False)
 
 
 def count_runs(
@@ -274,7 +238,7 @@ def save_note(tracking_uri: str, run_id: str, text: str) -> str:
     return run_id
 
 
-def params_diff(rows: list[RunRow]) -> list[tuple[str, list[str], bool]]:
+def params_diff(rows: list[RunRecord]) -> list[tuple[str, list[str], bool]]:
     """(param, value per run, differs) for every param any of the runs has."""
     names = sorted({name for row in rows for name in row.params})
     table = []

@@ -38,7 +38,7 @@ from app.browser._paging import RunsPager
 from app.browser._predict import PredictPanel
 from app.browser._query import (
     NEWEST_FIRST,
-    RunRow,
+    RunRecord,
     RunsPage,
     RunsQuery,
     fetch_histories,
@@ -327,7 +327,7 @@ class RunsBrowser(QWidget):
         header.blockSignals(False)
 
     # -- selection ---------------------------------------------------------------------------
-    def selected_rows(self) -> list[RunRow]:
+    def selected_rows(self) -> list[RunRecord]:
         indexes = self.table.selectionModel().selectedRows()
         source_rows = sorted({self.proxy.mapToSource(index).row() for index in indexes})
         return [self.model.rows[row] for row in source_rows]

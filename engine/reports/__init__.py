@@ -10,13 +10,12 @@
 from engine.reports._csv import runs_table_csv
 from engine.reports._files import FORMATS, SUFFIXES, report_destination
 from engine.reports._html import html_report
-from engine.reports._runs import ReportRun, load_runs, sweep_run_ids
+from engine.reports._runs import load_runs, sweep_run_ids
 from engine.reports._write import WrittenReport, write_report
 
 __all__ = [
     "FORMATS",
     "SUFFIXES",
-    "ReportRun",
     "WrittenReport",
     "html_report",
     "load_runs",

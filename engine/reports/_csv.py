@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from engine.reports._files import write_atomically
-from engine.reports._runs import TRIAL_STATE_TAG, ReportRun, load_runs
+from engine.reports._runs import TRIAL_STATE_TAG, load_runs
+from engine.tracking import RunRecord
 
 RUN_COLUMNS = ("run_id", "run_name", "experiment", "status", "start_time", "duration_s")
 
 
-def runs_csv_text(runs: list[ReportRun]) -> str:
+def runs_csv_text(runs: list[RunRecord]) -> str:
     params = sorted({name for run in runs for name in run.params})
     metrics = sorted({name for run in runs for name in run.metrics})
     sweep = any(run.trial_number is not None for run in runs)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from engine.reports._figures import curve_png
 from engine.reports._files import write_atomically
-from engine.reports._runs import TRIAL_STATE_TAG, ReportRun, load_runs
+from engine.reports._runs import TRIAL_STATE_TAG, load_runs
+from engine.tracking import RunRecord
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 MAX_IMAGE_BYTES = 4 * 2**20  # a bigger artifact is named in the report, not embedded
@@ -57,7 +58,7 @@ def html_report(
 
 
 def report_html(
-    runs: list[ReportRun],
+    runs: list[RunRecord],
     histories: Histories,
     images: dict[str, list[tuple[str, str, bytes | None]]],
     title: str,
@@ -81,7 +82,7 @@ def report_html(
 
 
 # -- reading MLflow --------------------------------------------------------------------------
-def _histories(client, runs: list[ReportRun]) -> Histories:
+def _histories(client, runs: list[RunRecord]) -> Histories:
     histories: Histories = {}
     for run in runs:
         per_key = histories.setdefault(run.run_id, {})
@@ -109,13 +110,13 @@ def _images(client, run_id: str) -> list[tuple[str, str, bytes | None]]:
 
 
 # -- the parts of the page -------------------------------------------------------------------
-def _default_title(runs: list[ReportRun]) -> str:
+def _default_title(runs: list[RunRecord]) -> str:
     if len(runs) == 1:
         return f"Run {runs[0].name}"
     return f"{len(runs)} runs"
 
 
-def _labels(runs: list[ReportRun]) -> dict[str, str]:
+def _labels(runs: list[RunRecord]) -> dict[str, str]:
     """A run's name, with its id's start where two runs share a name."""
     names = [run.name for run in runs]
     return {
@@ -124,7 +125,7 @@ def _labels(runs: list[ReportRun]) -> dict[str, str]:
     }
 
 
-def _when(run: ReportRun) -> str:
+def _when(run: RunRecord) -> str:
     return run.started.replace("T", " ").replace("Z", " UTC")
 
 
@@ -139,7 +140,7 @@ def _duration(seconds: float | None) -> str:
     return f"{minutes} min {rest:02d} s" if minutes else f"{seconds:.1f} s"
 
 
-def _runs_table(runs: list[ReportRun], labels: dict[str, str]) -> str:
+def _runs_table(runs: list[RunRecord], labels: dict[str, str]) -> str:
     metrics = sorted({key for run in runs for key in run.metrics})
     sweep = any(run.trial_number is not None for run in runs)
     head = ["run", *(["trial", "state"] if sweep else []), "status", "started", "duration"]
@@ -168,7 +169,7 @@ def _runs_table(runs: list[ReportRun], labels: dict[str, str]) -> str:
     )
 
 
-def _curves(runs: list[ReportRun], histories: Histories, labels: dict[str, str]) -> str:
+def _curves(runs: list[RunRecord], histories: Histories, labels: dict[str, str]) -> str:
     """One figure per metric with a history (two points or more in some run)."""
     keys = sorted(
         {key for per_key in histories.values() for key, (steps, _) in per_key.items()
@@ -195,7 +196,7 @@ def _figure(alt: str, mime: str, data: bytes, caption: str) -> str:
     )
 
 
-def _params_table(runs: list[ReportRun], labels: dict[str, str]) -> str:
+def _params_table(runs: list[RunRecord], labels: dict[str, str]) -> str:
     names = sorted({name for run in runs for name in run.params})
     if not names:
         return ""
@@ -236,7 +237,7 @@ def _params_table(runs: list[ReportRun], labels: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def _run_section(run: ReportRun, label: str, images: list[tuple[str, str, bytes | None]]) -> str:
+def _run_section(run: RunRecord, label: str, images: list[tuple[str, str, bytes | None]]) -> str:
     facts = [
         ("run id", run.run_id),
         ("experiment", run.experiment),

@@ -3,59 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from engine.errors import UsageError
-from engine.tracking import NOTE_TAG, without_system_metrics
+from engine.tracking import TRIAL_NUMBER_TAG, RunRecord
 
 # The tags a sweep's coordinator sets (engine.sweeps._tracking): the engine.sweeps package
 # imports Optuna on import, and a report of plain runs must not pay for that.
 SWEEP_TAG = "netyard.sweep"
-TRIAL_NUMBER_TAG = "optuna.trial_number"
 TRIAL_STATE_TAG = "optuna.state"
 MISSING_RUN_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
 
 
-@dataclass
-class ReportRun:
-    """One run as a report shows it: MLflow's info, params, last metric values and tags."""
-
-    run_id: str
-    name: str
-    experiment: str
-    status: str
-    start_ms: int | None
-    end_ms: int | None
-    params: dict[str, str] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def note(self) -> str:
-        return self.tags.get(NOTE_TAG, "")
-
-    @property
-    def trial_number(self) -> int | None:
-        text = self.tags.get(TRIAL_NUMBER_TAG)
-        return int(text) if text is not None and text.isdigit() else None
-
-    @property
-    def duration_s(self) -> float | None:
-        if self.start_ms is None or self.end_ms is None:
-            return None
-        return (self.end_ms - self.start_ms) / 1000
-
-    @property
-    def started(self) -> str:
-        """The start time in UTC, ISO 8601 to the second ('' when unknown)."""
-        if self.start_ms is None:
-            return ""
-        moment = datetime.fromtimestamp(self.start_ms / 1000, tz=UTC)
-        return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def load_runs(client, run_ids: Iterable[str]) -> list[ReportRun]:
+def load_runs(client, run_ids: Iterable[str]) -> list[RunRecord]:
     """The runs, in the order given (each once); ``UsageError`` naming every unknown id."""
     from mlflow.exceptions import MlflowException
 
@@ -71,19 +30,7 @@ def load_runs(client, run_ids: Iterable[str]) -> list[ReportRun]:
         info = run.info
         if info.experiment_id not in experiments:
             experiments[info.experiment_id] = client.get_experiment(info.experiment_id).name
-        runs.append(
-            ReportRun(
-                run_id=info.run_id,
-                name=info.run_name or info.run_id[:8],
-                experiment=experiments[info.experiment_id],
-                status=info.status,
-                start_ms=info.start_time,
-                end_ms=info.end_time,
-                params=dict(run.data.params),
-                metrics=without_system_metrics(run.data.metrics),
-                tags=dict(run.data.tags),
-            )
-        )
+        runs.append(RunRecord.from_mlflow(run, experiments[info.experiment_id]))
     if unknown:
         names = ", ".join(repr(run_id) for run_id in unknown)
         raise UsageError(

@@ -34,8 +34,8 @@ from engine.sweeps._reconcile import (
 from engine.sweeps._slots import WorkerSlots
 from engine.sweeps._spec import PARAM_COUNT, ResolvedSweep, SweepSpec, resolve_spec
 from engine.sweeps._study import COORDINATOR_ATTR, joined_spec, open_study
-from engine.sweeps._tracking import STUDY_TAG, SWEEP_TAG, TRIAL_ID_TAG, TRIAL_NUMBER_TAG, ParentRun
-from engine.tracking import reconcile_dead_runs
+from engine.sweeps._tracking import STUDY_TAG, SWEEP_TAG, TRIAL_ID_TAG, ParentRun
+from engine.tracking import TRIAL_NUMBER_TAG, reconcile_dead_runs
 from engine.worker import JobModelSize, ProcessExited, UsageProblem
 
 POLL_SECONDS = 0.5

@@ -17,7 +17,6 @@ from engine.tracking import run_exists
 
 STATE_TAG = "optuna.state"
 STUDY_TAG = "optuna.study_name"
-TRIAL_NUMBER_TAG = "optuna.trial_number"
 TRIAL_ID_TAG = "optuna.trial_id"
 SWEEP_TAG = "netyard.sweep"
 

@@ -21,6 +21,7 @@ from engine.tracking._provenance import (
     git_tags,
     requirements_text,
 )
+from engine.tracking._records import TRIAL_NUMBER_TAG, VERSION_PARAMS, RunRecord
 from engine.tracking._system_metrics import without_system_metrics
 from engine.tracking._writer import MetricWriter
 
@@ -35,7 +36,10 @@ __all__ = [
     "NOTE_TAG",
     "SUMMARY_HEADING",
     "REQUIREMENTS_FILE",
+    "RunRecord",
     "RunTracker",
+    "TRIAL_NUMBER_TAG",
+    "VERSION_PARAMS",
     "close_inherited_descriptors",
     "git_tags",
     "open_client",

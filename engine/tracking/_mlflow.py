@@ -19,6 +19,7 @@ from engine.database_urls import with_installed_driver
 from engine.tracking._forking import fork_helper, leave_unwaited
 from engine.tracking._notes import NOTE_TAG, SUMMARY_TAG, merged_note
 from engine.tracking._provenance import git_tags, log_requirements
+from engine.tracking._records import VERSION_PARAMS
 from engine.tracking._system_metrics import SystemMetrics
 from engine.tracking._writer import MetricWriter, logged_steps
 
@@ -33,11 +34,8 @@ def versions() -> dict[str, str]:
 
     import engine
 
-    return {
-        "netyard_version": engine.__version__,
-        "torch_version": torch.__version__,
-        "python_version": platform.python_version(),
-    }
+    found = (engine.__version__, torch.__version__, platform.python_version())
+    return dict(zip(VERSION_PARAMS, found, strict=True))
 
 
 _READY_STORES: set[str] = set()

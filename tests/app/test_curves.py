@@ -13,7 +13,7 @@ from mlflow.entities import Metric
 from mlflow.tracking import MlflowClient
 
 from app.browser._compare import CompareCurves
-from app.browser._query import RunRow, fetch_histories
+from app.browser._query import RunRecord, fetch_histories
 from app.dashboards import WALL_TIME, CurveChoice, CurveOptions, LiveRunsView, ema
 from app.dashboards._smoothing import extend_ema
 from app.jobs import RunJob
@@ -160,7 +160,7 @@ def test_compare_curves_smooth_and_put_runs_on_their_own_wall_clock(
         run = client.create_run(experiment, start_time=start, run_name=f"r{index}")
         points = [Metric("loss", v, start + 500 * step, step) for step, v in enumerate(NOISY)]
         client.log_batch(run.info.run_id, metrics=points)
-        rows.append(RunRow(run.info.run_id, experiment, "curves", f"r{index}", "RUNNING",
+        rows.append(RunRecord(run.info.run_id, experiment, "curves", f"r{index}", "RUNNING",
                            start, None, metrics={"loss": NOISY[-1]}))  # fmt: skip
 
     curves = CompareCurves()

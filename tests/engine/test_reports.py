@@ -145,6 +145,42 @@ def test_the_csv_parsed_back_holds_each_runs_params_and_last_metrics(store, tmp_
     assert not [p.name for p in tmp_path.iterdir() if ".partial-" in p.name]
 
 
+def test_the_browser_and_the_reports_read_a_run_into_one_record_the_same_way(store):
+    """RunRecord.from_mlflow, the one conversion both use: MLflow's own tags and the
+    machine's system/* metrics left out, the note and trial number read from their tags, the
+    environment's versions kept for reports and left out of the browser's rows."""
+    from app.browser._query import RunsQuery, fetch_runs
+    from engine.reports import load_runs
+    from engine.tracking import VERSION_PARAMS
+
+    client, first = store["client"], store["runs"][0]
+    client.log_batch(
+        first,
+        metrics=[Metric("system/cpu_utilization_percentage", 12.0, START_MS, 0)],
+        params=[Param(name, "1") for name in VERSION_PARAMS],
+        tags=[RunTag("team", "vision")],
+    )
+    (report,) = load_runs(client, [first])
+    rows = fetch_runs(store["uri"], RunsQuery(filter_string="tags.team = 'vision'"))
+    assert [row.run_id for row in rows] == [first]
+    browser = rows[0]
+    for record in (report, browser):
+        assert record.note == "promising & stable\nsecond line"
+        assert record.tags == {"team": "vision"}  # no mlflow.* tag
+        assert "system/cpu_utilization_percentage" not in record.metrics
+        assert record.metrics["test_accuracy"] == 0.905
+        assert (record.experiment, record.name, record.duration_s) == (
+            "cnn-digits",
+            "wide <net>",
+            90.5,
+        )
+    assert set(VERSION_PARAMS) <= set(report.params)
+    assert not set(VERSION_PARAMS) & set(browser.params)
+    assert {k: v for k, v in report.params.items() if k not in VERSION_PARAMS} == browser.params
+    (trial,) = load_runs(client, [store["trials"][1]])
+    assert (trial.trial_number, report.trial_number) == (1, None)
+
+
 def test_the_html_report_is_self_contained_with_curves_diff_notes_and_images(store, tmp_path):
     out = tmp_path / "report.html"
     html_report(store["client"], store["runs"], out, "Digits: wide vs narrow")

@@ -1,0 +1,84 @@
+"""One MLflow run as Netyard's tables and reports show it.
+
+``RunRecord.from_mlflow`` is the one conversion from MLflow's ``Run``: the app's Runs browser
+lists these records and the engine's reports (CSV, HTML) are written from them, so both hide
+the same things (MLflow's own tags, the machine's ``system/*`` metrics) the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from engine.tracking._notes import NOTE_TAG
+from engine.tracking._system_metrics import without_system_metrics
+
+# The params every run logs about its environment (``versions()``): the same on every run
+# of one installation, so a table of runs leaves them out.
+VERSION_PARAMS = ("netyard_version", "torch_version", "python_version")
+# Set on a sweep's trial runs (engine.sweeps._tracking); named here so that reading a run
+# does not import Optuna with the sweeps package.
+TRIAL_NUMBER_TAG = "optuna.trial_number"
+
+
+@dataclass
+class RunRecord:
+    """A run's info, params, last metric values, note and tags, read from MLflow."""
+
+    run_id: str
+    experiment_id: str
+    experiment: str  # its name
+    name: str
+    status: str
+    start_ms: int | None
+    end_ms: int | None
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)  # without system/*
+    note: str = ""  # the description the MLflow UI shows
+    # Every tag but MLflow's own (mlflow.*: run name, note, logged-model history): the user's
+    # tags, the star, Netyard's checkpoint, a trial's number and state.
+    tags: dict[str, str] = field(default_factory=dict)
+    lifecycle_stage: str = "active"  # "deleted" once archived
+
+    @classmethod
+    def from_mlflow(cls, run, experiment: str, *, version_params: bool = True) -> RunRecord:
+        """``run`` (an MLflow ``Run``) in experiment ``experiment``; ``version_params=False``
+        leaves out the environment's versions (``VERSION_PARAMS``)."""
+        info, data = run.info, run.data
+        params = dict(data.params)
+        if not version_params:
+            params = {k: v for k, v in params.items() if k not in VERSION_PARAMS}
+        return cls(
+            run_id=info.run_id,
+            experiment_id=info.experiment_id,
+            experiment=experiment,
+            name=info.run_name or info.run_id[:8],
+            status=info.status,
+            start_ms=info.start_time,
+            end_ms=info.end_time,
+            params=params,
+            metrics=without_system_metrics(data.metrics),
+            note=data.tags.get(NOTE_TAG, ""),
+            tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
+            lifecycle_stage=info.lifecycle_stage,
+        )
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.start_ms is None or self.end_ms is None:
+            return None
+        return (self.end_ms - self.start_ms) / 1000
+
+    @property
+    def started(self) -> str:
+        """The start time in UTC, ISO 8601 to the second ('' when unknown)."""
+        if self.start_ms is None:
+            return ""
+        moment = datetime.fromtimestamp(self.start_ms / 1000, tz=UTC)
+        return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    @property
+    def trial_number(self) -> int | None:
+        """The Optuna trial number of a sweep's trial run; None for other runs."""
+        text = self.tags.get(TRIAL_NUMBER_TAG)
+        return int(text) if text is not None and text.isdigit() else None
