@@ -19,6 +19,11 @@ def create_application(argv: Sequence[str] | None = None):
     # error: none_dealloc". Not yet reported upstream as far as we found. A no-op on
     # Python 3.12+ and outside the PySide6 versions it is known for: see app/_none_refcount.py.
     protect_none()
+    from engine.mlflow_output import quiet_mlflow_output
+
+    # Also when not started by `netyard` (python -m app, scripts): no progress bar in the
+    # terminal for each image the compare view downloads.
+    quiet_mlflow_output()
     from PySide6.QtWidgets import QApplication
 
     from app._errors import install_excepthook

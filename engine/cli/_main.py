@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
 from engine.errors import NoSpaceLeft, UsageError
+from engine.mlflow_output import quiet_mlflow_output
 
 EXIT_USAGE = 2
 EXIT_NO_SPACE = 3
@@ -145,11 +145,7 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # MLflow draws a progress bar for every artifact it downloads and logs INFO lines
-    # ("Creating initial MLflow database tables..."): noise around our own lines. Its
-    # warnings still show; the workers this process starts inherit the setting.
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    quiet_mlflow_output()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

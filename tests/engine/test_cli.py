@@ -203,3 +203,15 @@ def test_help_and_version(capsys):
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out.startswith("netyard ")
+
+
+def test_mlflow_progress_bars_and_info_lines_are_off_unless_the_user_set_them(monkeypatch):
+    import os
+
+    from engine.mlflow_output import quiet_mlflow_output
+
+    monkeypatch.delenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", raising=False)
+    monkeypatch.setenv("MLFLOW_LOGGING_LEVEL", "DEBUG")  # the user's choice stays
+    quiet_mlflow_output()
+    assert os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] == "false"
+    assert os.environ["MLFLOW_LOGGING_LEVEL"] == "DEBUG"
