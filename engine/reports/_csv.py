@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from engine.reports._files import write_atomically
-from engine.reports._runs import TRIAL_STATE_TAG, load_runs
-from engine.tracking import RunRecord
+from engine.reports._runs import load_runs
+from engine.tracking import TRIAL_STATE_TAG, RunRecord
 
 RUN_COLUMNS = ("run_id", "run_name", "experiment", "status", "start_time", "duration_s")
 

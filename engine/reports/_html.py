@@ -18,8 +18,8 @@ from pathlib import Path
 
 from engine.reports._figures import curve_png
 from engine.reports._files import write_atomically
-from engine.reports._runs import TRIAL_STATE_TAG, load_runs
-from engine.tracking import RunRecord
+from engine.reports._runs import load_runs
+from engine.tracking import TRIAL_STATE_TAG, RunRecord
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 MAX_IMAGE_BYTES = 4 * 2**20  # a bigger artifact is named in the report, not embedded

@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from engine.errors import UsageError
-from engine.tracking import TRIAL_NUMBER_TAG, RunRecord
+from engine.tracking import SWEEP_TAG, TRIAL_NUMBER_TAG, RunRecord
 
-# The tags a sweep's coordinator sets (engine.sweeps._tracking): the engine.sweeps package
-# imports Optuna on import, and a report of plain runs must not pay for that.
-SWEEP_TAG = "netyard.sweep"
-TRIAL_STATE_TAG = "optuna.state"
 MISSING_RUN_CODES = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
 
 

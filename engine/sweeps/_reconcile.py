@@ -89,7 +89,8 @@ def _fail_runs(tracking_uri: str, study_name: str, trial, reason: str) -> None:
     record the run id."""
     from mlflow.entities import ViewType
 
-    from engine.sweeps._tracking import STUDY_TAG, TRIAL_ID_TAG, mark_trial_run
+    from engine.sweeps._tracking import TRIAL_ID_TAG, mark_trial_run
+    from engine.tracking import STUDY_TAG
 
     client = open_client(tracking_uri)
     run_ids = {trial.user_attrs[RUN_ATTR]} if trial.user_attrs.get(RUN_ATTR) else set()

@@ -34,8 +34,14 @@ from engine.sweeps._reconcile import (
 from engine.sweeps._slots import WorkerSlots
 from engine.sweeps._spec import PARAM_COUNT, ResolvedSweep, SweepSpec, resolve_spec
 from engine.sweeps._study import COORDINATOR_ATTR, joined_spec, open_study
-from engine.sweeps._tracking import STUDY_TAG, SWEEP_TAG, TRIAL_ID_TAG, ParentRun
-from engine.tracking import TRIAL_NUMBER_TAG, reconcile_dead_runs
+from engine.sweeps._tracking import TRIAL_ID_TAG, ParentRun
+from engine.tracking import (
+    STUDY_TAG,
+    SWEEP_TAG,
+    TRIAL_NUMBER_TAG,
+    TRIAL_STATE_TAG,
+    reconcile_dead_runs,
+)
 from engine.worker import JobModelSize, ProcessExited, UsageProblem
 
 POLL_SECONDS = 0.5
@@ -295,7 +301,7 @@ class SweepRunner:
                 STUDY_TAG: resolved.name,
                 TRIAL_NUMBER_TAG: str(trial.number),
                 TRIAL_ID_TAG: str(trial_id(trial)),
-                "optuna.state": "RUNNING",
+                TRIAL_STATE_TAG: "RUNNING",
             },
             parent_run_id=self.parent.run_id,
             checkpoints=False,

@@ -13,12 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.tracking import run_exists
+from engine.tracking import STUDY_TAG, SWEEP_TAG, TRIAL_STATE_TAG, run_exists
 
-STATE_TAG = "optuna.state"
-STUDY_TAG = "optuna.study_name"
 TRIAL_ID_TAG = "optuna.trial_id"
-SWEEP_TAG = "netyard.sweep"
 
 
 def spec_params(resolved) -> dict[str, Any]:
@@ -116,7 +113,7 @@ def mark_trial_run(
         return
     from engine.tracking import ERROR_TAG, MAX_PARAM_VALUE
 
-    client.set_tag(run_id, STATE_TAG, state)
+    client.set_tag(run_id, TRIAL_STATE_TAG, state)
     if reason:
         client.set_tag(run_id, ERROR_TAG, reason[:MAX_PARAM_VALUE])
     if fail_run:

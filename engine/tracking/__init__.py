@@ -21,7 +21,14 @@ from engine.tracking._provenance import (
     git_tags,
     requirements_text,
 )
-from engine.tracking._records import TRIAL_NUMBER_TAG, VERSION_PARAMS, RunRecord
+from engine.tracking._records import (
+    STUDY_TAG,
+    SWEEP_TAG,
+    TRIAL_NUMBER_TAG,
+    TRIAL_STATE_TAG,
+    VERSION_PARAMS,
+    RunRecord,
+)
 from engine.tracking._system_metrics import without_system_metrics
 from engine.tracking._writer import MetricWriter
 
@@ -38,7 +45,10 @@ __all__ = [
     "REQUIREMENTS_FILE",
     "RunRecord",
     "RunTracker",
+    "STUDY_TAG",
+    "SWEEP_TAG",
     "TRIAL_NUMBER_TAG",
+    "TRIAL_STATE_TAG",
     "VERSION_PARAMS",
     "close_inherited_descriptors",
     "git_tags",

@@ -16,9 +16,12 @@ from engine.tracking._system_metrics import without_system_metrics
 # The params every run logs about its environment (``versions()``): the same on every run
 # of one installation, so a table of runs leaves them out.
 VERSION_PARAMS = ("netyard_version", "torch_version", "python_version")
-# Set on a sweep's trial runs (engine.sweeps._tracking); named here so that reading a run
-# does not import Optuna with the sweeps package.
+# The tags a sweep puts on its runs (engine.sweeps writes them; the browser and the reports
+# read them). Named here, not in engine.sweeps, which imports Optuna on import.
+SWEEP_TAG = "netyard.sweep"  # the sweep's name, on its parent run and on every trial's run
+STUDY_TAG = "optuna.study_name"
 TRIAL_NUMBER_TAG = "optuna.trial_number"
+TRIAL_STATE_TAG = "optuna.state"  # RUNNING, then Optuna's final state
 
 
 @dataclass
