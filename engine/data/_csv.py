@@ -19,8 +19,8 @@ Dataset ids take the form ``csv:PATH?target=COL&inputs=A,B&window=32&horizon=1&s
 Rows are taken in date order, or in file order without dates. Values may be %-escaped
 (``target=unit%20price``).
 Every problem with the file (missing, unreadable, empty, ragged, unknown or non-numeric
-column, empty cells or NaN, too few rows) is one ``UsageError`` naming the file; it is raised
-while the run is prepared, so nothing reaches the tracking store.
+column, empty cells, NaN or values beyond float32, too few rows) is one ``UsageError`` naming
+the file; it is raised while the run is prepared, so nothing reaches the tracking store.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ SCHEME = "csv"
 SYNTAX = "csv:PATH?target=COL&inputs=A,B&window=32&horizon=1&test=0.2&sep=,&season=12&date=COL"
 OPTIONS = ("target", "inputs", "window", "horizon", "test", "sep", "season", "date")
 DEFAULT_WINDOW = 32
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,13 @@ def _column(options: CsvOptions, name: str, index: int, rows) -> np.ndarray:
             raise UsageError(
                 f"{options.source} column {name!r} holds {text!r} at line {line}; "
                 f"only finite numbers can be learnt from"
+            )
+        if abs(value) > FLOAT32_MAX:
+            # Models train in float32: such a value (and the statistics that scale the
+            # column) would turn into inf and NaN, failing the run or finishing it with inf.
+            raise UsageError(
+                f"{options.source} column {name!r} holds {text!r} at line {line}, beyond the "
+                f"float32 range models train in (±{FLOAT32_MAX:.3g}); rescale the column"
             )
         values[position] = value
     return values

@@ -5,7 +5,8 @@
   processes; entries whose runner died go back in the queue when it is next read.
 - ``QueueEntry``, ``QueueState``: plain data; ``entry_title`` names an entry.
 - ``QueueRunner``: runs the queue headless (``netyard queue start``), with the events
-  ``EntryStarted`` and ``EntryEnded`` besides the entries' own.
+  ``EntryStarted`` and ``EntryEnded`` besides the entries' own; ``exclusive_runner`` keeps it
+  to one runner per queue.
 - ``jobs_at_once``, ``place_run``, ``visible_gpus``: concurrency and GPU placement, shared by
   the CLI runner and the app's.
 """
@@ -25,6 +26,7 @@ from engine.queue._entries import (
 from engine.queue._owner import this_process
 from engine.queue._placement import jobs_at_once, place_run
 from engine.queue._runner import EntryEnded, EntryStarted, QueueRunner, QueueSummary
+from engine.queue._runner_lock import exclusive_runner
 from engine.queue._store import INTERRUPTED, RunQueue, queue_path
 from engine.sweeps import visible_gpus
 
@@ -45,6 +47,7 @@ __all__ = [
     "RunQueue",
     "STATES",
     "entry_title",
+    "exclusive_runner",
     "jobs_at_once",
     "place_run",
     "queue_path",

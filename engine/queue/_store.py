@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from engine.errors import UsageError
+from engine.queue._checks import InvalidQueue, check_queue
 from engine.queue._entries import (
     FAILED,
     KINDS,
@@ -153,11 +154,15 @@ class RunQueue:
     def claim_next(self, owner: dict[str, Any], free: int, jobs_at_once: int) -> QueueEntry | None:
         """Mark the first queued entry running for ``owner`` and return it, if the queue is not
         paused and it fits in ``free`` of ``jobs_at_once``. Entries start strictly in order: a
-        sweep that needs more room than is free holds back the entries behind it."""
+        sweep that needs more room than is free holds back the entries behind it. What other
+        runners of the queue run (the app's window beside ``netyard queue start``) takes its
+        room too: the limit is the queue's, not each runner's."""
 
         def claim(state: QueueState) -> QueueEntry | None:
             waiting = state.queued()
-            if state.paused or not waiting or waiting[0].weight(jobs_at_once) > free:
+            running = sum(entry.weight(jobs_at_once) for entry in state.running())
+            room = min(free, jobs_at_once - running)
+            if state.paused or not waiting or waiting[0].weight(jobs_at_once) > room:
                 return None
             entry = waiting[0]
             entry.state, entry.owner, entry.message = RUNNING, dict(owner), ""
@@ -204,12 +209,19 @@ class RunQueue:
         except FileNotFoundError:
             return QueueState()
         try:
-            return QueueState.from_dict(json.loads(text))
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            data = json.loads(text)
+            check_queue(data)
+        except InvalidQueue as error:
+            raise UsageError(
+                f"the queue file {self.path} is not valid: {error}; correct it or move it away "
+                "to start an empty queue"
+            ) from None
+        except ValueError as error:
             raise UsageError(
                 f"the queue file {self.path} cannot be read ({error}); move it away to start "
                 "an empty queue"
             ) from None
+        return QueueState.from_dict(data)
 
     def _change(self, change: Callable[[QueueState], T]) -> T:
         with self._locked():

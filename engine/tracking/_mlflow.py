@@ -20,6 +20,7 @@ from engine.tracking._forking import fork_helper, leave_unwaited
 from engine.tracking._notes import NOTE_TAG, SUMMARY_TAG, merged_note
 from engine.tracking._provenance import git_tags, log_requirements
 from engine.tracking._records import VERSION_PARAMS
+from engine.tracking._store_check import check_sqlite_store
 from engine.tracking._system_metrics import SystemMetrics
 from engine.tracking._writer import MetricWriter, logged_steps
 
@@ -54,7 +55,9 @@ def run_exists(client, run_id: str) -> bool:
 def open_client(tracking_uri: str):
     """A client whose SQLite store exists: the first process to open a new store creates and
     migrates it under a file lock, since two processes migrating at once fail with
-    "duplicate column name" and leave a store MLflow cannot open."""
+    "duplicate column name" and leave a store MLflow cannot open. A file that is not an
+    MLflow store (random bytes, truncated, another program's database) is refused with a
+    ``UsageError`` before MLflow touches it."""
     from mlflow.tracking import MlflowClient
 
     # Through a tracking server MLflow writes "View run ... at: URL" to stdout whenever a run
@@ -68,6 +71,8 @@ def open_client(tracking_uri: str):
     database.parent.mkdir(parents=True, exist_ok=True)
     with open(database.with_name(database.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        # Under the lock: a store another process is creating is not taken for a foreign one.
+        check_sqlite_store(database)
         client = MlflowClient(tracking_uri=tracking_uri)
         client.search_experiments(max_results=1)  # the store is created and migrated by now
     _READY_STORES.add(tracking_uri)

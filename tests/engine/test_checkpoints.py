@@ -186,6 +186,43 @@ def test_files_that_are_not_checkpoints(tmp_path, make, message):
     assert "\n" not in str(refused.value)
 
 
+# Resumes each file named on the command line in turn, as `netyard run --resume`, with every
+# warning shown (-W always); a line "--" on stderr between them.
+RESUME_EACH = """
+import sys
+from engine.cli import main
+workspace, *files = sys.argv[1:]
+for path in files:
+    code = main(["run", "cnn", "--dataset", "digits", "--resume", path, "--workspace", workspace])
+    print(code, flush=True)
+    print("--", file=sys.stderr, flush=True)
+"""
+
+
+def test_a_foreign_pickle_or_torchscript_file_prints_only_netyards_line(tmp_path):
+    """torch warns before it refuses a pickle of another protocol or a TorchScript archive
+    ("Detected pickle protocol 4 ...", "'torch.load' received a zip file that looks like a
+    TorchScript archive ..."): the user sees Netyard's one line and nothing else."""
+    import subprocess
+    import sys
+
+    plain_pickle = tmp_path / "plain.ckpt"
+    plain_pickle.write_bytes(pickle.dumps({"step": 3, "model": {}}, protocol=4))
+    torchscript = tmp_path / "scripted.ckpt"
+    torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), torchscript)
+    done = subprocess.run(
+        [sys.executable, "-W", "always", "-c", RESUME_EACH, str(tmp_path / "ws"),
+         str(plain_pickle), str(torchscript)],
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.stdout.split() == ["2", "2"], done.stderr
+    outputs = done.stderr.split("--\n")[:2]
+    for path, err in zip((plain_pickle, torchscript), outputs, strict=True):
+        assert err.startswith(f"netyard: error: checkpoint {str(path)!r} "), err
+        assert err.count("\n") == 1, err
+    assert "TorchScript" in outputs[1]
+
+
 def test_a_truncated_checkpoint(tmp_path):
     whole = save_checkpoint({"step": 3, "model": {"w": torch.randn(2000)}}, tmp_path / "a.ckpt")
     assert load_checkpoint(whole)["step"] == 3

@@ -96,6 +96,83 @@ def test_an_unreadable_queue_file_is_reported_and_left_as_it_is(tmp_path):
     assert path.read_text() == "{not json"
 
 
+def test_what_another_runner_runs_counts_against_the_queues_limit(tmp_path):
+    """The app's window and ``netyard queue start`` on one workspace: one limit for both."""
+    run_queue = RunQueue.of_workspace(tmp_path)
+    run_queue.add("run", RUN)
+    run_queue.add("run", RUN)
+    elsewhere = {"pid": 1, "host": "another-machine", "since": None}  # taken to be alive
+    assert run_queue.claim_next(elsewhere, free=1, jobs_at_once=1).id == 1
+    assert run_queue.claim_next(this_process(), free=1, jobs_at_once=1) is None
+    assert run_queue.claim_next(this_process(), free=2, jobs_at_once=2).id == 2
+
+
+INVALID_VALUES = [
+    (
+        ("entries", 0, "state"),
+        "bogus",
+        'entry 1 has state "bogus"; valid: queued, running, finished, failed, killed',
+    ),
+    (("entries", 0, "id"), -1, "entry number 1 in the list has id -1; valid: a whole number"),
+    (("entries", 0, "id"), None, "entry number 1 in the list has id null; valid: a whole"),
+    (("entries", 1, "id"), 1, "two entries have id 1; each needs its own"),
+    (("entries", 0, "kind"), "job", 'entry 1 has kind "job"; valid: run, sweep'),
+    (("entries", 0, "added_at"), "yesterday", 'entry 1 has added_at "yesterday"; valid: seconds'),
+    (("entries", 0, "payload"), [1], "entry 1 has payload [1]; valid: an object"),
+    (("entries", 0, "owner"), "me", 'entry 1 has owner "me"; valid: null or {pid, host, since}'),
+    (("entries", 1, "payload", "parallel"), "abc", 'entry 2 has parallel "abc"; valid: a whole'),
+    (("max_jobs",), "two", 'max_jobs is "two"; valid: null (one per GPU) or 1 to 1024'),
+    (("paused",), "no", 'paused is "no"; valid: true or false'),
+    (("next_id",), 2, "next_id is 2; valid: a whole number above every entry's id (at least 3)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "problem"),
+    INVALID_VALUES,
+    ids=["state", "negative-id", "null-id", "same-id", "kind", "added-at", "payload", "owner",
+         "parallel", "max-jobs", "paused", "next-id"],
+)  # fmt: skip
+def test_a_queue_file_with_a_bad_value_is_one_line_and_left_as_it_is(
+    tmp_path, capsys, where, value, problem
+):
+    from engine.cli import main
+
+    run_queue = RunQueue.of_workspace(tmp_path)
+    run_queue.add("run", RUN)
+    run_queue.add("sweep", SWEEP)
+    data = json.loads(run_queue.path.read_text())
+    *parents, last = where
+    target = data
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    text = json.dumps(data, indent=1)
+    run_queue.path.write_text(text)
+    assert main(["queue", "list", "--workspace", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    prefix = f"netyard: error: the queue file {run_queue.path} is not valid: "
+    assert err.startswith(prefix + problem), err
+    assert err.endswith("; correct it or move it away to start an empty queue\n")
+    assert err.count("\n") == 1
+    with pytest.raises(UsageError, match="is not valid"):
+        run_queue.add("run", RUN)
+    assert run_queue.path.read_text() == text  # nothing written into it
+
+
+def test_queue_add_writes_nothing_into_a_queue_file_with_a_bad_value(tmp_path, capsys):
+    from engine.cli import main
+
+    run_queue = RunQueue.of_workspace(tmp_path)
+    run_queue.add("run", RUN)
+    text = run_queue.path.read_text().replace('"queued"', '"bogus"')
+    run_queue.path.write_text(text)
+    command = ["queue", "add", "run", "cnn", "--dataset", "digits", "--workspace", str(tmp_path)]
+    assert main(command) == 2
+    assert 'entry 1 has state "bogus"' in capsys.readouterr().err
+    assert run_queue.path.read_text() == text
+
+
 def test_runs_are_pinned_to_the_least_busy_gpu_and_share_the_cores():
     from collections import Counter
 

@@ -104,3 +104,52 @@ def test_stopping_the_runner_puts_the_running_entry_back_in_the_queue(workspace)
     assert (2, "queue_entry_started") not in seen  # nothing new starts once stopping
     assert [e.state for e in run_queue.state().entries] == ["queued", "queued"]
     assert run_queue.state().entries[0].message == "interrupted; runs again from its start"
+
+
+# -- one runner per queue ----------------------------------------------------------------------
+CLI = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def _wait_for(condition, process, what: str, seconds: float = 240) -> None:
+    """Poll ``condition`` until it holds (``process`` must still be running meanwhile)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert process.poll() is None, f"the runner exited before {what}"
+        assert time.monotonic() < deadline, f"no {what} in time"
+        time.sleep(0.1)
+
+
+def test_a_second_queue_start_on_a_workspace_is_refused_while_the_first_runs(workspace):
+    """Two runners once counted only their own jobs: with a limit of one, both ran one."""
+    import signal
+    import subprocess
+    import sys
+
+    from engine.queue import exclusive_runner
+
+    run_queue = RunQueue.of_workspace(workspace)
+    long_run = {"plugin": "cnn", "dataset": "digits", "hparams": {**TINY_CNN, "steps": 100000},
+                "threads": 1, "track": False, "workspace": str(workspace)}  # fmt: skip
+    run_queue.add("run", long_run)
+    run_queue.add("run", long_run)
+    run_queue.set_settings(max_jobs=1)
+    start = [sys.executable, "-c", CLI, "queue", "start", "--workspace", str(workspace)]
+    first = subprocess.Popen(start, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: run_queue.state().running(), first, "entry running")
+        second = subprocess.run(start, capture_output=True, text=True, timeout=240)
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert second.stderr == (
+            f"netyard: error: the queue of {workspace} is already run by pid {first.pid} "
+            "(netyard queue start); entries added now start there in turn\n"
+        )
+        assert [e.state for e in run_queue.state().entries] == ["running", "queued"]
+    finally:
+        first.send_signal(signal.SIGTERM)  # stops after its step; the entry goes back
+        first.communicate(timeout=120)
+    assert first.returncode == 130
+    assert [e.state for e in run_queue.state().entries] == ["queued", "queued"]
+    with exclusive_runner(run_queue.path):  # the runner's exit released the lock
+        pass

@@ -142,6 +142,9 @@ BAD_FILES = [
     ("x,y\n1,a\n2,3\n", "?target=y", "column 'y' is not numeric: line 2 holds 'a'"),
     ("x,y\n1,2\n2,nan\n", "?target=y", "column 'y' holds 'nan' at line 3"),
     ("x,y\n1,2\n2,\n", "?target=y", "column 'y' has an empty cell at line 3"),
+    # Finite, but beyond float32: inf and NaN once the model sees it.
+    ("x,y\n1,2\n2,1e300\n", "?target=y", "column 'y' holds '1e300' at line 3, beyond the float32"),
+    ("x,y\n-4e38,2\n2,3\n", "?target=y&inputs=x", "column 'x' holds '-4e38' at line 2, beyond"),
     ("x,y\n" + "1,2\n" * 20, "?target=y&window=32", "has 20 rows, too few for window 32"),
     (GOOD, "", "name the column to forecast with ?target=COL (numeric columns: x, y)"),
     ("x,x\n1,2\n", "?target=x", "names these columns twice: x"),
@@ -176,6 +179,25 @@ def test_bad_csv_ids_fail_before_reading(tmp_path, monkeypatch, argument, proble
     with pytest.raises(UsageError, match="CSV file") as caught:
         dataset_info(f"csv:{argument}")
     assert problem in str(caught.value), str(caught.value)
+
+
+def test_a_value_beyond_float32_stops_the_run_before_anything_is_tracked(tmp_path, capsys):
+    """Once a FAILED run (LinAlgError) or a FINISHED one with val_mse inf."""
+    from engine.cli import main
+
+    lines = GOOD.splitlines()
+    lines[41] = "40,1e300"  # line 42 of the file, as an editor numbers it
+    path = write_csv(tmp_path, "\n".join(lines) + "\n")
+    workspace = tmp_path / "ws"
+    code = main(["run", "rnn", "--dataset", f"csv:{path}?target=y", "--steps", "2",
+                 "--workspace", str(workspace)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"netyard: error: CSV file '{path}' column 'y' holds '1e300' at line 42, beyond the "
+        "float32 range models train in (±3.4e+38); rescale the column\n"
+    )
+    assert not (workspace / "mlflow.db").exists()  # no run, no store
 
 
 def test_undecodable_csv_is_reported(tmp_path):
