@@ -22,10 +22,17 @@ from app._catalog import Catalog
 from app._icons import icon
 from app._servers import WebUIs
 from app._settings import recent_workspaces, remember_workspace, settings
-from app._team_dialog import Stores, StoresDialog, remember_stores, remembered_stores
+from app._team_dialog import (
+    Stores,
+    StoresDialog,
+    remember_stores,
+    remembered_stores,
+    with_team_file,
+)
 from app.form import RunForm, SweepForm
 from app.gallery import PluginGallery
 from app.jobs import AppQueue, JobManager, JobsPanel, RunJob, SweepJob, TrialJob
+from engine.errors import UsageError
 from engine.sweeps import default_storage_url
 from engine.workspace import Workspace
 
@@ -261,6 +268,11 @@ class MainWindow(QMainWindow):
         if remember:
             remember_workspace(root)
         self.stores = remembered_stores(root)
+        if self.stores.team_file:
+            try:  # its passwords, for this process and the sweeps it starts
+                with_team_file(self.stores)
+            except UsageError as error:
+                self.statusBar().showMessage(str(error), 15000)
         if not self._tracking_uri_given:
             self.custom_tracking_uri = self.stores.tracking_uri or None
         self.run_form.workspace = self.sweep_form.workspace = root
@@ -291,7 +303,7 @@ class MainWindow(QMainWindow):
     def choose_stores(self) -> None:
         """The dialog; what it accepted (checked to answer) is remembered and used at once."""
         root = str(self.workspace.root)
-        current = Stores(self.custom_tracking_uri or "", self.stores.storage)
+        current = Stores(self.custom_tracking_uri or "", self.stores.storage, self.stores.team_file)
         dialog = StoresDialog(root, current, self)
         if dialog.exec() != StoresDialog.DialogCode.Accepted or dialog.chosen is None:
             return

@@ -264,7 +264,7 @@ def through_server(args, workspace: Path) -> None:
         folder.chmod(0o755)  # as root the cluster's owner (postgres) must reach it
         cluster = PostgresCluster(folder / "cluster")
         cluster.start()
-        backend, kind = cluster.url("mlflow"), "PostgreSQL"
+        backend, kind = cluster.mlflow_url(), "PostgreSQL"
     except UsageError as error:
         print(f"  no PostgreSQL ({error}); the server uses SQLite")
         cluster, backend, kind = None, f"sqlite:///{workspace / 'server-mlflow.db'}", "SQLite"

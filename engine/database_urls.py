@@ -1,5 +1,5 @@
 """Database URLs as users type them (``postgresql://user:pw@host:port/db``), made usable and
-printable: the installed driver named, the password hidden in messages."""
+printable: the installed driver named, the password hidden in messages or taken apart."""
 
 from __future__ import annotations
 
@@ -23,3 +23,17 @@ def hide_password(url: str) -> str:
     if not at or ":" not in credentials:
         return url
     return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{host}"
+
+
+def split_password(url: str) -> tuple[str, str]:
+    """``url`` without its password, and the password (``""`` when it has none): the URL may
+    then be printed, logged or put on a command line, the password given apart (libpq reads
+    ``PGPASSWORD``)."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url, ""
+    user, _, password = credentials.partition(":")
+    from urllib.parse import unquote
+
+    return f"{scheme}{sep}{user}@{host}", unquote(password)

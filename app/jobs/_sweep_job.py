@@ -164,7 +164,8 @@ class SweepJob(ProcessJob):
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, SweepStarted):
-            self.name, self.storage = event.name, event.storage
+            # The event's storage has its password hidden (it is printed): the spec's is whole.
+            self.name, self.storage = event.name, self.spec.get("storage") or event.storage
             self.metrics, self.directions = list(event.metrics), list(event.directions)
             self.tracking_uri, self.experiment_id = event.tracking_uri, event.experiment_id
             self.parent_run_id = event.parent_run_id

@@ -49,7 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--steps", type=_positive_int, help="training steps (same as --set steps=N)")
     run.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     run.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
-    run.add_argument("--threads", type=_positive_int, help="CPU threads (default: all cores)")
+    run.add_argument(
+        "--threads",
+        type=_positive_int,
+        help="CPU threads (default: the cores other programs leave idle, followed as it trains)",
+    )
     _add_workspace_options(run)
     run.add_argument("--experiment", help="MLflow experiment (default: PLUGIN-DATASET)")
     run.add_argument("--run-name", help="MLflow run name")
@@ -161,6 +165,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("netyard: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        # A tracking server with MLflow's basic-auth (netyard server's) and no credentials
+        # given: the user's to fix, in one line, not MLflow's traceback.
+        if type(error).__name__ != "MlflowException" or "error code 401" not in str(error):
+            raise
+        from engine.team_file import PASSWORD_WANTED
+
+        print(f"netyard: error: the tracking server {PASSWORD_WANTED}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

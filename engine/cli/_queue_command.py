@@ -138,6 +138,10 @@ def _sweep_payload(command: argparse.Namespace) -> dict[str, Any]:
 
     if command.save_config:
         raise UsageError("--save-config writes a spec file; it cannot be queued")
+    if command.team_file:  # its passwords would be needed when the queue starts it
+        raise UsageError(
+            "--team-file cannot be queued: run the team's sweep with netyard sweep --team-file"
+        )
     spec = spec_from_args(command)
     resolve_spec(spec)  # every check 'netyard sweep' makes; nothing runs
     return spec.to_dict()
@@ -207,10 +211,17 @@ def configure(args: argparse.Namespace) -> int:
 
 
 def start_queue(args: argparse.Namespace) -> int:
+    from engine.queue import exclusive_runner
+
+    run_queue = _queue(args)
+    with exclusive_runner(run_queue.path):  # one runner per queue: the second is refused
+        return _run_queue(args, run_queue)
+
+
+def _run_queue(args: argparse.Namespace, run_queue) -> int:
     from engine.queue import QueueRunner
     from engine.worker import JsonLines
 
-    run_queue = _queue(args)
     if run_queue.state().paused:
         run_queue.set_paused(False)
         print("The queue was paused; starting it resumes it.", flush=True)

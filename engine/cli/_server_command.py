@@ -13,9 +13,10 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     server = commands.add_parser(
         "server",
         help="serve a team's MLflow tracking server (proxied artifacts) and sweep storage",
-        description="Start an mlflow server (database backend, proxied artifacts) for "
-        "workers on other machines, and print the tracking URI, the Optuna storage URL and "
-        "the netyard worker command they need.",
+        description="Start an mlflow server (database backend, proxied artifacts, MLflow's "
+        "basic-auth) for workers on other machines, write the team file they need (URLs and "
+        "passwords, mode 0600, in WORKSPACE/team-server) and print the netyard sweep and "
+        "netyard worker commands that use it.",
     )
     for flag, metavar, help_text in (
         ("--postgres-dir", "DIR",
@@ -27,7 +28,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         ("--artifacts-destination", "DIR",
          "where the server keeps the runs' artifacts (default: WORKSPACE/server-artifacts)"),
         ("--host", None, "address to listen on (default 127.0.0.1; 0.0.0.0 for other machines: "
-         "see the warning it prints)"),
+         "passwords are asked, but nothing is encrypted: see the warning it prints)"),
         ("--allowed-hosts", "LIST", "Host headers the server answers (passed to mlflow server; "
          "default: localhost and private-network addresses)"),
         ("--workspace", "DIR",
@@ -44,7 +45,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 def server_command(args: argparse.Namespace) -> int:
     from engine.cli._commands import serve
     from engine.errors import UsageError
-    from engine.services import PostgresCluster, TeamServices
+    from engine.services import SECRETS_FOLDER, PostgresCluster, TeamServices
     from engine.workspace import Workspace
 
     if args.postgres_dir and (args.backend_store_uri or args.storage):
@@ -56,6 +57,7 @@ def server_command(args: argparse.Namespace) -> int:
     services = TeamServices(
         host=args.host,
         artifacts=artifacts.expanduser().resolve(),
+        secrets_folder=workspace.root / SECRETS_FOLDER,
         postgres=PostgresCluster(Path(args.postgres_dir)) if args.postgres_dir else None,
         backend_store_uri=args.backend_store_uri or "",
         storage_url=args.storage or "",

@@ -13,6 +13,11 @@ from typing import Any, TextIO
 
 from engine.errors import UsageError
 
+TEAM_FILE_HELP = (
+    "the team file netyard server wrote (mode 0600): its storage and tracking URI, unless "
+    "given, and their passwords"
+)
+DEFAULT_JOIN_WAIT_SECONDS = 300.0
 SEARCH_HELP = (
     "a hyperparameter to search: NAME (its whole valid range), NAME=LOW:HIGH[:log|:linear]"
     "[:step=S] or NAME=A,B,C (repeatable; see docs/sweeps.md)"
@@ -34,7 +39,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
     sweep.add_argument("--parallel", type=_positive_int, help="trials at once (default 1)")
     sweep.add_argument("--trials-per-gpu", type=_positive_int, help="trials per GPU (default 1)")
-    sweep.add_argument("--threads", type=_positive_int, help="CPU threads per trial")
+    sweep.add_argument(
+        "--threads", type=_positive_int, help="CPU threads per trial (default: the idle cores)"
+    )
     sweep.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
     sweep.add_argument("--sampler", help=f"one of {', '.join(SAMPLERS)} (default tpe)")
     sweep.add_argument("--pruner", help=f"one of {', '.join(PRUNERS)} (default median)")
@@ -54,6 +61,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--retries", type=int, help="rerun a failed trial up to N times")
     sweep.add_argument("--name", help="study name; an existing name resumes that sweep")
     sweep.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
+    sweep.add_argument("--team-file", metavar="PATH", help=TEAM_FILE_HELP)
     sweep.add_argument("--experiment", help="MLflow experiment (default: PLUGIN-DATASET)")
     sweep.add_argument(
         "--log-models", action="store_true", default=None,
@@ -66,13 +74,20 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
     sweeps = commands.add_parser("sweeps", help="list sweeps (Optuna studies) in a storage")
     sweeps.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
+    sweeps.add_argument("--team-file", metavar="PATH", help=TEAM_FILE_HELP)
     sweeps.add_argument("--json", action="store_true", help="print JSON")
     _add_workspace_options(sweeps)
     sweeps.set_defaults(handler=sweeps_command)
 
     worker = commands.add_parser("worker", help="join a running sweep and run its trials here")
     worker.add_argument("--study", required=True, help="the sweep's study name")
-    worker.add_argument("--storage", required=True, metavar="URL", help="the sweep's storage")
+    worker.add_argument("--storage", metavar="URL", help="the sweep's storage")
+    worker.add_argument("--team-file", metavar="PATH", help=TEAM_FILE_HELP)
+    worker.add_argument(
+        "--wait", type=float, default=DEFAULT_JOIN_WAIT_SECONDS, metavar="S",
+        help="wait up to S seconds for the sweep's coordinator to start it (default "
+        f"{DEFAULT_JOIN_WAIT_SECONDS:.0f}; 0: not at all)",
+    )  # fmt: skip
     worker.add_argument("--parallel", type=_positive_int, default=1, help="trials at once")
     worker.add_argument("--device", help="auto, cpu, cuda or cuda:N (default: the sweep's)")
     worker.add_argument("--json", action="store_true", help="print events as JSON lines")
@@ -138,10 +153,26 @@ def spec_from_args(args: argparse.Namespace):
 
 
 # -- commands ---------------------------------------------------------------------------------
+def apply_team_file(args: argparse.Namespace) -> None:
+    """``--team-file``: its storage and tracking URI where not given, and its passwords in
+    this process's environment (inherited by the trials' processes, never on their command
+    lines)."""
+    if not args.team_file:
+        return
+    from engine.team_file import TeamFile
+
+    team = TeamFile.read(args.team_file)
+    team.export_credentials()
+    args.storage = args.storage or team.storage
+    if hasattr(args, "tracking_uri"):
+        args.tracking_uri = args.tracking_uri or team.tracking_uri
+
+
 def sweep_command(args: argparse.Namespace) -> int:
     from engine.sweeps import SweepRunner, resolve_spec
     from engine.worker import JsonLines
 
+    apply_team_file(args)
     spec = spec_from_args(args)
     if args.save_config:
         resolve_spec(spec)
@@ -157,7 +188,16 @@ def worker_command(args: argparse.Namespace) -> int:
     from engine.sweeps import join_sweep
     from engine.worker import JsonLines
 
+    apply_team_file(args)
+    if not args.storage:
+        raise UsageError(
+            "give the sweep's --storage URL, or the --team-file PATH netyard server wrote"
+        )
     printer = JsonLines() if args.json else SweepProgress()
+
+    def say(text: str) -> None:
+        print(f"netyard: {text}", file=sys.stderr, flush=True)
+
     runner = join_sweep(
         args.study,
         args.storage,
@@ -166,6 +206,8 @@ def worker_command(args: argparse.Namespace) -> int:
         workspace=args.workspace,
         tracking_uri=args.tracking_uri,
         device=args.device,
+        wait_seconds=max(0.0, args.wait),
+        on_wait=say,
     )
     return _run(runner)
 
@@ -200,15 +242,18 @@ def sweeps_command(args: argparse.Namespace) -> int:
     import json
 
     from engine.cli._commands import _reconcile_workspace_runs, _table
+    from engine.database_urls import hide_password
     from engine.sweeps import default_storage_url, list_studies
     from engine.workspace import Workspace
 
+    apply_team_file(args)
     workspace = Workspace.resolve(args.workspace)
     storage = args.storage or default_storage_url(workspace.root)
     _reconcile_workspace_runs(workspace)
     studies = list_studies(storage)
     if args.json:
-        print(json.dumps([s.to_dict() for s in studies], indent=2))
+        listed = [{**s.to_dict(), "storage": hide_password(s.storage)} for s in studies]
+        print(json.dumps(listed, indent=2))
         return 0
     rows = []
     for study in studies:
@@ -221,7 +266,7 @@ def sweeps_command(args: argparse.Namespace) -> int:
         counts = [str(study.states.get(s, 0)) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING")]
         rows.append([study.name, study.plugin, study.dataset, objective, *counts, best])
     header = ["NAME", "PLUGIN", "DATASET", "OBJECTIVE", "DONE", "PRUNED", "FAILED", "RUNNING"]
-    print(f"Storage: {storage}")
+    print(f"Storage: {hide_password(storage)}")
     print(_table(rows, [*header, "BEST"]) if rows else "No sweeps yet.")
     return 0
 

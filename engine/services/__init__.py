@@ -3,4 +3,7 @@
 from engine.services._postgres import PostgresCluster
 from engine.services._team import DEFAULT_PORT, TeamServices
 
-__all__ = ["DEFAULT_PORT", "PostgresCluster", "TeamServices"]
+# Where ``netyard server`` keeps its secrets and the team file, in its workspace.
+SECRETS_FOLDER = "team-server"
+
+__all__ = ["DEFAULT_PORT", "SECRETS_FOLDER", "PostgresCluster", "TeamServices"]

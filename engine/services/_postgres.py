@@ -1,13 +1,22 @@
 """A private PostgreSQL cluster in a folder, for a team that has PostgreSQL's server programs
 but no database (``netyard server --postgres-dir DIR``).
 
-The first start runs ``initdb`` (a generated password, stored in the folder, 0600), picks a
-free port and remembers it, so the URLs printed for workers stay the same across restarts;
-every start creates the ``mlflow`` and ``optuna`` databases if missing (two databases: both
-projects keep an ``alembic_version`` table). Connections over TCP need the password
-(scram-sha-256); the server listens only on the address it is given. PostgreSQL refuses to
-run as root, so as root the cluster belongs to the ``postgres`` user and its programs run
-through ``runuser`` (as Debian's own scripts do).
+The first start runs ``initdb``, picks a free port and remembers it, so the URLs printed for
+workers stay the same across restarts. Every start then (re)writes who may connect and with
+which rights, so a cluster made by an older version is brought to the same state:
+
+- ``netyard``, the cluster's superuser, has no password: it connects only through the Unix
+  socket in the folder (mode 0700, so only the folder's owner reaches it).
+- ``mlflow`` owns the ``mlflow`` database (MLflow's tracking store) and connects through the
+  same socket: the tracking server runs on this machine, so it needs no password and no port.
+- ``optuna`` owns the ``optuna`` database (the sweeps' studies) and is the one role that may
+  connect over TCP, with its generated password (scram-sha-256), to that database only. It
+  is no superuser and may not create roles or databases, so its password opens the studies
+  and nothing else (no shell through ``COPY ... FROM PROGRAM``, no MLflow database).
+
+Two databases: both projects keep an ``alembic_version`` table. The server listens only on
+the address it is given. PostgreSQL refuses to run as root, so as root the cluster belongs to
+the ``postgres`` user and its programs run through ``runuser`` (as Debian's own scripts do).
 """
 
 from __future__ import annotations
@@ -20,12 +29,21 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from engine.errors import UsageError
+from engine.services._roles import (
+    ACCESS_RULES,
+    MLFLOW_ROLE,
+    STORAGE_ROLE,
+    USER,
+    provisioning_script,
+)
 
-USER = "netyard"
-DATABASES = ("mlflow", "optuna")
 SETTINGS_FILE = "netyard-postgres.json"
+PASSWORDS_FILE = "passwords.json"
+# Before the roles were split, the superuser had this password, handed to every worker.
+OLD_PASSWORD_FILE = "password"
 START_TIMEOUT_SECONDS = 60
 INSTALL_HINT = (
     "PostgreSQL's server programs (initdb, pg_ctl) are not installed: install them "
@@ -34,11 +52,11 @@ INSTALL_HINT = (
 )
 
 
-PROGRAMS = ("initdb", "pg_ctl", "createdb")
+PROGRAMS = ("initdb", "pg_ctl", "psql")
 
 
 def server_programs() -> Path:
-    """The folder with ``initdb``, ``pg_ctl`` and ``createdb``: where PATH's ``pg_ctl`` really
+    """The folder with ``initdb``, ``pg_ctl`` and ``psql``: where PATH's ``pg_ctl`` really
     lives (PATH may hold links to only some of them), else Debian's newest versioned folder."""
     candidates = []
     found = shutil.which("pg_ctl")
@@ -65,33 +83,69 @@ class PostgresCluster:
         self.bin = server_programs()
         self.data = self.folder / "data"
         self.port = 0
-        self.password = ""
+        self.storage_password = ""
         self.started_here = False
 
-    # -- the URL workers and the tracking server use ----------------------------------------
-    def url(self, database: str, host: str | None = None) -> str:
-        return f"postgresql://{USER}:{self.password}@{host or '127.0.0.1'}:{self.port}/{database}"
+    # -- the URLs the workers and the tracking server use (no password in either) -----------
+    def storage_url(self, host: str = "127.0.0.1") -> str:
+        """Optuna's database over TCP, as the workers' role; the password is apart
+        (``storage_password``). The driver is named: SQLAlchemy's default for postgresql://
+        is psycopg 3, and Netyard installs psycopg2."""
+        return f"postgresql+psycopg2://{STORAGE_ROLE}@{host}:{self.port}/optuna"
+
+    def mlflow_url(self) -> str:
+        """MLflow's database through the socket in the folder, as MLflow's role."""
+        return (
+            f"postgresql+psycopg2://{MLFLOW_ROLE}@/mlflow"
+            f"?host={quote(str(self.folder), safe='/')}&port={self.port}"
+        )
 
     # -- life cycle ------------------------------------------------------------------------
+    def load(self) -> PostgresCluster:
+        """Read the port and the workers' password of the cluster in the folder (made by
+        ``start`` before), without starting it."""
+        try:
+            self.port = int(json.loads((self.folder / SETTINGS_FILE).read_text())["port"])
+        except (OSError, ValueError, KeyError) as error:
+            raise UsageError(
+                f"--postgres-dir {self.folder} lacks its {SETTINGS_FILE} ({error}): give the "
+                f"folder netyard server made, or a new one"
+            ) from None
+        self.storage_password = self._role_password(STORAGE_ROLE)
+        return self
+
     def start(self) -> None:
         """Create the cluster if the folder has none, start it (or adopt one already running
-        from this folder, left by a killed ``netyard server``) and make the databases."""
+        from this folder, left by a killed ``netyard server``), then set its roles, databases
+        and access rules."""
         if not (self.data / "PG_VERSION").exists():
             self._create()
-        self._read_settings()
+        self.load()
+        (self.data / "pg_hba.conf").write_text(ACCESS_RULES)
         if not self._running():
             self._pg_ctl("start", "-w", "-t", str(START_TIMEOUT_SECONDS),
                          "-l", str(self.folder / "server.log"),
                          "-o", f"-c listen_addresses={self.listen} -p {self.port} "
                                f"-k {self.folder}")  # fmt: skip
             self.started_here = True
-        for database in DATABASES:
-            self._create_database(database)
+        else:
+            self._pg_ctl("reload")  # an adopted cluster takes the access rules now
+        self._provision()
+        # A cluster made before the roles were split: its superuser's password is void now.
+        (self.folder / OLD_PASSWORD_FILE).unlink(missing_ok=True)
 
     def stop(self) -> None:
         """Fast shutdown: open sessions (a worker's) are ended, no crash recovery after."""
         if self._running():
             self._pg_ctl("stop", "-m", "fast", "-w", "-t", str(START_TIMEOUT_SECONDS))
+
+    def psql(self, sql: str, database: str = "postgres") -> subprocess.CompletedProcess:
+        """Run ``sql`` (given on stdin, never on a command line) as the superuser, through
+        the socket."""
+        return self._program(
+            "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.folder),
+            "-p", str(self.port), "-U", USER, "-d", database, "-f", "-", input=sql,
+        )  # fmt: skip
 
     # -- internals -------------------------------------------------------------------------
     def _create(self) -> None:
@@ -102,43 +156,41 @@ class PostgresCluster:
             )
         self.folder.mkdir(parents=True, exist_ok=True)
         self.folder.chmod(0o700)
-        password_file = self.folder / "password"
-        password_file.write_text(secrets.token_urlsafe(18))
-        password_file.chmod(0o600)
         self._own_folder()
         result = self._program(
             "initdb", "-D", str(self.data), "-U", USER, "-E", "UTF8",
-            "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={password_file}",
+            "--auth-local=trust", "--auth-host=reject",
         )  # fmt: skip
         if result.returncode != 0:
             shutil.rmtree(self.data, ignore_errors=True)
             raise UsageError(f"initdb failed in {self.data}: {_last_line(result)}")
-        # Other machines may connect, with the password, when the server listens beyond
-        # loopback (listen_addresses decides who can reach it at all).
-        with open(self.data / "pg_hba.conf", "a") as hba:
-            hba.write("host all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n")
-        settings = {"port": _free_port()}
-        (self.folder / SETTINGS_FILE).write_text(json.dumps(settings))
+        (self.folder / SETTINGS_FILE).write_text(json.dumps({"port": _free_port()}))
 
-    def _read_settings(self) -> None:
+    def _role_password(self, role: str) -> str:
+        """The role's password, generated (and kept, 0600) the first time it is asked for."""
+        path = self.folder / PASSWORDS_FILE
         try:
-            self.port = int(json.loads((self.folder / SETTINGS_FILE).read_text())["port"])
-            self.password = (self.folder / "password").read_text().strip()
-        except (OSError, ValueError, KeyError) as error:
-            raise UsageError(
-                f"--postgres-dir {self.folder} lacks its {SETTINGS_FILE} or password file "
-                f"({error}): give the folder netyard server made, or a new one"
-            ) from None
+            passwords = json.loads(path.read_text())
+        except FileNotFoundError:
+            passwords = {}
+        except (OSError, ValueError) as error:
+            raise UsageError(f"cannot read {path}: {error}") from None
+        if role not in passwords:
+            passwords[role] = secrets.token_urlsafe(24)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as out:
+                json.dump(passwords, out)
+        return str(passwords[role])
+
+    def _provision(self) -> None:
+        """Roles, databases, owners and rights, whatever state the cluster was in: new, made
+        by this version, or made by one where the workers used the superuser."""
+        result = self.psql(provisioning_script(self.storage_password))
+        if result.returncode != 0:
+            raise UsageError(f"setting up the cluster's roles failed: {_last_line(result)}")
 
     def _running(self) -> bool:
         return self._pg_ctl("status", check=False).returncode == 0
-
-    def _create_database(self, name: str) -> None:
-        result = self._program(
-            "createdb", "-h", str(self.folder), "-p", str(self.port), "-U", USER, name
-        )
-        if result.returncode != 0 and "already exists" not in result.stderr:
-            raise UsageError(f"createdb {name} failed: {_last_line(result)}")
 
     def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = self._program("pg_ctl", "-D", str(self.data), *args)
@@ -147,11 +199,17 @@ class PostgresCluster:
             raise UsageError(f"pg_ctl {args[0]} failed: {_last_line(result)} (see {log})")
         return result
 
-    def _program(self, name: str, *args: str) -> subprocess.CompletedProcess:
+    def _program(self, name: str, *args: str, input: str | None = None):
         command = [str(self.bin / name), *args]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
+        )
 
     def _own_folder(self) -> None:
         if os.geteuid() != 0:
@@ -166,10 +224,9 @@ class PostgresCluster:
                 "exist: run netyard server as an ordinary user, or create it (useradd --system "
                 "postgres)"
             ) from None
-        for path in (self.folder, self.folder / "password"):
-            os.chown(path, owner.pw_uid, owner.pw_gid)
-        reach = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-r",
-                                str(self.folder / "password")], capture_output=True)  # fmt: skip
+        os.chown(self.folder, owner.pw_uid, owner.pw_gid)
+        reach = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-w",
+                                str(self.folder)], capture_output=True)  # fmt: skip
         if reach.returncode != 0:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise UsageError(

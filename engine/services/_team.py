@@ -1,9 +1,11 @@
 """The team's shared services on one machine (``netyard server``): an ``mlflow server`` with a
-database backend and proxied artifacts, and the Optuna storage workers join; optionally the
-private PostgreSQL cluster both live in.
+database backend, proxied artifacts and MLflow's basic-auth app, and the Optuna storage
+workers join; optionally the private PostgreSQL cluster both live in.
 
-Existing engines only: MLflow's own tracking server, PostgreSQL, Optuna's RDB storage. The
-URLs workers need are the ones printed by ``announcement``.
+Existing engines only: MLflow's own tracking server and auth app, PostgreSQL, Optuna's RDB
+storage. What the team's machines need is in the team file the server writes (its secrets
+apart from the URLs: ``engine.services._secrets``); ``announcement`` says where it is and the
+commands that use it. No password is printed.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.database_urls import hide_password
+from engine.database_urls import hide_password, split_password, with_installed_driver
 from engine.errors import UsageError
 from engine.services._postgres import PostgresCluster
+from engine.services._secrets import MLFLOW_USER, ServerSecrets
 from engine.tracking.server import MlflowServer
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -33,11 +36,13 @@ def public_host(bind: str) -> str:
 class TeamServices:
     host: str
     artifacts: Path
+    secrets_folder: Path
     postgres: PostgresCluster | None = None
     backend_store_uri: str = ""
     storage_url: str = ""
     allowed_hosts: str | None = None
     tracking: MlflowServer | None = field(default=None, init=False)
+    secrets: ServerSecrets | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if self.postgres is None and not (self.backend_store_uri and self.storage_url):
@@ -58,14 +63,22 @@ class TeamServices:
         return self.host in LOOPBACK
 
     def start(self, port: int = DEFAULT_PORT) -> None:
-        """Start the database (if private) and the tracking server; on a failure, stop what
-        had started."""
+        """Start the database (if private) and the tracking server, and write the team file;
+        on a failure, stop what had started."""
         try:
+            self.secrets = ServerSecrets(self.secrets_folder)
+            storage_password = ""
             if self.postgres is not None:
                 self.postgres.listen = self.host if not self.loopback_only else "127.0.0.1"
                 self.postgres.start()
-                self.backend_store_uri = self.postgres.url("mlflow")
-                self.storage_url = self.postgres.url("optuna", public_host(self.host))
+                self.backend_store_uri = self.postgres.mlflow_url()
+                self.storage_url = self.postgres.storage_url(public_host(self.host))
+                storage_password = self.postgres.storage_password
+            else:
+                # Printed and handed out without its password, with the driver Netyard has.
+                self.storage_url, storage_password = split_password(
+                    with_installed_driver(self.storage_url)
+                )
             self.artifacts.mkdir(parents=True, exist_ok=True)
             self.tracking = MlflowServer(
                 self.backend_store_uri,
@@ -73,11 +86,13 @@ class TeamServices:
                 host=self.host,
                 allowed_hosts=self.allowed_hosts,
                 workers=2,
+                auth=self.secrets.basic_auth(),
             )
             try:
                 self.tracking.start(port)
             except RuntimeError as error:
-                raise UsageError(str(error)) from None
+                raise UsageError(hide_password(str(error))) from None
+            self.secrets.hand_out(self.tracking_url, self.storage_url, storage_password)
         except BaseException:
             self.stop()
             raise
@@ -102,25 +117,32 @@ class TeamServices:
                 self.postgres.stop()
 
     def announcement(self) -> str:
+        assert self.secrets is not None
+        team_file = self.secrets.team_file
         lines = [
             "Netyard team server",
             f"  Tracking URI (MLflow):   {self.tracking_url}",
-            f"  Optuna storage:          {self.storage_url}",
+            f"  Optuna storage:          {hide_password(self.storage_url)}",
+            f"  Team file (secret):      {team_file}",
             f"  Artifacts kept in:       {self.artifacts}",
-            "Start a sweep here or on any machine that reaches these:",
-            f"  netyard sweep PLUGIN --dataset ID --name STUDY --storage '{self.storage_url}' "
-            f"--tracking-uri {self.tracking_url}",
+            f"MLflow asks for user {MLFLOW_USER!r} and the storage for its role's password: both "
+            f"are in the team file. Copy it to each machine by a private channel (scp keeps its "
+            f"mode 0600); anyone who has it can use and change every run and study.",
+            "Start a sweep here or on any machine with the team file:",
+            f"  netyard sweep PLUGIN --dataset ID --name STUDY --team-file {team_file}",
             "Join it from each worker machine:",
-            f"  netyard worker --study STUDY --storage '{self.storage_url}'",
+            f"  netyard worker --study STUDY --team-file {team_file}",
+            f"Other PostgreSQL clients (optuna, psql, optuna-dashboard): "
+            f"PGPASSFILE={self.secrets.pgpass_file}",
         ]
         if not self.loopback_only:
             lines += [
                 "",
-                f"WARNING: listening on {self.host}: MLflow's server has no authentication, "
-                f"so anyone who reaches {self.tracking_url} can read, change and delete every "
-                "run and artifact. Keep it on a trusted network, or put it behind a reverse "
-                "proxy with authentication (nginx/Caddy + basic auth or SSO) and restrict the "
-                "Host headers it answers with --allowed-hosts NAME[,NAME].",
+                f"WARNING: listening on {self.host}: MLflow and PostgreSQL ask for the team "
+                f"file's passwords, but the traffic is not encrypted (plain HTTP and PostgreSQL "
+                f"without TLS), so anyone on the network path can read it, passwords included. "
+                f"Keep it on a trusted network or reach it through a tunnel (ssh -L, a VPN), "
+                f"and restrict the Host headers it answers with --allowed-hosts NAME[,NAME].",
             ]
         lines.append("Press Ctrl-C to stop.")
         return "\n".join(lines)

@@ -1,11 +1,15 @@
 """Opening a sweep's Optuna study: created, resumed with a moved-on seed, or joined; one
-coordinator per study; the spec kept in the study for resumes and joiners."""
+coordinator per study; the spec kept in the study for resumes and joiners, and where the
+trials' runs go (tracking URI, parent run), which a joiner waits for."""
 
 from __future__ import annotations
 
 import os
 import socket
+import time
+from collections.abc import Callable
 
+from engine.database_urls import hide_password
 from engine.errors import UsageError
 from engine.sweeps._reconcile import process_alive
 from engine.sweeps._spec import ResolvedSweep, SweepSpec
@@ -13,6 +17,11 @@ from engine.sweeps._spec import ResolvedSweep, SweepSpec
 SPEC_ATTR = "netyard.spec"
 # The host and pid of the coordinator running the study (None once it has ended).
 COORDINATOR_ATTR = "netyard.coordinator"
+# Where the trials' runs go, written by the coordinator once its parent run exists.
+PARENT_RUN_ATTR = "netyard.parent_run_id"
+TRACKING_URI_ATTR = "netyard.tracking_uri"
+EXPERIMENT_ATTR = "netyard.experiment"
+JOIN_POLL_SECONDS = 1.0
 
 
 def resumed_seed(seed: int, trials_in_study: int) -> int:
@@ -60,27 +69,70 @@ def open_study(resolved: ResolvedSweep, storage, join: bool):
         study.set_user_attr("netyard.plugin", spec.plugin)
         study.set_user_attr("netyard.dataset", spec.dataset)
         study.set_user_attr("netyard.metrics", resolved.metrics)
-    study.set_user_attr(SPEC_ATTR, {**spec.to_dict(), "name": resolved.name})
+    study.set_user_attr(SPEC_ATTR, {**shareable_spec(spec), "name": resolved.name})
     return study
 
 
-def joined_spec(name: str, storage: str) -> SweepSpec:
-    """The spec of the study ``name`` in ``storage``, for a process joining it."""
+def shareable_spec(spec: SweepSpec) -> dict:
+    """The spec as kept where others read it (the study, MLflow's ``sweep.json``): no password
+    of a storage or tracking URL typed with one."""
+    data = spec.to_dict()
+    for key in ("storage", "tracking_uri"):
+        if data.get(key):
+            data[key] = hide_password(data[key])
+    return data
+
+
+def joined_spec(
+    name: str,
+    storage: str,
+    wait_seconds: float = 0.0,
+    on_wait: Callable[[str], None] = lambda text: None,
+) -> SweepSpec:
+    """The spec of the study ``name`` in ``storage``, for a process joining it, once its
+    coordinator has said where the trials' runs go (tracking URI, parent run): without that a
+    joiner's trials would go to its own disk, lost to the team. A worker started before the
+    coordinator waits up to ``wait_seconds``, saying why once through ``on_wait``; then it is
+    a ``UsageError`` naming what is missing."""
     import optuna
 
     from engine.sweeps._storage import open_storage
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     opened = open_storage(storage)
-    names = [s.study_name for s in opened.get_all_studies()]
-    if name not in names:
-        raise UsageError(
-            f"no sweep named {name!r} in {storage!r}; sweeps there: {', '.join(names) or 'none'}"
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        attrs, missing = _join_state(name, opened, hide_password(storage))
+        if missing is None:
+            return SweepSpec.from_dict(attrs[SPEC_ATTR])
+        if time.monotonic() >= deadline:
+            waited = f" (waited {wait_seconds:.0f} s)" if wait_seconds else ""
+            raise UsageError(f"{missing}{waited}")
+        if not told:
+            on_wait(f"waiting up to {wait_seconds:.0f} s for sweep {name!r}: {missing}")
+            told = True
+        time.sleep(JOIN_POLL_SECONDS)
+
+
+def _join_state(name: str, storage, printable: str) -> tuple[dict, str | None]:
+    """The study's attributes, and why it cannot be joined yet (None once it can)."""
+    studies = {s.study_name: s for s in storage.get_all_studies()}
+    if name not in studies:
+        return {}, (
+            f"no sweep named {name!r} in {printable} (sweeps there: "
+            f"{', '.join(studies) or 'none'}); start it with netyard sweep ... --name {name}"
         )
-    attrs = optuna.load_study(study_name=name, storage=opened).user_attrs
+    attrs = studies[name].user_attrs
     if SPEC_ATTR not in attrs:
-        raise UsageError(f"study {name!r} was not created by netyard sweep; it has no spec")
-    return SweepSpec.from_dict(attrs[SPEC_ATTR])
+        return attrs, f"study {name!r} was not created by netyard sweep; it has no spec"
+    if not attrs.get(PARENT_RUN_ATTR) or not attrs.get(TRACKING_URI_ATTR):
+        return attrs, (
+            f"sweep {name!r} has no MLflow parent run yet: its coordinator (netyard sweep "
+            f"... --name {name}) has not started it, and trials run now would not reach the "
+            f"sweep's tracking server"
+        )
+    return attrs, None
 
 
 def _refuse_second_coordinator(name: str, coordinator: dict | None) -> None:
@@ -93,7 +145,8 @@ def _refuse_second_coordinator(name: str, coordinator: dict | None) -> None:
     if pid and pid != os.getpid() and process_alive(pid):
         raise UsageError(
             f"sweep {name!r} is already running (coordinator pid {pid}); add workers to it "
-            f"with `netyard worker --study {name} --storage URL`, or give this sweep another --name"
+            f"with `netyard worker --study {name} --storage URL` (or --team-file PATH), or give "
+            f"this sweep another --name"
         )
 
 

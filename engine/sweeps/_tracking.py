@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.database_urls import hide_password
+from engine.errors import UsageError
 from engine.tracking import STUDY_TAG, SWEEP_TAG, TRIAL_STATE_TAG, run_exists
 
 TRIAL_ID_TAG = "optuna.trial_id"
@@ -68,18 +70,35 @@ class ParentRun:
         tags = {
             SWEEP_TAG: resolved.name,
             STUDY_TAG: resolved.name,
-            "netyard.storage": storage,
+            "netyard.storage": hide_password(storage),  # anyone who reads runs reads tags
             "netyard.plugin": resolved.spec.plugin,
             "netyard.dataset": resolved.spec.dataset,
         }
         run_id = self.tracker.start(experiment, resolved.name, spec_params(resolved), tags)
-        self.tracker.log_json(resolved.spec.to_dict(), "sweep.json")
+        from engine.sweeps._study import shareable_spec
+
+        self.tracker.log_json(shareable_spec(resolved.spec), "sweep.json")
         return run_id
 
     def attach(self, run_id: str) -> None:
-        """Write best values to a parent another process owns (``netyard worker``)."""
-        if run_exists(self.tracker.client, run_id):
-            self.tracker.attach(run_id)
+        """Write best values to a parent another process owns (``netyard worker``). It must
+        be in this tracking store: the trials' runs would be orphans on another one."""
+        from mlflow.exceptions import MlflowException
+
+        uri = self.tracker.tracking_uri
+        try:
+            self.tracker.client.get_run(run_id)
+        except MlflowException as error:
+            first = (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
+            if "error code 401" in first:
+                from engine.team_file import PASSWORD_WANTED
+
+                first = f"it {PASSWORD_WANTED}"
+            raise UsageError(
+                f"cannot join: the sweep's MLflow parent run {run_id} cannot be read from "
+                f"{uri}: {first}"
+            ) from None
+        self.tracker.attach(run_id)
 
     def best(
         self, number: int, metrics: list[str], values: list[float], params: Mapping[str, Any]

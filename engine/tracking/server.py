@@ -1,7 +1,11 @@
 """Running ``mlflow server`` on a store: bound to loopback on a free port for the app's and
 ``netyard ui mlflow``'s viewer, or to the address a team chooses for ``netyard server``.
 
-Its security middleware stays on (the default allows localhost and private-network hosts).
+Its security middleware stays on (the default allows localhost and private-network hosts),
+behind Netyard's guard against cross-site writes (``engine.tracking._cross_site``); for a
+team, MLflow's own basic-auth app behind the same guard (``BasicAuth``). No secret goes on
+the server's command line (``ps`` shows it to every user): a database password goes in its
+environment.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-from engine.database_urls import with_installed_driver
+from engine.database_urls import split_password, with_installed_driver
 from engine.tracking._mlflow import process_alive
 
 START_TIMEOUT_SECONDS = 90
@@ -56,6 +62,10 @@ class LoopbackServer:
     def command(self, port: int) -> list[str]:
         raise NotImplementedError
 
+    def environment(self) -> Mapping[str, str] | None:
+        """The server's environment (None: this process's)."""
+        return None
+
     def start(self, port: int = 0) -> str:
         port = port or free_port()
         self._stderr = tempfile.TemporaryFile()
@@ -64,6 +74,7 @@ class LoopbackServer:
             stdout=subprocess.DEVNULL,
             stderr=self._stderr,
             start_new_session=True,
+            env=self.environment(),
         )
         self.url = f"http://{reachable_host(self.host)}:{port}"
         deadline = time.monotonic() + self.start_timeout_seconds
@@ -134,12 +145,33 @@ def _group_alive(pgid: int) -> bool:
     return process_alive(pgid, group=True)
 
 
+# MLflow's app behind ``CrossSiteGuard``: an ``mlflow.app`` entry point of Netyard (pyproject).
+VIEWER_APP = "netyard-viewer"
+# MLflow's basic-auth app behind the same guard, for a team's server (``BasicAuth``).
+TEAM_APP = "netyard-team"
+
+
+@dataclass(frozen=True)
+class BasicAuth:
+    """MLflow's basic-auth app (``engine.tracking._team_app``): every request but ``/health``
+    needs a user name and password (401 without). ``config``: its ini file (mode
+    0600: the admin user and password it creates on first start, its own user database);
+    ``secret_key``: the Flask key that signs its forms' CSRF tokens."""
+
+    config: Path
+    secret_key: str
+
+
 class MlflowServer(LoopbackServer):
     """``mlflow server`` on a store; its security middleware stays on.
+
+    ``app_name``: the ``mlflow.app`` it serves (``mlflow server --app-name``), by default
+    ``VIEWER_APP``, which refuses state-changing requests from other sites.
 
     ``artifact_root``: where the server tells clients to write artifacts themselves (a
     folder they share, the viewer's case). ``proxied_artifacts``: a folder the server keeps
     and serves (``--serve-artifacts``), so clients on other machines upload through it.
+    ``auth``: MLflow's basic-auth app behind the guard instead (``TEAM_APP``), for a team.
     """
 
     name = "mlflow server"
@@ -154,17 +186,21 @@ class MlflowServer(LoopbackServer):
         host: str = "127.0.0.1",
         allowed_hosts: str | None = None,
         workers: int = 1,
+        app_name: str = VIEWER_APP,
+        auth: BasicAuth | None = None,
     ) -> None:
         super().__init__()
+        self.auth = auth
         self.backend_store_uri = backend_store_uri
         self.artifact_root = artifact_root
         self.proxied_artifacts = proxied_artifacts
         self.host = host
         self.allowed_hosts = allowed_hosts
         self.workers = workers
+        self.app_name = TEAM_APP if auth is not None else app_name
 
     def command(self, port: int) -> list[str]:
-        store = with_installed_driver(self.backend_store_uri)
+        store, _password = split_password(with_installed_driver(self.backend_store_uri))
         command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", store,
                    "--host", self.host, "--port", str(port),
                    "--workers", str(self.workers)]  # fmt: skip
@@ -175,7 +211,33 @@ class MlflowServer(LoopbackServer):
             command += ["--default-artifact-root", self.artifact_root.as_uri()]
         if self.allowed_hosts:
             command += ["--allowed-hosts", self.allowed_hosts]
-        return command
+        return [*command, "--app-name", self.app_name]
+
+    def environment(self) -> Mapping[str, str] | None:
+        environment = dict(os.environ)
+        _store, password = split_password(self.backend_store_uri)
+        if password:  # libpq (PostgreSQL) reads it there; the URL on the command line has none
+            environment["PGPASSWORD"] = password
+        if self.auth is not None:
+            environment["MLFLOW_AUTH_CONFIG_PATH"] = str(self.auth.config)
+            environment["MLFLOW_FLASK_SERVER_SECRET_KEY"] = self.auth.secret_key
+        return environment
+
+    def start(self, port: int = 0) -> str:
+        _check_app_installed(self.app_name)
+        return super().start(port)
+
+
+def _check_app_installed(app_name: str) -> None:
+    """``mlflow server`` finds its app through installed entry points: a Netyard installed
+    before the guard had none, and the server would exit with a usage message nobody reads."""
+    from importlib.metadata import entry_points
+
+    if app_name not in {entry.name for entry in entry_points(group="mlflow.app")}:
+        raise RuntimeError(
+            f"MLflow app {app_name!r} is not installed; reinstall Netyard (pip install -e . "
+            f"in its folder) to register it"
+        )
 
 
 def check_tracking_uri(tracking_uri: str, timeout: float = 5.0) -> None:
@@ -209,4 +271,8 @@ def check_tracking_uri(tracking_uri: str, timeout: float = 5.0) -> None:
         open_client(tracking_uri).search_experiments(max_results=1)
     except Exception as error:  # noqa: BLE001 - every store error means "cannot use it"
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        if "error code 401" in first:
+            from engine.team_file import PASSWORD_WANTED
+
+            raise UsageError(f"the tracking server at {tracking_uri} {PASSWORD_WANTED}") from None
         raise UsageError(f"cannot use tracking store {tracking_uri}: {first[:300]}") from None

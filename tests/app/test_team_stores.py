@@ -39,7 +39,7 @@ def team_server(tmp_path_factory):
     server.stop()
 
 
-def _fill_stores_dialog(tracking: str, storage: str) -> None:
+def _fill_stores_dialog(tracking: str, storage: str, team_file: str = "") -> None:
     """Type into the dialog once it is open (it runs modally) and press OK."""
 
     def fill() -> None:
@@ -49,6 +49,7 @@ def _fill_stores_dialog(tracking: str, storage: str) -> None:
             return
         dialog.tracking.setText(tracking)
         dialog.storage.setText(storage)
+        dialog.team_file.setText(team_file)
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
     QTimer.singleShot(0, fill)
@@ -92,6 +93,50 @@ def test_a_server_that_does_not_answer_is_named_and_not_kept(window, qtbot):
     assert dialog.buttons.isEnabled()  # the user can correct it
     assert remembered_stores(root) == Stores()
     assert window.tracking_uri == window.workspace.tracking_uri
+
+
+def test_a_server_that_asks_for_passwords_is_opened_with_its_team_file(
+    window, qtbot, tmp_path, monkeypatch
+):
+    """A tracking server as ``netyard server`` runs it (MLflow's basic-auth): without the team
+    file the dialog says a password is wanted; with it the runs browser lists its runs, and
+    only the file's path is remembered."""
+    from engine.services._secrets import ServerSecrets
+    from engine.team_file import MLFLOW_PASSWORD_ENV, MLFLOW_USERNAME_ENV, STORAGE_PASSWORD_ENV
+
+    for name in (STORAGE_PASSWORD_ENV, MLFLOW_USERNAME_ENV, MLFLOW_PASSWORD_ENV):
+        monkeypatch.setenv(name, "")  # restored after the test, whatever the app put there
+        monkeypatch.delenv(name)
+    store = f"sqlite:///{tmp_path / 'guarded.db'}"
+    client = MlflowClient(store)
+    run = client.create_run(client.create_experiment("guarded"), run_name="behind-a-password")
+    client.set_terminated(run.info.run_id)
+    secrets = ServerSecrets(tmp_path / "team-server")
+    server = MlflowServer(store, tmp_path / "artifacts", auth=secrets.basic_auth())
+    server.start()
+    try:
+        storage = f"sqlite:///{tmp_path / 'team-optuna.db'}"
+        secrets.hand_out(server.url, storage, "")
+        root = str(window.workspace.root)
+        dialog = StoresDialog(root, Stores(), window)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.tracking.setText(server.url)
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        qtbot.waitUntil(lambda: "user name and password" in dialog.message.text(), timeout=30_000)
+        assert dialog.chosen is None
+        dialog.close()
+
+        _fill_stores_dialog("", "", str(secrets.team_file))
+        window.choose_stores()
+        assert window.tracking_uri == server.url
+        assert window.sweep_form.storage == storage
+        assert remembered_stores(root) == Stores(server.url, storage, str(secrets.team_file))
+        window.show_tab(3)
+        window.browser.refresh()
+        qtbot.waitUntil(lambda: window.browser.model.rowCount() == 1, timeout=LONG_MS)
+    finally:
+        server.stop()
 
 
 def test_a_trial_another_machine_runs_shows_with_its_curve_from_the_server(
