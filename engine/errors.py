@@ -19,3 +19,34 @@ class NoSpaceLeft(UsageError):
     def __init__(self, folder: str, needed_bytes: int | None = None) -> None:
         need = f" (need ~{max(1, round(needed_bytes / 2**20))} MB)" if needed_bytes else ""
         super().__init__(f"{NO_SPACE_PREFIX}{folder}{need}")
+
+
+# How a full disk shows once a library has wrapped it: SQLite says "database or disk is full"
+# (SQLITE_FULL), a Python write says errno 28 ENOSPC (or EDQUOT for a quota), safetensors'
+# Rust code "os error 28", and MLflow's stores, ``shutil.copytree`` (one error for many files)
+# and Netyard's metric writer process pass the text on inside errors of their own.
+_NO_SPACE_TEXTS = (
+    "database or disk is full",
+    "no space left on device",
+    "disk quota exceeded",
+    "os error 28",
+)
+
+
+def as_no_space(error: BaseException, folder: str) -> NoSpaceLeft | None:
+    """``error`` as a ``NoSpaceLeft`` naming ``folder`` if a full disk caused it (anywhere in
+    its chain of causes), else ``None``."""
+    import errno
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, NoSpaceLeft):
+            return current
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return NoSpaceLeft(folder)
+        if any(text in str(current).lower() for text in _NO_SPACE_TEXTS):
+            return NoSpaceLeft(folder)
+        current = current.__cause__ or current.__context__
+    return None

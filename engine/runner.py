@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import NoSpaceLeft, UsageError
+from engine.errors import NoSpaceLeft, UsageError, as_no_space
 from engine.events import (
     EvalMetrics,
     Event,
@@ -137,6 +137,9 @@ class PreparedRun:
     workspace: Workspace
     tracking_uri: str
     resume_state: dict[str, Any] | None
+    # The checkpoint holds the training done but its run never ended FINISHED with its model
+    # (killed while saving it): the run saves its artifacts from the checkpoint and ends.
+    finish_only: bool = False
 
 
 @dataclass
@@ -229,7 +232,8 @@ def prepare_run(config: RunConfig) -> PreparedRun:
             **{k: v for k, v in overrides.items() if k == "steps"},
         }
     hparams = plugin_cls.full_schema().resolve(overrides)
-    if resume_state and hparams["steps"] <= int(resume_state["step"]):
+    finish_only = _left_unfinished(config, resume_state, hparams)
+    if resume_state and not finish_only and hparams["steps"] <= int(resume_state["step"]):
         raise UsageError(
             f"checkpoint {config.resume!r} is already at step {resume_state['step']}; "
             f"give --steps above that to train further"
@@ -248,8 +252,21 @@ def prepare_run(config: RunConfig) -> PreparedRun:
     plugin_cls(hparams, dataset.spec).check()
     tracking_uri = config.tracking_uri or workspace.tracking_uri
     return PreparedRun(
-        config, plugin_cls, hparams, dataset, device, workspace, tracking_uri, resume_state
-    )
+        config, plugin_cls, hparams, dataset, device, workspace, tracking_uri, resume_state,
+        finish_only,
+    )  # fmt: skip
+
+
+def _left_unfinished(config: RunConfig, resume_state, hparams: dict[str, Any]) -> bool:
+    """Whether the resumed checkpoint's training is done while its run never ended FINISHED
+    with its model (``engine.models.run_left_unfinished``)."""
+    from engine.models import run_left_unfinished
+    from engine.training import training_done
+
+    if not (resume_state and config.track and training_done(resume_state, hparams["steps"])):
+        return False
+    uri = config.tracking_uri or Workspace.resolve(config.workspace).tracking_uri
+    return run_left_unfinished(uri, resume_state.get("mlflow_run_id"), config.log_model)
 
 
 def execute_run(
@@ -288,12 +305,11 @@ def _checkpoint_held(checkpoint: str | None):
 def _execute_run(
     prepared: PreparedRun, emit: Callable[[Event], None], should_stop: Callable[[], bool]
 ) -> RunOutcome:
-    import torch
 
-    from engine.training import NonFiniteLoss, Trainer, default_threads
+    from engine.training import NonFiniteLoss, ThreadGovernor, Trainer
 
     config = prepared.config
-    torch.set_num_threads(config.threads or default_threads())
+    threads = ThreadGovernor(config.threads)  # the cores others leave free, unless chosen
     plugin = prepared.plugin_cls(prepared.hparams, prepared.dataset.spec)
     dataset = prepared.dataset.to(prepared.device)
     tracker = _start_tracking(prepared) if config.track else None
@@ -332,7 +348,7 @@ def _execute_run(
         prepared.device,
         config.seed,
         forward,
-        should_stop,
+        _ticking(threads, should_stop),
         checkpoint_path=checkpoint_dir / "last.ckpt" if config.checkpoints else None,
         checkpoint_extra={"dataset": config.dataset, "mlflow_run_id": run_id},
     )
@@ -344,7 +360,10 @@ def _execute_run(
                           experiment_id, prepared.tracking_uri)  # fmt: skip
 
     try:
-        result = trainer.fit(prepared.resume_state)
+        if prepared.finish_only:
+            result = trainer.finish(prepared.resume_state)
+        else:
+            result = trainer.fit(prepared.resume_state)
         step = result.step
         checkpoint = str(result.checkpoint) if result.checkpoint else None
         if result.status == "cancelled":
@@ -359,9 +378,19 @@ def _execute_run(
         notes = prepared.plugin_cls.run_notes(result.metrics)
         if tracker is not None:
             # The val_* values were logged at the last evaluation; again here they would
-            # appear twice at the final step in the metric history.
+            # appear twice at the final step in the metric history. A run finished from its
+            # checkpoint may have lost them with its killed process: the writer drops the
+            # ones the store holds at that step already. With ``restore_best`` the model is
+            # an earlier evaluation's: its val_* go last at the final step, so the value
+            # MLflow shows for the run is the model's (MLflow's latest is the last logged).
+            restored = result.restored_step is not None and result.restored_step != step
             tracker.log_metrics(
-                step, {k: v for k, v in result.metrics.items() if not k.startswith("val_")}
+                step,
+                {
+                    k: v
+                    for k, v in result.metrics.items()
+                    if prepared.finish_only or restored or not k.startswith("val_")
+                },
             )
 
         def finish(tracker) -> None:
@@ -382,12 +411,19 @@ def _execute_run(
         return outcome("FINISHED", result.metrics, checkpoint=checkpoint)
     except BaseException as error:
         step = max(step, getattr(trainer, "step", step))
+        if isinstance(error, NonFiniteLoss):
+            step = error.step  # where it went wrong, not the end of the chunk it was found in
         if isinstance(error, KeyboardInterrupt):
             _end(tracker, "KILLED", error="interrupted")
             emit(RunCancelled(run_id=run_id, step=step))
             raise
+        no_space = as_no_space(error, str(prepared.workspace.root))
+        if no_space is not None:
+            # The held-back room lets the FAILED status and its reason reach the store.
+            prepared.workspace.release_space_reserve()
+            error = no_space
         reason = _failure_reason(error, NonFiniteLoss)
-        _end(tracker, "FAILED", error=reason)
+        _end_failed(tracker, reason)
         emit(RunFailed(run_id=run_id, step=step, reason=reason, traceback=traceback.format_exc()))
         return outcome("FAILED", error=reason)
 
@@ -401,6 +437,22 @@ def run(
 
 
 # -- helpers ----------------------------------------------------------------------------------
+def _ticking(threads, should_stop: Callable[[], bool]) -> Callable[[], bool]:
+    """``should_stop`` for the trainer, which asks it once a step: the step's moment to let
+    the thread governor look at the machine too. Training begins at its first call."""
+    begun = False
+
+    def ask() -> bool:
+        nonlocal begun
+        if not begun:
+            threads.begin()
+            begun = True
+        threads.tick()
+        return should_stop()
+
+    return ask
+
+
 def _untracked_name(config: RunConfig) -> str:
     import time
 
@@ -454,11 +506,18 @@ def _start_tracking(prepared: PreparedRun):
 def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -> None:
     from safetensors.torch import save_model
 
-    from engine.models import CONFIG_FILE, WEIGHTS_FILE, write_mlflow_model
+    from engine.models import (
+        CONFIG_FILE,
+        MODEL_ARTIFACT,
+        WEIGHTS_FILE,
+        log_mlflow_model,
+        write_mlflow_model,
+    )
     from engine.tracking import versions
 
     with tempfile.TemporaryDirectory(prefix="netyard-artifacts-") as folder:
-        out = Path(folder)
+        out, model_dir = Path(folder) / "files", Path(folder) / MODEL_ARTIFACT
+        out.mkdir()
         save_model(model, str(out / WEIGHTS_FILE))
         config = {
             "plugin": prepared.config.plugin,
@@ -471,9 +530,12 @@ def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -
         }
         (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
         plugin.write_artifacts(model, dataset, out)
-        if prepared.config.log_model:
-            write_mlflow_model(out, plugin, model, dataset, config)
+        made = prepared.config.log_model and write_mlflow_model(
+            out, plugin, model, dataset, config, into=model_dir
+        )
         tracker.log_artifacts(out)
+        if made:  # last, and whole or not at all: a run killed before it has no model at all
+            log_mlflow_model(tracker.client, tracker.run_id, model_dir)
 
 
 def _warm_model_logging() -> None:
@@ -497,6 +559,17 @@ def _in_one_thread(finish: Callable[[Any], None]) -> Callable[[Any], None]:
         finish(tracker)
 
     return in_helper
+
+
+def _end_failed(tracker, reason: str) -> None:
+    """End the run FAILED with ``reason`` as far as the store lets us: the metrics still
+    buffered may not be writable (a full disk, a store that went away), and the run's own
+    failure, not that one, is what the user is told. A run left RUNNING here is ended FAILED
+    by the next reconcile (its process is gone)."""
+    if tracker is None:
+        return
+    with contextlib.suppress(Exception):
+        tracker.end("FAILED", reason)
 
 
 def _end(tracker, status: str, error: str | None = None, tags: dict | None = None) -> None:

@@ -82,3 +82,29 @@ def tracked_workspace(workspace: Path, _empty_mlflow_store: Path) -> Path:
     """A workspace whose ``mlflow.db`` already exists, empty (a copy of a migrated store)."""
     shutil.copyfile(_empty_mlflow_store, workspace / "mlflow.db")
     return workspace
+
+
+# -- full disks: real tmpfs mounts (root mounts them, as in CI; elsewhere the test is skipped) --
+def _mounted_tmpfs(folder: Path, size: str):
+    import subprocess
+
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB disk, for single files that do not fit."""
+    yield from _mounted_tmpfs(tmp_path / "small", "2m")
+
+
+@pytest.fixture
+def disk_for_a_run(tmp_path):
+    """A 40 MB disk: room for a workspace (the 20 MB start-up check) and little more."""
+    yield from _mounted_tmpfs(tmp_path / "disk", "40m")

@@ -134,7 +134,10 @@ def threads_spin(all_threads_text: str) -> QSpinBox:
     spin = QSpinBox()
     spin.setRange(0, 1024)
     spin.setSpecialValueText(all_threads_text)
-    spin.setToolTip(f"CPU threads for each run (0 = {all_threads_text})")
+    spin.setToolTip(
+        f"CPU threads for each run (0 = {all_threads_text}: the cores that other programs "
+        "leave idle, looked at again every few seconds while it trains)"
+    )
     return spin
 
 

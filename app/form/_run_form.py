@@ -49,7 +49,7 @@ class RunForm(FormPage):
         self.device = DeviceCombo(catalog)
         self.device.setObjectName("deviceCombo")
         self.seed = SeedEdit("seedEdit")
-        self.threads = threads_spin("all cores")
+        self.threads = threads_spin("the free cores")
         self.experiment = experiment_edit()
         self.run_error = QLabel()
         self.run_error.setObjectName("error_run")

@@ -136,7 +136,7 @@ class SweepForm(FormPage):
             "GPU placement: trials sharing one GPU (one GPU each by default)"
         )
         self.device = DeviceCombo(catalog)
-        self.threads = threads_spin("split the cores")
+        self.threads = threads_spin("the free cores")
         self.threads.setObjectName("sweepThreads")
         self.seed = SeedEdit("sweepSeed")
         self.log_models = QCheckBox("an MLflow Model for every complete trial")

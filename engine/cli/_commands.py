@@ -130,6 +130,12 @@ def run(args: argparse.Namespace) -> int:
 
     config = run_config_from_args(args)
     prepared = prepare_run(config)
+    if prepared.finish_only:
+        state = prepared.resume_state or {}
+        print(
+            f"Run {state.get('mlflow_run_id')} had finished training (step {state.get('step')}) "
+            "but stopped before it saved its model: saving it from the checkpoint"
+        )
     if config.track:
         from engine.tracking import reconcile_dead_runs
 
@@ -216,6 +222,10 @@ def ui_mlflow(args: argparse.Namespace) -> int:
     workspace = Workspace.resolve(args.workspace).ensure()
     if not args.tracking_uri:
         _reconcile_workspace_runs(workspace)
+    elif args.tracking_uri.startswith("sqlite:///"):
+        from engine.tracking import open_client
+
+        open_client(args.tracking_uri)  # refuses a file that is not an MLflow store
     server = MlflowServer(args.tracking_uri or workspace.tracking_uri, workspace.artifacts_dir)
 
     def start() -> str:

@@ -7,7 +7,6 @@ workspace's MLflow store or ``--tracking-uri``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -101,16 +100,15 @@ def _output_path(text: str) -> Path:
 
 
 def _write_table(table, path: Path) -> None:
-    """CSV or JSON (a list of rows), under a temporary name renamed when complete."""
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        if path.suffix.lower() == ".json":
-            table.to_json(partial, orient="records", indent=1)
-        else:
-            table.to_csv(partial, index=False)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    """CSV or JSON (a list of rows), rendered in memory and written whole or not at all (a
+    full disk: one ``NoSpaceLeft``, no file left)."""
+    from engine.atomic_files import write_atomically
+
+    if path.suffix.lower() == ".json":
+        text = table.to_json(orient="records", indent=1)
+    else:
+        text = table.to_csv(index=False)
+    write_atomically(path, text)
 
 
 def register_command(args: argparse.Namespace) -> int:

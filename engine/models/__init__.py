@@ -13,13 +13,10 @@ from engine.models._export import (
     export_model,
     export_run,
 )  # fmt: skip
+from engine.models._finishing import run_left_unfinished
 from engine.models._inputs import read_inputs, test_inputs
-from engine.models._registry import (
-    MODEL_ARTIFACT,
-    ensure_mlflow_model,
-    has_mlflow_model,
-    register_model,
-)  # fmt: skip
+from engine.models._publish import MODEL_ARTIFACT, log_mlflow_model
+from engine.models._registry import ensure_mlflow_model, has_mlflow_model, register_model
 from engine.models._runs import MODELS_PREFIX, finished_run, load_run_model
 from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE, TrainedModel, load_trained
 
@@ -33,23 +30,26 @@ def warm_model_logging() -> None:
     warm_requirement_checks()
 
 
-def write_mlflow_model(out_dir, plugin, model, dataset, config: dict) -> bool:
-    """Write the MLflow Model of a finished run into ``out_dir / "model"`` (beside the
-    ``config.json`` and ``model.safetensors`` already in ``out_dir``). False, with a warning,
-    when it cannot be made (a plugin that does not say what its outputs are, an MLflow
-    error): the run's training is done and its weights logged, so it still ends FINISHED."""
+def write_mlflow_model(out_dir, plugin, model, dataset, config: dict, into=None) -> bool:
+    """Write the MLflow Model of a finished run into ``into`` (a folder that must not exist;
+    ``out_dir / "model"`` by default), its files copied from the ``config.json`` and
+    ``model.safetensors`` already in ``out_dir``. False, with a warning, when it cannot be
+    made (a plugin that does not say what its outputs are, an MLflow error): the run's
+    training is done and its weights logged, so it still ends FINISHED. ``log_mlflow_model``
+    then logs it whole or not at all."""
     import shutil
     import sys
 
     from engine.models._pyfunc import save_mlflow_model
 
+    destination = into or out_dir / MODEL_ARTIFACT
     trained = TrainedModel(plugin, model, config)
     try:
         examples = plugin.example_inputs(dataset)
-        save_mlflow_model(out_dir / MODEL_ARTIFACT, trained, examples, out_dir)
+        save_mlflow_model(destination, trained, examples, out_dir)
     except Exception as error:  # noqa: BLE001 - the run stands without its MLflow Model
         print(f"netyard: no MLflow Model logged: {type(error).__name__}: {error}", file=sys.stderr)
-        shutil.rmtree(out_dir / MODEL_ARTIFACT, ignore_errors=True)  # nothing half-written
+        shutil.rmtree(destination, ignore_errors=True)  # nothing half-written
         return False
     return True
 
@@ -66,6 +66,7 @@ __all__ = [
     "has_mlflow_model",
     "read_inputs",
     "register_model",
+    "run_left_unfinished",
     "test_inputs",
     "MODELS_PREFIX",
     "MODEL_ARTIFACT",
@@ -74,6 +75,7 @@ __all__ = [
     "finished_run",
     "load_run_model",
     "load_trained",
+    "log_mlflow_model",
     "warm_model_logging",
     "write_mlflow_model",
 ]

@@ -1,24 +1,29 @@
 """Exporting a trained model: ONNX, TorchScript or safetensors, each checked after writing.
 
-The exported file is loaded back (ONNX Runtime for ONNX, ``torch.jit.load`` for TorchScript,
-a freshly built model for safetensors) and run on the model's input example; its outputs
-must match the PyTorch model's within ``TOLERANCE``, or nothing is left at the destination.
-The file is written under a temporary name beside the destination and renamed when it
-passed, so a failed or interrupted export leaves nothing half-written.
+The export is made in memory and loaded back from there (ONNX Runtime for ONNX,
+``torch.jit.load`` for TorchScript, a freshly built model for safetensors) and run on the
+model's input example; its outputs must match the PyTorch model's within ``TOLERANCE``, or
+nothing is written. Only then is it written, whole or not at all (``engine.atomic_files``):
+torch's serialisers abort the whole process on a full disk ("enforce fail at
+inline_container.cc", exit 134), so they never write to the user's disk themselves; a full
+disk is one ``NoSpaceLeft`` and no file, partial or not, at the destination.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from engine.errors import UsageError
+from engine.atomic_files import write_atomically
+from engine.errors import UsageError, as_no_space
 from engine.models._trained import TrainedModel
 
 FORMATS = ("onnx", "torchscript", "safetensors")
@@ -62,50 +67,54 @@ def export_model(trained: TrainedModel, examples: np.ndarray, fmt: str, out: str
     x = trained.plugin.network_input(trained.check_inputs(examples))
     with torch.no_grad():
         expected = module(x).float().numpy()
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        if fmt == "onnx":
-            how = _write_onnx(module, x, partial)
-            got = _run_onnx(partial, x)
-        elif fmt == "torchscript":
-            how = "torch.jit.trace"
-            with torch.no_grad(), _quiet_exporter():
-                torch.jit.save(torch.jit.trace(module, x), str(partial))
-                got = torch.jit.load(str(partial))(x).float().numpy()
-        else:
-            how = "weights of the whole model (rebuild it with the plugin to use them)"
-            got = _write_weights(trained, partial, x)
-        diff = float(np.max(np.abs(got - expected))) if expected.size else 0.0
-        if not diff <= TOLERANCE:
-            raise ExportMismatch(
-                f"the {fmt} export differs from the PyTorch model by up to {diff:.3g} on the "
-                f"input example (tolerance {TOLERANCE:g}); nothing was written to {path}"
-            )
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    if fmt == "onnx":
+        how, data = _onnx_bytes(module, x)
+        got = _run_onnx(data, x)
+    elif fmt == "torchscript":
+        how, data = "torch.jit.trace", _torchscript_bytes(module, x)
+        with torch.no_grad():
+            got = torch.jit.load(io.BytesIO(data))(x).float().numpy()
+    else:
+        how = "weights of the whole model (rebuild it with the plugin to use them)"
+        data, got = _weights_bytes(trained, x)
+    diff = float(np.max(np.abs(got - expected))) if expected.size else 0.0
+    if not diff <= TOLERANCE:
+        raise ExportMismatch(
+            f"the {fmt} export differs from the PyTorch model by up to {diff:.3g} on the "
+            f"input example (tolerance {TOLERANCE:g}); nothing was written to {path}"
+        )
+    write_atomically(path, data)
     return Exported(path, fmt, diff, how)
 
 
-def _write_onnx(module, x, path: Path) -> str:
+def _onnx_bytes(module, x) -> tuple[str, bytes]:
     """The dynamo exporter with a dynamic batch axis; the TorchScript-based one where the
-    dynamo exporter cannot take the model."""
+    dynamo exporter cannot take the model. The exporter used and the ONNX file's bytes."""
     import torch
 
     try:
         with _quiet_exporter():
             program = _dynamo_export(module, x)
-        program.save(str(path))
-        return "torch.onnx.export (dynamo)"
+        return "torch.onnx.export (dynamo)", program.model_proto.SerializeToString()
     except Exception:  # noqa: BLE001 - the dynamo exporter fails in many ways; fall back
-        path.unlink(missing_ok=True)
+        pass
+    buffer = io.BytesIO()
     with _quiet_exporter():
         torch.onnx.export(
-            module, (x,), str(path), dynamo=False, opset_version=ONNX_OPSET,
+            module, (x,), buffer, dynamo=False, opset_version=ONNX_OPSET,
             input_names=["input"], output_names=["output"],
             dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
         )  # fmt: skip
-    return "torch.onnx.export (TorchScript-based)"
+    return "torch.onnx.export (TorchScript-based)", buffer.getvalue()
+
+
+def _torchscript_bytes(module, x) -> bytes:
+    import torch
+
+    buffer = io.BytesIO()
+    with torch.no_grad(), _quiet_exporter():
+        torch.jit.save(torch.jit.trace(module, x), buffer)
+    return buffer.getvalue()
 
 
 def _dynamo_export(module, x):
@@ -133,23 +142,35 @@ def _quiet_exporter():
         logger.setLevel(level)
 
 
-def _run_onnx(path: Path, x) -> np.ndarray:
+def _run_onnx(data: bytes, x) -> np.ndarray:
     import onnxruntime
 
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return np.asarray(session.run(None, {name: x.numpy()})[0], dtype=np.float32)
 
 
-def _write_weights(trained: TrainedModel, path: Path, x) -> np.ndarray:
+def _weights_bytes(trained: TrainedModel, x) -> tuple[bytes, np.ndarray]:
+    """The safetensors file's bytes (``save_model``: tensors that share memory kept once)
+    and what a freshly built model with them computes. Made in the system's temporary
+    folder, which safetensors writes itself; a full one there is said as such."""
     import torch
     from safetensors.torch import load_model, save_model
 
-    save_model(trained.model, str(path))
-    fresh = trained.plugin.build_model()
-    load_model(fresh, str(path))
+    with tempfile.TemporaryDirectory(prefix="netyard-export-") as folder:
+        path = Path(folder) / "model.safetensors"
+        try:
+            save_model(trained.model, str(path))
+        except Exception as error:  # noqa: BLE001 - safetensors' SafetensorError wraps OSError
+            no_space = as_no_space(error, folder)  # "os error 28", said by the Rust library
+            if no_space is not None:
+                raise no_space from None
+            raise
+        fresh = trained.plugin.build_model()
+        load_model(fresh, str(path))
+        data = path.read_bytes()
     with torch.no_grad():
-        return trained.plugin.inference_module(fresh.eval())(x).float().numpy()
+        return data, trained.plugin.inference_module(fresh.eval())(x).float().numpy()
 
 
 def export_run(client, reference: str, fmt: str, out: str | Path, datasets_dir: Path):

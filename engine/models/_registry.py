@@ -1,46 +1,42 @@
 """Registering a run's model in MLflow's Model Registry, through the run's tracking store.
 
 A run that has no MLflow Model yet (a sweep trial that did not log one, a run from before
-models were logged) gets it first, built from its config and weights and an input example
-from its dataset. The version's description holds the run's final metrics; its tags name
-the plugin and the dataset, so the registry says what the model is without opening the run.
+models were logged, a model cut short by a kill) gets it first, built from its config and
+weights and an input example from its dataset. The version's description holds the run's
+final metrics; its tags name the plugin and the dataset, so the registry says what the model
+is without opening the run.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 
 from engine.errors import UsageError
+from engine.models._publish import MODEL_ARTIFACT, has_whole_model, log_mlflow_model
 from engine.models._runs import finished_run, load_run_model
-from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE
-
-MODEL_ARTIFACT = "model"
 
 
 def has_mlflow_model(client, run_id: str) -> bool:
-    return any(f.path.endswith("MLmodel") for f in client.list_artifacts(run_id, MODEL_ARTIFACT))
+    """Whether the run has a whole MLflow Model (``has_whole_model``)."""
+    return has_whole_model(client, run_id)
 
 
 def ensure_mlflow_model(client, run, datasets_dir: Path) -> None:
-    """Log the MLflow Model of a finished ``run`` if it has none."""
-    from safetensors.torch import save_model
-
+    """Log the MLflow Model of a finished ``run`` if it has none, or one that cannot load
+    (an upload or a copy cut short by a kill): built from the run's own config and weights,
+    then logged whole or not at all (``log_mlflow_model``)."""
     from engine.models._pyfunc import save_mlflow_model
 
     run_id = run.info.run_id
     if has_mlflow_model(client, run_id):
         return
-    trained, _run = load_run_model(client, run_id)
-    config = trained.config
     with tempfile.TemporaryDirectory(prefix="netyard-model-") as folder:
         out = Path(folder)
-        (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
-        save_model(trained.model, str(out / WEIGHTS_FILE))
+        trained, _run = load_run_model(client, run_id, into=out)
         examples = trained.example_inputs(datasets_dir)
         save_mlflow_model(out / MODEL_ARTIFACT, trained, examples, out)
-        client.log_artifacts(run_id, str(out / MODEL_ARTIFACT), MODEL_ARTIFACT)
+        log_mlflow_model(client, run_id, out / MODEL_ARTIFACT)
 
 
 def register_model(client, reference: str, name: str, datasets_dir: Path):

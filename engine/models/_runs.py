@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -30,9 +31,24 @@ def finished_run(client, reference: str):
     if run.info.status != "FINISHED":
         raise UsageError(
             f"run {run_id} is {run.info.status}, not FINISHED: only a finished run has a "
-            f"trained model to use"
+            f"trained model to use" + _finishing_hint(client, run)
         )
     return run
+
+
+def _finishing_hint(client, run) -> str:
+    """For a run stopped while it saved what it trained (its weights are logged only once
+    training is done): how to end it FINISHED, with its model."""
+    if _still_running(run) or not any(
+        f.path == WEIGHTS_FILE for f in client.list_artifacts(run.info.run_id)
+    ):
+        return ""
+    return (
+        f"; its training finished but it stopped while saving its model: 'netyard run "
+        f"{run.data.params.get('plugin', 'PLUGIN')} --dataset "
+        f"{run.data.params.get('dataset', 'DATASET')} --resume CHECKPOINT' (its last.ckpt "
+        f"under the workspace's checkpoints/{run.info.run_id}/) saves the model and ends it"
+    )
 
 
 def _registered_run_id(client, name_and_version: str) -> str:
@@ -58,8 +74,9 @@ def _registered_run_id(client, name_and_version: str) -> str:
         ) from None
 
 
-def load_run_model(client, reference: str) -> tuple[TrainedModel, object]:
-    """The trained model of a finished run, and the run."""
+def load_run_model(client, reference: str, into: Path | None = None) -> tuple[TrainedModel, object]:
+    """The trained model of a finished run, and the run. Its ``config.json`` and
+    ``model.safetensors`` are downloaded ``into`` that folder, or a temporary one."""
     from engine.plugin import get_plugin
 
     run = finished_run(client, reference)
@@ -67,12 +84,26 @@ def load_run_model(client, reference: str) -> tuple[TrainedModel, object]:
     if plugin_id is None:
         raise UsageError(f"run {run.info.run_id} was not made by Netyard (no plugin param)")
     get_plugin(plugin_id)  # an unknown plugin: its own clear error
-    with tempfile.TemporaryDirectory(prefix="netyard-model-") as folder, quiet_mlflow():
+    with contextlib.ExitStack() as stack:
+        folder = into or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="netyard-")))
+        stack.enter_context(quiet_mlflow())
         for name in (CONFIG_FILE, WEIGHTS_FILE):
             try:
-                client.download_artifacts(run.info.run_id, name, folder)
+                client.download_artifacts(run.info.run_id, name, str(folder))
             except Exception:  # noqa: BLE001 - MLflow raises several kinds for a missing file
                 raise UsageError(
                     f"run {run.info.run_id} has no {name} artifact: it holds no trained model"
                 ) from None
-        return load_trained(Path(folder)), run
+        return load_trained(folder), run
+
+
+def _still_running(run) -> bool:
+    """RUNNING, and not by a process of this host that is gone (a kill -9 not reconciled)."""
+    import socket
+
+    from engine.tracking import HOST_TAG, PID_TAG, process_alive
+
+    if run.info.status != "RUNNING":
+        return False
+    pid, host = run.data.tags.get(PID_TAG, ""), run.data.tags.get(HOST_TAG)
+    return not (pid.isdigit() and host == socket.gethostname() and not process_alive(int(pid)))

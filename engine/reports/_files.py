@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from engine.atomic_files import write_atomically as write_whole
 from engine.errors import UsageError
 
 SUFFIXES = {".csv": "csv", ".html": "html", ".htm": "html"}
@@ -29,12 +30,7 @@ def report_destination(out: str | os.PathLike[str], fmt: str | None = None) -> t
 
 
 def write_atomically(path: Path, text: str) -> Path:
-    """Write ``text`` under a temporary name in the same folder, renamed once complete: a
-    reader (or a crash) never sees half a report, and an old report stays until replaced."""
-    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        partial.write_text(text, encoding="utf-8", newline="")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    """Write ``text`` whole or not at all (``engine.atomic_files``): a reader (or a crash)
+    never sees half a report, an old report stays until replaced, and a full disk is one
+    ``NoSpaceLeft`` that leaves no file behind."""
+    return write_whole(path, text)

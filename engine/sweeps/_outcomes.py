@@ -161,16 +161,29 @@ class TrialOutcomes:
             return None
         return best.number, list(best.values)
 
+    def announce_best(self) -> None:
+        """Tell the study's best so far (a resumed sweep's, or the one a joiner finds)."""
+        if self._best is None:  # none yet, or several objectives
+            return
+        with self.clock:
+            best = self.study.best_trial
+        self._best = (best.number, list(best.values))
+        self.emit(BestChanged(best.number, list(best.values), dict(best.params)))
+
     def _update_best(self, number: int, values: list[float], params: dict[str, Any]) -> None:
+        """After a trial of ours completed: the study's best, read from the storage, since
+        other machines' trials (``netyard worker``) may have beaten ours meanwhile."""
         if self.resolved.multi_objective:
             with self.clock:
                 front = {t.number for t in self.study.best_trials}
             if number not in front:
                 return
         else:
-            sign = 1.0 if self.resolved.directions[0] == "maximize" else -1.0
-            if self._best is not None and sign * (values[0] - self._best[1][0]) <= 0:
+            with self.clock:
+                best = self.study.best_trial
+            if self._best == (best.number, list(best.values)):
                 return
+            number, values, params = best.number, list(best.values), dict(best.params)
             self._best = (number, values)
         self.parent.best(number, self.resolved.metrics, values, params)
         self.emit(BestChanged(number, values, params))

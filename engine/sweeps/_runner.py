@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from engine.database_urls import hide_password
+from engine.errors import NO_SPACE_PREFIX, NoSpaceLeft, UsageError, as_no_space
 from engine.events import EvalMetrics, Event, RunCancelled, RunFailed, RunFinished, RunStarted
 from engine.sweeps._events import SweepFinished, SweepStarted, TrialProgress, TrialStarted
 from engine.sweeps._optuna_internals import trial_id
@@ -33,18 +35,28 @@ from engine.sweeps._reconcile import (
 )
 from engine.sweeps._slots import WorkerSlots
 from engine.sweeps._spec import PARAM_COUNT, ResolvedSweep, SweepSpec, resolve_spec
-from engine.sweeps._study import COORDINATOR_ATTR, joined_spec, open_study
+from engine.sweeps._study import (
+    COORDINATOR_ATTR,
+    EXPERIMENT_ATTR,
+    PARENT_RUN_ATTR,
+    TRACKING_URI_ATTR,
+    joined_spec,
+    open_study,
+)
 from engine.sweeps._tracking import TRIAL_ID_TAG, ParentRun
 from engine.tracking import (
     STUDY_TAG,
     SWEEP_TAG,
     TRIAL_NUMBER_TAG,
     TRIAL_STATE_TAG,
+    check_sqlite_store,
     reconcile_dead_runs,
 )
 from engine.worker import JobModelSize, ProcessExited, UsageProblem
 
 POLL_SECONDS = 0.5
+# How often a coordinator whose own trials are done looks whether other machines' still run.
+OTHERS_POLL_SECONDS = 2.0
 
 
 class SweepRunner:
@@ -96,46 +108,52 @@ class SweepRunner:
 
         from engine.runner import experiment_name
         from engine.sweeps._storage import default_storage_url, open_storage
-        from engine.workspace import Workspace
+        from engine.workspace import STORE_FILE, Workspace
 
         resolved, spec = self.resolved, self.spec
         started = time.monotonic()
         self.workspace = Workspace.resolve(spec.workspace).ensure()
         self.slots.start_all()
         try:
+            if not spec.tracking_uri and not self.join:
+                # A workspace store that is not MLflow's is refused before the study is made.
+                check_sqlite_store(self.workspace.root / STORE_FILE)
             self.storage_url = spec.storage or default_storage_url(self.workspace.root)
             storage = open_storage(self.storage_url)
             optuna.logging.set_verbosity(optuna.logging.WARNING)
             self.study = open_study(resolved, storage, self.join)
             attrs = self.study.user_attrs
+            if self.join and not (attrs.get(PARENT_RUN_ATTR) and attrs.get(TRACKING_URI_ATTR)):
+                # Its trials would go to this machine's own store, lost to the sweep.
+                raise UsageError(
+                    f"sweep {resolved.name!r} has no MLflow parent run yet: start its "
+                    f"coordinator first (netyard worker waits for it with --wait SECONDS)"
+                )
             self.tracking_uri = (
-                spec.tracking_uri
-                or attrs.get("netyard.tracking_uri")
-                or self.workspace.tracking_uri
+                spec.tracking_uri or attrs.get(TRACKING_URI_ATTR) or self.workspace.tracking_uri
             )
             self.experiment = (
                 spec.experiment
-                or attrs.get("netyard.experiment")
+                or attrs.get(EXPERIMENT_ATTR)
                 or experiment_name(spec.plugin, spec.dataset)
             )
             reconciled = reconcile_stale_trials(self.study, self.tracking_uri)
             reconcile_dead_runs(self.tracking_uri)
             self.parent = ParentRun(self.tracking_uri, self.workspace.artifacts_dir)
+            if self.join:
+                self.parent.attach(attrs[PARENT_RUN_ATTR])
         except BaseException:
             self.slots.close()
             raise
         status, reason = "finished", ""
         try:
-            if self.join:
-                if attrs.get("netyard.parent_run_id"):
-                    self.parent.attach(attrs["netyard.parent_run_id"])
-            else:
+            if not self.join:
                 self.parent.open(
-                    resolved, self.experiment, self.storage_url, attrs.get("netyard.parent_run_id")
+                    resolved, self.experiment, self.storage_url, attrs.get(PARENT_RUN_ATTR)
                 )
-                self.study.set_user_attr("netyard.parent_run_id", self.parent.run_id)
-                self.study.set_user_attr("netyard.tracking_uri", self.tracking_uri)
-                self.study.set_user_attr("netyard.experiment", self.experiment)
+                self.study.set_user_attr(PARENT_RUN_ATTR, self.parent.run_id)
+                self.study.set_user_attr(TRACKING_URI_ATTR, self.tracking_uri)
+                self.study.set_user_attr(EXPERIMENT_ATTR, self.experiment)
             self.outcomes = TrialOutcomes(
                 self.study, resolved, self.parent, self.emit, self.optuna_clock
             )
@@ -144,7 +162,7 @@ class SweepRunner:
                     name=resolved.name,
                     plugin=spec.plugin,
                     dataset=spec.dataset,
-                    storage=self.storage_url,
+                    storage=hide_password(self.storage_url),  # printed, and read by others
                     metrics=resolved.metrics,
                     directions=resolved.directions,
                     trials=resolved.trials,
@@ -156,11 +174,19 @@ class SweepRunner:
                     tracking_uri=self.tracking_uri,
                 )
             )
+            self.outcomes.announce_best()
             self._loop(started)
             if self._stopping:
                 status = "stopped"
         except BaseException as error:
             status = "failed"
+            no_space = as_no_space(error, str(self.workspace.root))
+            if no_space is not None:
+                # The held-back room lets the trials' FAIL and the runs' FAILED be written.
+                self.workspace.release_space_reserve()
+                reason = str(no_space)
+                self._abandon_running(reason)
+                raise no_space from None
             reason = "interrupted" if isinstance(error, KeyboardInterrupt) else repr(error)
             self._abandon_running(f"the sweep coordinator stopped: {reason}")
             raise
@@ -169,7 +195,11 @@ class SweepRunner:
             if status != "failed" and not self.join:
                 self._log_best_models()
             mlflow_status = {"finished": "FINISHED", "stopped": "KILLED"}.get(status, "FAILED")
-            self.parent.end(mlflow_status, reason or None)
+            try:
+                self.parent.end(mlflow_status, reason or None)
+            except Exception:
+                if status != "failed":
+                    raise  # else the store may be what failed: the sweep's own error is raised
             if not self.join:
                 # A storage that failed must not hide the sweep's own error.
                 with contextlib.suppress(Exception):
@@ -226,8 +256,15 @@ class SweepRunner:
             if not self._running:
                 # The budget may be held by trials of coordinators that died (a worker
                 # machine killed): reclaim it and run those trials again, or end here.
-                if self._stopping or not self._reclaim_dead_trials():
+                if self._stopping:
                     return
+                if not self._reclaim_dead_trials():
+                    if not self._others_running():
+                        return
+                    # Their results belong in this sweep's summary, best model and parent
+                    # run; dead ones are reclaimed once their heartbeat is old.
+                    time.sleep(OTHERS_POLL_SECONDS)
+                    self._drain_commands()
                 accepting = deadline is None or time.monotonic() < deadline
                 continue
             self._keep_alive()
@@ -253,6 +290,23 @@ class SweepRunner:
             for running in self._running.values():
                 running.trial.set_user_attr(HEARTBEAT_ATTR, time.time())
         self._reclaim_dead_trials()
+
+    def _others_running(self) -> bool:
+        """Whether a coordinator (not a joiner: it ends once its own trials are done) still
+        has other processes' trials of its study to wait for: those that send heartbeats
+        (one that never sent any would never be reclaimed, and keep it waiting for good)."""
+        from optuna.trial import TrialState
+
+        if self.join:
+            return False
+        with self.optuna_clock:
+            running = self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        ours = (socket.gethostname(), os.getpid())
+        return any(
+            isinstance(t.user_attrs.get(HEARTBEAT_ATTR), int | float)
+            and (t.user_attrs.get(HOST_ATTR), t.user_attrs.get(PID_ATTR)) != ours
+            for t in running
+        )
 
     def _reclaim_dead_trials(self) -> bool:
         with self.optuna_clock:
@@ -347,6 +401,13 @@ class SweepRunner:
             else:
                 self.outcomes.fail(running, "the trial's worker was stopped", cancelled=True)
         elif isinstance(event, RunFailed):
+            if event.reason.startswith(NO_SPACE_PREFIX):
+                # A full disk fails every trial alike: stop the sweep (no retry, no new
+                # trial); the running trials end FAIL with this reason too. Like a stopped
+                # trial it does not use up the budget: the same sweep run again reruns it.
+                self.workspace.release_space_reserve()
+                self.outcomes.fail(self._running.pop(slot), event.reason, cancelled=True)
+                raise NoSpaceLeft(event.reason[len(NO_SPACE_PREFIX) :])
             self.outcomes.fail(self._running.pop(slot), event.reason)
         elif isinstance(event, UsageProblem):
             self.outcomes.fail(self._running.pop(slot), f"invalid parameters: {event.message}")
@@ -427,10 +488,14 @@ def join_sweep(
     workspace: str | None = None,
     tracking_uri: str | None = None,
     device: str | None = None,
+    wait_seconds: float = 0.0,
+    on_wait: Callable[[str], None] = lambda text: None,
 ) -> SweepRunner:
     """A runner that joins a running study (``netyard worker``): its spec comes from the study,
-    its trials count toward the same budget and log to the same MLflow tracking URI."""
-    spec = joined_spec(name, storage)
+    its trials count toward the same budget and log to the same MLflow tracking URI, under
+    the sweep's parent run. A study whose coordinator has not yet said where its runs go is
+    waited for up to ``wait_seconds`` (``joined_spec``)."""
+    spec = joined_spec(name, storage, wait_seconds, on_wait)
     spec.name, spec.storage, spec.parallel = name, storage, parallel
     spec.workspace = workspace
     spec.tracking_uri = tracking_uri

@@ -19,7 +19,8 @@ from engine.worker import Worker
 class WorkerSlots:
     def __init__(self, spec: SweepSpec) -> None:
         self.environments = worker_environments(spec)
-        self.threads = spec.threads or threads_per_worker(len(self.environments))
+        # None: each trial takes the cores the other trials and programs leave free.
+        self.threads = spec.threads
         self.events: queue.Queue[tuple[int, Any]] = queue.Queue()
         self._workers: dict[int, Worker] = {}
 

@@ -39,7 +39,14 @@ def open_storage(url: str):
 
         path = Path(url[len(JOURNAL_SCHEME) :].removeprefix("//")).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(journal_backend_class()(str(path)))
+        backend = journal_backend_class()(str(path))  # cuts off records torn by a failed write
+        try:
+            return JournalStorage(backend)
+        except ValueError as error:  # damage that no torn write makes: say where, guess nothing
+            raise UsageError(
+                f"the journal {path} cannot be read ({error}): it was changed by something "
+                f"other than Optuna; restore it from a backup or choose another --storage"
+            ) from None
     scheme = url.split(":", 1)[0].split("+", 1)[0].lower()
     if "://" not in url or scheme not in _RDB_SCHEMES:
         raise UsageError(

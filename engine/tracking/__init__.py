@@ -3,7 +3,9 @@
 from engine.tracking._forking import close_inherited_descriptors, reap_helpers, wait_for_helpers
 from engine.tracking._mlflow import (
     ERROR_TAG,
+    HOST_TAG,
     MAX_PARAM_VALUE,
+    PID_TAG,
     RunTracker,
     open_client,
     process_alive,
@@ -29,6 +31,7 @@ from engine.tracking._records import (
     VERSION_PARAMS,
     RunRecord,
 )
+from engine.tracking._store_check import check_sqlite_store
 from engine.tracking._system_metrics import without_system_metrics
 from engine.tracking._writer import MetricWriter
 
@@ -38,9 +41,11 @@ __all__ = [
     "GIT_BRANCH_TAG",
     "GIT_COMMIT_TAG",
     "GIT_DIRTY_TAG",
+    "HOST_TAG",
     "MAX_PARAM_VALUE",
     "MetricWriter",
     "NOTE_TAG",
+    "PID_TAG",
     "SUMMARY_HEADING",
     "REQUIREMENTS_FILE",
     "RunRecord",
@@ -50,6 +55,7 @@ __all__ = [
     "TRIAL_NUMBER_TAG",
     "TRIAL_STATE_TAG",
     "VERSION_PARAMS",
+    "check_sqlite_store",
     "close_inherited_descriptors",
     "git_tags",
     "open_client",

@@ -120,6 +120,8 @@ class _ThreadSink:
         self._thread.start()
 
     def put(self, points: list[Point]) -> None:
+        if self._error is not None:  # a failed write stops the run now, not at its end
+            raise RuntimeError(f"writing metrics to MLflow failed: {self._error}")
         self._queue.put(points)
 
     def _loop(self) -> None:
@@ -156,6 +158,9 @@ class _ProcessSink:
         return self._connection.fileno()
 
     def put(self, points: list[Point]) -> None:
+        if self._connection.poll():  # the writer said a write failed: stop the run now
+            _, error = self._connection.recv()
+            raise RuntimeError(f"writing metrics to MLflow failed: {error}")
         self._connection.send(points)
 
     def hand_over(self) -> None:
@@ -168,6 +173,8 @@ class _ProcessSink:
         try:
             self._connection.send(None)
             error = self._connection.recv()
+            while isinstance(error, tuple):  # an early report ("failed", error): the end follows
+                error = self._connection.recv()
         except (EOFError, OSError):
             error = "the metric writer process died"
         finally:
@@ -202,6 +209,10 @@ def _write_what_arrives(connection, client, run_id: str) -> None:
                 write_points(client, run_id, batch)
             except BaseException as failure:  # noqa: BLE001 - reported to the parent
                 error = "".join(traceback.format_exception_only(failure)).strip()
+                try:  # at once, so the run stops instead of training on without its metrics
+                    connection.send(("failed", error))
+                except OSError:  # the parent is gone
+                    pass
     try:
         connection.send(error)
     except OSError:  # the parent is gone

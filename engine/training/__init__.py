@@ -3,17 +3,20 @@
 It reports progress as ``engine.events`` and knows nothing of Qt, Optuna or MLflow.
 """
 
-from engine.training._checkpoint import load_checkpoint, save_checkpoint
+from engine.training._checkpoint import load_checkpoint, save_checkpoint, training_done
 from engine.training._device import default_threads, resolve_device
 from engine.training._loop import EVALUATIONS_PER_RUN, NonFiniteLoss, Trainer, TrainResult
+from engine.training._threads import ThreadGovernor
 
 __all__ = [
     "EVALUATIONS_PER_RUN",
     "NonFiniteLoss",
+    "ThreadGovernor",
     "TrainResult",
     "Trainer",
     "default_threads",
     "load_checkpoint",
     "resolve_device",
     "save_checkpoint",
+    "training_done",
 ]

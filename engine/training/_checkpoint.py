@@ -6,13 +6,12 @@ containers is refused with a clear message before any of it runs.
 
 from __future__ import annotations
 
-import errno
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from engine.atomic_files import is_no_space, write_atomically
 from engine.errors import NoSpaceLeft, UsageError
 
 FORMAT = "netyard-checkpoint"
@@ -28,31 +27,31 @@ def save_checkpoint(state: dict[str, Any], path: Path) -> Path:
     buffer = io.BytesIO()
     torch.save({"format": FORMAT, "version": VERSION, **state}, buffer)
     data = buffer.getbuffer()
-    temp_name = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
     except OSError as error:
-        if temp_name:
-            Path(temp_name).unlink(missing_ok=True)
-        if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            # The previous checkpoint at ``path`` is untouched: only the temporary file failed.
+        if is_no_space(error):
             raise NoSpaceLeft(str(path.parent), len(data)) from None
         raise
-    except BaseException:
-        if temp_name:
-            Path(temp_name).unlink(missing_ok=True)
-        raise
+    # The previous checkpoint at ``path`` stays untouched unless the new one is whole.
+    write_atomically(path, data)
     return path
+
+
+def training_done(state: dict[str, Any], steps: int) -> bool:
+    """Whether checkpoint ``state`` holds a training that is over for a budget of ``steps``:
+    at or past that step, or stopped early by its patience and given no more steps."""
+    if int(state["step"]) >= steps:
+        return True
+    patience = int(state["hparams"].get("patience") or 0)
+    bad_evaluations = int(state.get("early_stopping", {}).get("bad_evaluations", 0))
+    stopped_early = patience > 0 and bad_evaluations >= patience
+    return stopped_early and steps <= int(state["hparams"]["steps"])
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     import pickle
+    import warnings
 
     import torch
 
@@ -60,7 +59,11 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError(f"checkpoint {str(path)!r} does not exist or is not a file")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        # torch warns about what it is about to refuse (a pickle of another protocol, a
+        # TorchScript archive) before it raises: the one line below says it all.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise UsageError(
             f"checkpoint {str(path)!r} was refused: it holds objects other than tensors and "
@@ -68,7 +71,8 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         ) from None
     except Exception as error:  # noqa: BLE001 - a foreign or corrupt file fails in many ways
         # (a text file, for one, raises KeyError inside the unpickler)
-        first_line = (str(error).strip().splitlines() or [""])[0]
+        # Its first sentence: torch goes on to explain how to load a file unsafely.
+        first_line = (str(error).strip().splitlines() or [""])[0].split(". ")[0]
         raise UsageError(
             f"checkpoint {str(path)!r} is not a readable checkpoint "
             f"({type(error).__name__}: {first_line})"

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 from engine.errors import UsageError
+from engine.training._threads import available_cores
 
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
 def default_threads() -> int:
-    """All cores this process may use (respects affinity masks and container limits)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    """All cores this process may use (respects affinity masks and container limits); a run
+    itself takes the ones others leave free (``ThreadGovernor``)."""
+    return available_cores()
 
 
 def resolve_device(requested: str = "auto"):

@@ -29,7 +29,12 @@ EVALUATIONS_PER_RUN = 20
 
 
 class NonFiniteLoss(RuntimeError):
-    """A training metric became NaN or infinite: the run cannot continue."""
+    """A training metric became NaN or infinite: the run cannot continue. ``step`` is the
+    step it happened at (the loop checks a few steps at once, so it may have gone further)."""
+
+    def __init__(self, message: str, step: int) -> None:
+        super().__init__(message)
+        self.step = step
 
 
 @dataclass
@@ -256,11 +261,33 @@ class Trainer:
             if checkpoint_every and step % checkpoint_every == 0 and step < self.total_steps:
                 self._checkpoint(step)
 
+        return self._result(step, last_eval, stopped_early, save_checkpoint=True)
+
+    def finish(self, resume_state: dict[str, Any]) -> TrainResult:
+        """The result of a run whose checkpoint holds its training done (``training_done``)
+        but which was stopped before it saved what it trained: the model as training left it,
+        its final metrics evaluated again. No step is trained and no checkpoint written."""
+        with deterministic_mode(bool(self.plugin.hparams["deterministic"]), self.device):
+            self._build()
+            step = self.step = self._restore(resume_state)
+            last_eval = self.evaluate(self.dataset.val, "val")
+            stopped_early = bool(self.patience) and self.bad_evaluations >= self.patience
+            return self._result(step, last_eval, stopped_early, save_checkpoint=False)
+
+    def _result(
+        self, step: int, last_eval: dict[str, float], stopped_early: bool, save_checkpoint: bool
+    ) -> TrainResult:
+        """The end of training: the best weights back where asked, the final metrics, and
+        the last checkpoint (saved with those weights, or the one already there)."""
         restored = self.restore_best and self.best_weights.restore(self.model)
         final = dict(self.best_weights.metrics if restored else last_eval)
         final.pop("lr", None)
         final.update(self.evaluate(self.dataset.test, "test"))
-        checkpoint = self._checkpoint(step)
+        if save_checkpoint:
+            checkpoint = self._checkpoint(step)
+        else:
+            path = self.checkpoint_path
+            checkpoint = path if path is not None and path.exists() else None
         restored_step = self.best_weights.step if restored else None
         return TrainResult(
             "finished", step, final, stopped_early, checkpoint, self.model, restored_step
@@ -277,6 +304,6 @@ class Trainer:
                 numbers = [float(v) for v in values]
             for step, number in zip(steps, numbers, strict=True):
                 if not math.isfinite(number):
-                    raise NonFiniteLoss(f"train_{key} became {number} at step {step}")
+                    raise NonFiniteLoss(f"train_{key} became {number} at step {step}", step)
             series[f"train_{key}"] = numbers
         self.emit(StepMetrics(steps=list(steps), metrics=series, total_steps=self.total_steps))

@@ -4,37 +4,22 @@ mounts it, as in CI; elsewhere the test is skipped)."""
 
 from __future__ import annotations
 
-import os
+import contextlib
 import subprocess
 
 import pytest
 import torch
+from netyard_test_support import fill_disk
 
 from engine.errors import NoSpaceLeft
 from engine.training import load_checkpoint, save_checkpoint
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], capture_output=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
 def test_a_checkpoint_that_does_not_fit_keeps_the_previous_one(small_disk):
     path = small_disk / "checkpoints" / "run.pt"
     save_checkpoint({"step": 1, "model": {"w": torch.zeros(10)}}, path)
     # Fill the disk but for a little room: the next checkpoint (~1.2 MB) cannot fit.
-    filler = small_disk / "filler"
-    with open(filler, "wb") as stream:
-        free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
-        stream.write(b"\0" * max(0, free - 64 * 1024))
+    fill_disk(small_disk, 64 * 1024)
 
     with pytest.raises(NoSpaceLeft) as raised:
         save_checkpoint({"step": 2, "model": {"w": torch.zeros(300_000)}}, path)
@@ -55,3 +40,96 @@ def test_a_run_or_sweep_on_a_full_disk_says_so_and_writes_nothing(small_disk, co
     assert done.returncode == 3, done.stderr[-2000:]
     assert done.stderr == f"netyard: error: no space left on {workspace} (need ~20 MB)\n"
     assert not any(p.is_file() for p in workspace.rglob("*"))  # no store, no journal
+
+
+def test_a_journal_append_on_a_full_disk_leaves_no_partial_record(small_disk):
+    import optuna
+
+    from engine.sweeps import open_storage
+
+    journal = small_disk / "optuna.journal"
+    study = optuna.create_study(study_name="s", storage=open_storage(f"journal:{journal}"))
+    before = journal.read_bytes()
+    fill_disk(small_disk)
+    with pytest.raises(NoSpaceLeft, match=f"^no space left on {small_disk}$"):
+        study.set_user_attr("notes", "x" * 20_000)  # more than the last page holds
+    assert journal.read_bytes() == before
+    (small_disk / "filler").unlink()
+    study.set_user_attr("notes", "fits now")
+    plain = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(journal)))
+    assert optuna.load_study(study_name="s", storage=plain).user_attrs == {"notes": "fits now"}
+
+
+def _wait_for_metrics(process, store, stage: str) -> None:
+    """Until the run (or a trial) has logged metrics to the store: training is under way."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
+                if db.execute("SELECT count(*) FROM metrics").fetchone()[0]:
+                    return
+        except sqlite3.OperationalError:  # not created or migrated yet
+            pass
+        with contextlib.suppress(subprocess.TimeoutExpired):  # or it ended: asserted above
+            process.wait(timeout=0.2)
+    raise AssertionError(f"no metrics from the {stage} in 120 s")
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_a_disk_that_fills_during_a_run_or_sweep_ends_it_failed_with_exit_3(
+    disk_for_a_run, command
+):
+    """Another program fills the disk while a run (or a sweep's trials) trains: one line
+    naming the folder, exit 3, the runs (and the trials) FAILED with that reason, and once
+    the disk has room the same sweep goes on from a readable journal."""
+    from mlflow import MlflowClient
+
+    from tests.sweeps.conftest import netyard
+
+    workspace = disk_for_a_run / "ws"
+    args = ["cnn", "--dataset", "digits", "--workspace", str(workspace), "--set", "channels=4"]
+    args += ["--set", "depth=1", "--set", "patience=0", "--set", "eval_every=20"]
+    if command == "sweep":
+        args += ["--search", "lr=1e-3:1e-1:log", "--trials", "2", "--parallel", "2"]
+        args += ["--name", "full"]
+    process = subprocess.Popen(
+        netyard(command, *args, "--steps", "100000"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for_metrics(process, workspace / "mlflow.db", command)
+    fill_disk(disk_for_a_run)
+    out, err = process.communicate(timeout=120)
+    reason = f"no space left on {workspace}"
+    assert process.returncode == 3, err[-3000:]
+    assert "Traceback" not in err + out
+    if command == "sweep":
+        assert err.endswith(f"netyard: error: {reason}\n")
+    else:
+        assert f"Error: {reason}\n" in out
+    client = MlflowClient(f"sqlite:///{workspace / 'mlflow.db'}")
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert runs and {(r.info.status, r.data.tags.get("netyard.error")) for r in runs} == {
+        ("FAILED", reason)
+    }
+    if command == "sweep":
+        import optuna
+
+        from engine.sweeps import open_storage
+
+        (disk_for_a_run / "filler").unlink()
+        study = optuna.load_study(
+            study_name="full", storage=open_storage(f"journal:{workspace / 'optuna.journal'}")
+        )
+        assert {t.state.name for t in study.trials} == {"FAIL"}
+        assert {t.user_attrs["netyard.fail_reason"] for t in study.trials} == {reason}
+        again = subprocess.run(netyard("sweep", *args, "--steps", "30"), capture_output=True,
+                               text=True, timeout=300)  # fmt: skip
+        assert again.returncode == 0, again.stderr[-3000:]
+        # The full disk used none of the budget: two new trials complete beside the two FAIL.
+        assert "finished in" in again.stderr and ": 2 complete, 2 fail" in again.stderr

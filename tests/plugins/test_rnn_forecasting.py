@@ -160,6 +160,29 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
     assert again["mse_ratio"] == pytest.approx(ratios[best], rel=1e-5)
 
 
+def test_a_run_that_restores_its_best_weights_shows_their_metrics_in_mlflow(
+    tracked_workspace, tmp_path
+):
+    """MLflow's value of a metric is its last point: with restore_best that must be the
+    restored model's, which the CLI prints, not the last evaluation's."""
+    path = write_series(tmp_path, ar2_series(300))
+    hparams = {"hidden_size": 8, "amp": False, "monitor": "val_mse_ratio", "lr": 0.05,
+               "lr_schedule": "none", "steps": 60, "eval_every": 5, "restore_best": True,
+               "patience": 0}  # fmt: skip
+    config = RunConfig("rnn", f"csv:{path}?window=8", hparams,
+                       workspace=str(tracked_workspace), threads=1, log_model=False)  # fmt: skip
+    outcome = execute_run(prepare_run(config))
+    client = MlflowClient(outcome.tracking_uri)
+    run = client.get_run(outcome.run_id)
+    restored = int(run.data.tags["netyard.restored_step"])
+    assert restored != outcome.step, "the last evaluation was the best: nothing to restore"
+    for key in ("val_mse_ratio", "val_mse"):
+        assert run.data.metrics[key] == pytest.approx(outcome.metrics[key], rel=1e-6)
+        at_restored = [m for m in client.get_metric_history(run.info.run_id, key)
+                       if m.step == restored]  # fmt: skip
+        assert at_restored[0].value == pytest.approx(outcome.metrics[key], rel=1e-6)
+
+
 def test_forecasting_runs_get_the_measured_defaults_unless_set(tracked_workspace):
     prepared = prepare_run(RunConfig("rnn", "sines", {}, workspace=str(tracked_workspace)))
     hparams = prepared.hparams
