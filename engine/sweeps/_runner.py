@@ -16,6 +16,7 @@ import queue
 import socket
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine.database_urls import hide_password
@@ -302,9 +303,15 @@ class SweepRunner:
         with self.optuna_clock:
             running = self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
         ours = (socket.gethostname(), os.getpid())
+        # A trial just asked for has no heartbeat yet (its coordinator writes host, pid and
+        # beat one by one after ``ask``): it counts as alive for a grace of a few beats.
+        just_started = datetime.now(UTC) - timedelta(seconds=3 * heartbeat_seconds())
         return any(
-            isinstance(t.user_attrs.get(HEARTBEAT_ATTR), int | float)
-            and (t.user_attrs.get(HOST_ATTR), t.user_attrs.get(PID_ATTR)) != ours
+            (t.user_attrs.get(HOST_ATTR), t.user_attrs.get(PID_ATTR)) != ours
+            and (
+                isinstance(t.user_attrs.get(HEARTBEAT_ATTR), int | float)
+                or (t.datetime_start is not None and _aware(t.datetime_start) > just_started)
+            )
             for t in running
         )
 
@@ -469,6 +476,11 @@ class SweepRunner:
             pass
         return SweepFinished(self.resolved.name, status, states, best_number, best_values,
                              best_params, seconds, reason, self.optuna_clock.seconds)  # fmt: skip
+
+
+def _aware(moment: datetime) -> datetime:
+    """Optuna's trial times are naive local times (journal: aware UTC): comparable as UTC."""
+    return moment if moment.tzinfo is not None else moment.astimezone(UTC)
 
 
 def _intermediate_metric(metric: str) -> str | None:
