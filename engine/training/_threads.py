@@ -8,12 +8,12 @@ alone, 8.48 s with 2 threads beside one busy process, and 3.14 s with 1 thread b
 a run sized to all the cores collapses as soon as anything else runs (the app, a second run,
 a sweep), and one sized to a single core leaves speed unused on an idle machine.
 
-``ThreadGovernor`` starts from the cores that are idle when the run starts and, every few
-seconds, reads how busy the machine is without this process (``/proc/stat`` less this
-process's own CPU time): it takes threads back when others need the cores and gives them out
-again when those are done. It changes the count only when two readings in a row agree (a
-burst of the app's plotting does not flap it). A count the user chose (``--threads``, the
-form's "CPU threads") is never changed.
+``ThreadGovernor`` starts from the cores that are idle when the run starts and, every second,
+reads how busy the machine is without this process (``/proc/stat`` less this process's own
+CPU time): it gives a thread up at the first reading that another process wants its core
+(every second at the collapsed speed costs about two), and takes it back only when two
+readings in a row find the core idle (a burst of the app's plotting does not flap it). A
+count the user chose (``--threads``, the form's "CPU threads") is never changed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import time
 
 # How often the machine is looked at, and how much of a core others may use before it counts
 # as taken (the app idling, a shell, the metric writer: a few percent each).
-CHECK_SECONDS = 2.0
+CHECK_SECONDS = 1.0
 TAKEN_CORE_FRACTION = 0.6
 
 
@@ -112,10 +112,8 @@ class ThreadGovernor:
             return
         self._next_check = time.monotonic() + CHECK_SECONDS
         wanted = idle_cores(self._load, self.cores)
-        if wanted == self.threads:
-            self._proposed = None
-        elif wanted == self._proposed:  # two readings agree: change
+        if wanted < self.threads or wanted == self._proposed:  # fewer at once, more twice
             self.threads, self._proposed = wanted, None
             self._torch.set_num_threads(wanted)
         else:
-            self._proposed = wanted
+            self._proposed = wanted if wanted > self.threads else None
