@@ -28,6 +28,13 @@ from engine.events import (
     Snapshot,
     StepMetrics,
 )
+from engine.tracking import (
+    CHECKPOINT_TAG,
+    DATASET_TAG,
+    PLUGIN_TAG,
+    RESTORED_STEP_TAG,
+    STOPPED_EARLY_TAG,
+)
 from engine.workspace import Workspace
 
 
@@ -367,13 +374,13 @@ def _execute_run(
         step = result.step
         checkpoint = str(result.checkpoint) if result.checkpoint else None
         if result.status == "cancelled":
-            _end(tracker, "KILLED", tags={"netyard.checkpoint": checkpoint or ""})
+            _end(tracker, "KILLED", tags={CHECKPOINT_TAG: checkpoint or ""})
             emit(RunCancelled(run_id=run_id, step=step, checkpoint=checkpoint))
             return outcome("KILLED", result.metrics, checkpoint=checkpoint)
         end_tags = {
-            "netyard.checkpoint": checkpoint or "",
-            "netyard.stopped_early": str(result.stopped_early).lower(),
-            "netyard.restored_step": str(result.restored_step or ""),
+            CHECKPOINT_TAG: checkpoint or "",
+            STOPPED_EARLY_TAG: str(result.stopped_early).lower(),
+            RESTORED_STEP_TAG: str(result.restored_step or ""),
         }
         notes = prepared.plugin_cls.run_notes(result.metrics)
         if tracker is not None:
@@ -489,7 +496,7 @@ def _start_tracking(prepared: PreparedRun):
         "device": str(prepared.device),
         **versions(),
     }
-    tags = {"netyard.plugin": config.plugin, "netyard.dataset": config.dataset, **config.tags}
+    tags = {PLUGIN_TAG: config.plugin, DATASET_TAG: config.dataset, **config.tags}
     tracker.start(
         experiment=config.experiment or experiment_name(config.plugin, config.dataset),
         run_name=config.run_name

@@ -26,4 +26,4 @@ fi
 ruff check .
 ruff format --check .
 lint-imports
-python -m pytest -q -p no:cacheprovider "$@"
+python -m pytest -q -p no:cacheprovider --durations=20 "$@"

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import UsageError
+from engine.tracking import CHECKPOINT_TAG
 
-CHECKPOINT_TAG = "netyard.checkpoint"  # set by the runner when a run ends with a checkpoint
 CHECKPOINT_FILE = "last.ckpt"  # the runner's name for it, in checkpoints/RUN_ID/
 RESUMABLE = ("KILLED", "FAILED")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from engine.errors import UsageError
 from engine.models._publish import MODEL_ARTIFACT, has_whole_model, log_mlflow_model
 from engine.models._runs import finished_run, load_run_model
+from engine.tracking import DATASET_TAG, PLUGIN_TAG
 
 
 def has_mlflow_model(client, run_id: str) -> bool:
@@ -61,6 +62,6 @@ def register_model(client, reference: str, name: str, datasets_dir: Path):
         name,
         source=f"{run.info.artifact_uri}/{MODEL_ARTIFACT}",
         run_id=run.info.run_id,
-        tags={"netyard.plugin": plugin, "netyard.dataset": dataset},
+        tags={PLUGIN_TAG: plugin, DATASET_TAG: dataset},
         description=f"{plugin} on {dataset}, run {run.info.run_id}. Metrics: {metrics}",
     )

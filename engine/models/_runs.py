@@ -9,6 +9,7 @@ from pathlib import Path
 from engine.errors import UsageError
 from engine.models._quiet import quiet_mlflow
 from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE, TrainedModel, load_trained
+from engine.tracking import PLUGIN_TAG
 
 MODELS_PREFIX = "models:/"
 
@@ -80,7 +81,7 @@ def load_run_model(client, reference: str, into: Path | None = None) -> tuple[Tr
     from engine.plugin import get_plugin
 
     run = finished_run(client, reference)
-    plugin_id = run.data.params.get("plugin") or run.data.tags.get("netyard.plugin")
+    plugin_id = run.data.params.get("plugin") or run.data.tags.get(PLUGIN_TAG)
     if plugin_id is None:
         raise UsageError(f"run {run.info.run_id} was not made by Netyard (no plugin param)")
     get_plugin(plugin_id)  # an unknown plugin: its own clear error

@@ -19,6 +19,7 @@ from typing import Any
 from engine.database_urls import hide_password, with_installed_driver
 from engine.errors import UsageError
 from engine.sweeps._optuna_internals import journal_backend_class
+from engine.sweeps._study import DATASET_ATTR, METRICS_ATTR, PLUGIN_ATTR
 
 JOURNAL_FILE = "optuna.journal"
 CONNECT_TIMEOUT_SECONDS = 10
@@ -110,9 +111,9 @@ def list_studies(storage_url: str) -> list[StudyInfo]:
         result.append(
             StudyInfo(
                 name=frozen.study_name,
-                plugin=str(attrs.get("netyard.plugin", "")),
-                dataset=str(attrs.get("netyard.dataset", "")),
-                metrics=list(attrs.get("netyard.metrics", [])),
+                plugin=str(attrs.get(PLUGIN_ATTR, "")),
+                dataset=str(attrs.get(DATASET_ATTR, "")),
+                metrics=list(attrs.get(METRICS_ATTR, [])),
                 directions=[d.name.lower() for d in frozen.directions],
                 states=states,
                 best_values=best_values,

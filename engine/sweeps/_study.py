@@ -15,6 +15,9 @@ from engine.sweeps._reconcile import process_alive
 from engine.sweeps._spec import ResolvedSweep, SweepSpec
 
 SPEC_ATTR = "netyard.spec"
+PLUGIN_ATTR = "netyard.plugin"  # the study's plugin and dataset, for listings
+DATASET_ATTR = "netyard.dataset"
+METRICS_ATTR = "netyard.metrics"  # the objectives, in order
 # The host and pid of the coordinator running the study (None once it has ended).
 COORDINATOR_ATTR = "netyard.coordinator"
 # Where the trials' runs go, written by the coordinator once its parent run exists.
@@ -66,9 +69,9 @@ def open_study(resolved: ResolvedSweep, storage, join: bool):
     _refuse_second_coordinator(resolved.name, attrs.get(COORDINATOR_ATTR))
     study.set_user_attr(COORDINATOR_ATTR, {"host": socket.gethostname(), "pid": os.getpid()})
     if SPEC_ATTR not in attrs:
-        study.set_user_attr("netyard.plugin", spec.plugin)
-        study.set_user_attr("netyard.dataset", spec.dataset)
-        study.set_user_attr("netyard.metrics", resolved.metrics)
+        study.set_user_attr(PLUGIN_ATTR, spec.plugin)
+        study.set_user_attr(DATASET_ATTR, spec.dataset)
+        study.set_user_attr(METRICS_ATTR, resolved.metrics)
     study.set_user_attr(SPEC_ATTR, {**shareable_spec(spec), "name": resolved.name})
     return study
 
@@ -152,11 +155,7 @@ def _refuse_second_coordinator(name: str, coordinator: dict | None) -> None:
 
 def _check_same_sweep(resolved: ResolvedSweep, attrs: dict, directions: list[str]) -> None:
     spec = resolved.spec
-    before = (
-        attrs.get("netyard.plugin"),
-        attrs.get("netyard.dataset"),
-        attrs.get("netyard.metrics"),
-    )
+    before = (attrs.get(PLUGIN_ATTR), attrs.get(DATASET_ATTR), attrs.get(METRICS_ATTR))
     now = (spec.plugin, spec.dataset, resolved.metrics)
     if before != now or directions != resolved.directions:
         raise UsageError(

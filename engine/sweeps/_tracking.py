@@ -15,7 +15,14 @@ from typing import Any
 
 from engine.database_urls import hide_password
 from engine.errors import UsageError
-from engine.tracking import STUDY_TAG, SWEEP_TAG, TRIAL_STATE_TAG, run_exists
+from engine.tracking import (
+    DATASET_TAG,
+    PLUGIN_TAG,
+    STUDY_TAG,
+    SWEEP_TAG,
+    TRIAL_STATE_TAG,
+    run_exists,
+)
 
 TRIAL_ID_TAG = "optuna.trial_id"
 
@@ -71,8 +78,8 @@ class ParentRun:
             SWEEP_TAG: resolved.name,
             STUDY_TAG: resolved.name,
             "netyard.storage": hide_password(storage),  # anyone who reads runs reads tags
-            "netyard.plugin": resolved.spec.plugin,
-            "netyard.dataset": resolved.spec.dataset,
+            PLUGIN_TAG: resolved.spec.plugin,
+            DATASET_TAG: resolved.spec.dataset,
         }
         run_id = self.tracker.start(experiment, resolved.name, spec_params(resolved), tags)
         from engine.sweeps._study import shareable_spec

@@ -24,6 +24,11 @@ from engine.tracking._provenance import (
     requirements_text,
 )
 from engine.tracking._records import (
+    CHECKPOINT_TAG,
+    DATASET_TAG,
+    PLUGIN_TAG,
+    RESTORED_STEP_TAG,
+    STOPPED_EARLY_TAG,
     STUDY_TAG,
     SWEEP_TAG,
     TRIAL_NUMBER_TAG,
@@ -36,6 +41,11 @@ from engine.tracking._system_metrics import without_system_metrics
 from engine.tracking._writer import MetricWriter
 
 __all__ = [
+    "CHECKPOINT_TAG",
+    "DATASET_TAG",
+    "PLUGIN_TAG",
+    "RESTORED_STEP_TAG",
+    "STOPPED_EARLY_TAG",
     "without_system_metrics",
     "ERROR_TAG",
     "GIT_BRANCH_TAG",

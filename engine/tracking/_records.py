@@ -22,6 +22,13 @@ SWEEP_TAG = "netyard.sweep"  # the sweep's name, on its parent run and on every 
 STUDY_TAG = "optuna.study_name"
 TRIAL_NUMBER_TAG = "optuna.trial_number"
 TRIAL_STATE_TAG = "optuna.state"  # RUNNING, then Optuna's final state
+# The tags every run gets from the runner (the plugin and dataset also on registered models'
+# versions and a sweep's parent run), read by the browser, resume, predict and the registry.
+PLUGIN_TAG = "netyard.plugin"
+DATASET_TAG = "netyard.dataset"
+CHECKPOINT_TAG = "netyard.checkpoint"  # the checkpoint a run ended with ("" when none)
+STOPPED_EARLY_TAG = "netyard.stopped_early"  # "true" or "false"
+RESTORED_STEP_TAG = "netyard.restored_step"  # the evaluation whose weights ended the run
 
 
 @dataclass
