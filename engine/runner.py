@@ -316,7 +316,9 @@ def _execute_run(
     from engine.training import NonFiniteLoss, ThreadGovernor, Trainer
 
     config = prepared.config
-    threads = ThreadGovernor(config.threads)  # the cores others leave free, unless chosen
+    # The cores others leave free, unless chosen; a run that must repeat exactly keeps one
+    # count (CPU results depend on it).
+    threads = ThreadGovernor(config.threads, follow_load=not prepared.hparams["deterministic"])
     plugin = prepared.plugin_cls(prepared.hparams, prepared.dataset.spec)
     dataset = prepared.dataset.to(prepared.device)
     tracker = _start_tracking(prepared) if config.track else None

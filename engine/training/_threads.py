@@ -13,7 +13,9 @@ reads how busy the machine is without this process (``/proc/stat`` less this pro
 CPU time): it gives a thread up at the first reading that another process wants its core
 (every second at the collapsed speed costs about two), and takes it back only when two
 readings in a row find the core idle (a burst of the app's plotting does not flap it). A
-count the user chose (``--threads``, the form's "CPU threads") is never changed.
+count the user chose (``--threads``, the form's "CPU threads") is never changed, and neither
+is the count of a ``deterministic`` run: results on the CPU depend on the thread count (the
+split of a reduction), so a run that must repeat exactly keeps all the cores, as before.
 """
 
 from __future__ import annotations
@@ -83,12 +85,14 @@ class ThreadGovernor:
 
     MIN_FIRST_LOOK_SECONDS = 0.1
 
-    def __init__(self, chosen: int | None) -> None:
+    def __init__(self, chosen: int | None, follow_load: bool = True) -> None:
+        """``chosen``: the user's count, kept; else all cores, followed to the idle ones
+        unless ``follow_load`` is False (a deterministic run)."""
         import torch
 
         self._torch = torch
         self.cores = available_cores()
-        self.fixed = chosen is not None
+        self.fixed = chosen is not None or not follow_load
         self.threads = int(chosen) if chosen is not None else self.cores
         self._load = None
         if not self.fixed and self.cores > 1 and MachineLoad.supported():

@@ -59,6 +59,15 @@ def test_a_chosen_thread_count_is_kept_whatever_the_machine_does(busy_process):
     assert governor.threads == 3 and torch.get_num_threads() == 3
 
 
+def test_a_deterministic_run_keeps_all_the_cores_whatever_the_machine_does(busy_process):
+    governor = ThreadGovernor(None, follow_load=False)
+    _run_for(busy_process, 0.3)
+    assert governor.begin() == available_cores() == torch.get_num_threads()
+    governor._next_check = 0.0
+    governor.tick()
+    assert governor.threads == available_cores()
+
+
 class _Readings:
     """Stands in for the machine's load in the governor's decision rule: given readings."""
 
