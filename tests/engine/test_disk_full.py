@@ -4,12 +4,11 @@ mounts it, as in CI; elsewhere the test is skipped)."""
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 
 import pytest
 import torch
-from netyard_test_support import fill_disk
+from netyard_test_support import fill_disk, wait_while_running
 
 from engine.errors import NoSpaceLeft
 from engine.training import load_checkpoint, save_checkpoint
@@ -60,23 +59,15 @@ def test_a_journal_append_on_a_full_disk_leaves_no_partial_record(small_disk):
     assert optuna.load_study(study_name="s", storage=plain).user_attrs == {"notes": "fits now"}
 
 
-def _wait_for_metrics(process, store, stage: str) -> None:
-    """Until the run (or a trial) has logged metrics to the store: training is under way."""
+def _has_metrics(store) -> bool:
+    """Whether a run (or a trial) has logged metrics to the store: training is under way."""
     import sqlite3
-    import time
 
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        try:
-            with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
-                if db.execute("SELECT count(*) FROM metrics").fetchone()[0]:
-                    return
-        except sqlite3.OperationalError:  # not created or migrated yet
-            pass
-        with contextlib.suppress(subprocess.TimeoutExpired):  # or it ended: asserted above
-            process.wait(timeout=0.2)
-    raise AssertionError(f"no metrics from the {stage} in 120 s")
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
+            return bool(db.execute("SELECT count(*) FROM metrics").fetchone()[0])
+    except sqlite3.OperationalError:  # not created or migrated yet
+        return False
 
 
 @pytest.mark.parametrize("command", ["run", "sweep"])
@@ -102,7 +93,7 @@ def test_a_disk_that_fills_during_a_run_or_sweep_ends_it_failed_with_exit_3(
         stderr=subprocess.PIPE,
         text=True,
     )
-    _wait_for_metrics(process, workspace / "mlflow.db", command)
+    wait_while_running(lambda: _has_metrics(workspace / "mlflow.db"), process, "metrics", 120)
     fill_disk(disk_for_a_run)
     out, err = process.communicate(timeout=120)
     reason = f"no space left on {workspace}"

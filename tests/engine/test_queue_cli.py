@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from netyard_test_support import TINY_CNN, all_runs, tracking_uri
+from netyard_test_support import TINY_CNN, all_runs, tracking_uri, wait_while_running
 
 from engine.cli import main
 from engine.queue import QueueRunner, RunQueue
@@ -110,17 +110,6 @@ def test_stopping_the_runner_puts_the_running_entry_back_in_the_queue(workspace)
 CLI = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
-def _wait_for(condition, process, what: str, seconds: float = 240) -> None:
-    """Poll ``condition`` until it holds (``process`` must still be running meanwhile)."""
-    import time
-
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert process.poll() is None, f"the runner exited before {what}"
-        assert time.monotonic() < deadline, f"no {what} in time"
-        time.sleep(0.1)
-
-
 def test_a_second_queue_start_on_a_workspace_is_refused_while_the_first_runs(workspace):
     """Two runners once counted only their own jobs: with a limit of one, both ran one."""
     import signal
@@ -138,7 +127,7 @@ def test_a_second_queue_start_on_a_workspace_is_refused_while_the_first_runs(wor
     start = [sys.executable, "-c", CLI, "queue", "start", "--workspace", str(workspace)]
     first = subprocess.Popen(start, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_for(lambda: run_queue.state().running(), first, "entry running")
+        wait_while_running(lambda: run_queue.state().running(), first, "entry running")
         second = subprocess.run(start, capture_output=True, text=True, timeout=240)
         assert second.returncode == 2, second.stdout + second.stderr
         assert second.stderr == (

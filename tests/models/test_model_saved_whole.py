@@ -11,10 +11,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from mlflow.tracking import MlflowClient
+from netyard_test_support import wait_while_running
 
 from engine.cli import main
 from tests.sweeps.conftest import netyard
@@ -45,12 +45,11 @@ def kill_when_the_model_appears(command: list[str], artifacts: Path) -> tuple[Pa
         command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        run_folder = None
-        while run_folder is None:  # the run logs requirements.txt as it starts
-            assert process.poll() is None, process.stderr.read().decode()[-2000:]
-            found = list(artifacts.glob("*/*/artifacts"))
-            run_folder = found[0] if found else None
-            time.sleep(0.01)
+        # The run logs requirements.txt as it starts: its artifact folder appears.
+        wait_while_running(
+            lambda: any(artifacts.glob("*/*/artifacts")), process, "a run folder", every=0.01
+        )
+        run_folder = next(artifacts.glob("*/*/artifacts"))
         seen: list[str] = []
         while not any(name == "model" or name.startswith(".model") for name in seen):
             assert process.poll() is None, "the run ended before its model was seen"

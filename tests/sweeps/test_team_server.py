@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
@@ -204,9 +205,8 @@ def team_sweep(team, tmp_path_factory):
         with ThreadPoolExecutor(len(processes)) as pool:
             ends = {who: pool.submit(p.communicate, timeout=SWEEP_SECONDS)
                     for who, p in processes.items()}  # fmt: skip
-            while not all(end.done() for end in ends.values()):
+            while futures.wait(ends.values(), timeout=0.5).not_done:  # look every 0.5 s
                 command_lines |= _command_lines()
-                time.sleep(0.5)
             outputs = {who: [part.decode() for part in end.result()] for who, end in ends.items()}
     finally:
         for process in processes.values():
