@@ -357,9 +357,10 @@ def _execute_run(
         prepared.device,
         config.seed,
         forward,
-        _ticking(threads, should_stop),
+        should_stop,
         checkpoint_path=checkpoint_dir / "last.ckpt" if config.checkpoints else None,
         checkpoint_extra={"dataset": config.dataset, "mlflow_run_id": run_id},
+        threads=threads,
     )
     step = start_step
 
@@ -446,22 +447,6 @@ def run(
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _ticking(threads, should_stop: Callable[[], bool]) -> Callable[[], bool]:
-    """``should_stop`` for the trainer, which asks it once a step: the step's moment to let
-    the thread governor look at the machine too. Training begins at its first call."""
-    begun = False
-
-    def ask() -> bool:
-        nonlocal begun
-        if not begun:
-            threads.begin()
-            begun = True
-        threads.tick()
-        return should_stop()
-
-    return ask
-
-
 def _untracked_name(config: RunConfig) -> str:
     import time
 

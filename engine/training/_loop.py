@@ -21,6 +21,7 @@ from engine.training._determinism import deterministic_mode
 from engine.training._early_stopping import BestWeights
 from engine.training._optimization import StepOptimization
 from engine.training._schedule import lr_multiplier
+from engine.training._threads import ThreadGovernor
 
 Emit = Callable[[Event], None]
 FLUSH_STEPS = 100
@@ -61,8 +62,12 @@ class Trainer:
         should_stop: Callable[[], bool] = lambda: False,
         checkpoint_path: Path | None = None,
         checkpoint_extra: dict[str, Any] | None = None,
+        threads: ThreadGovernor | None = None,
     ) -> None:
+        """``threads``: sized to the idle cores when training begins and followed every step
+        (``ThreadGovernor``); None leaves torch's thread count as it is."""
         self.plugin = plugin
+        self.threads = threads
         self.dataset = dataset
         self.device = device
         self.seed = seed
@@ -214,7 +219,11 @@ class Trainer:
             # forecaster's linear head) then ends no worse than it on validation.
             last_eval = self._validate(step)
 
+        if self.threads is not None:
+            self.threads.begin()
         while step < self.total_steps:
+            if self.threads is not None:
+                self.threads.tick()
             if self.should_stop():
                 self._flush(pending_steps, pending)
                 return TrainResult("cancelled", step, last_eval, checkpoint=self._checkpoint(step))
