@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from engine.cli._options import add_workspace_options
 from engine.errors import UsageError
 
 RUN_HELP = "a run id, or models:/NAME/VERSION from the model registry"
@@ -18,7 +19,6 @@ OUTPUT_FORMATS = (".csv", ".json")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    from engine.cli._main import _add_workspace_options
     from engine.models import FORMATS
 
     predict = commands.add_parser("predict", help="run a trained model on your data")
@@ -36,20 +36,20 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="the character model: N characters after each prompt",
     )
     predict.add_argument("--out", metavar="FILE", help="write .csv or .json (default: CSV out)")
-    _add_workspace_options(predict)
+    add_workspace_options(predict)
     predict.set_defaults(handler=predict_command)
 
     register = commands.add_parser("register", help="add a run's model to the model registry")
     register.add_argument("run", metavar="RUN", help="a run id")
     register.add_argument("--name", required=True, help="registered model name (new or existing)")
-    _add_workspace_options(register)
+    add_workspace_options(register)
     register.set_defaults(handler=register_command)
 
     export = commands.add_parser("export", help="export a run's model, checked after writing")
     export.add_argument("run", metavar="RUN", help=RUN_HELP)
     export.add_argument("--format", required=True, choices=FORMATS, help="file format")
     export.add_argument("--out", required=True, metavar="PATH", help="the file to write")
-    _add_workspace_options(export)
+    add_workspace_options(export)
     export.set_defaults(handler=export_command)
 
 

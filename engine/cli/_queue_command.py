@@ -15,14 +15,13 @@ import sys
 import time
 from typing import Any
 
+from engine.cli._options import Parser, add_workspace_option, positive_int
 from engine.errors import UsageError
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
-    from engine.cli._main import _Parser, _positive_int
-
     queue = commands.add_parser("queue", help="queue runs and sweeps, then run them in order")
-    actions = queue.add_subparsers(dest="queue", metavar="ACTION", parser_class=_Parser,
+    actions = queue.add_subparsers(dest="queue", metavar="ACTION", parser_class=Parser,
                                    required=True)  # fmt: skip
 
     add = actions.add_parser(
@@ -33,7 +32,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )
     add.add_argument("kind", choices=("run", "sweep"), help="run or sweep")
     add.add_argument("arguments", nargs=argparse.REMAINDER, help="the command's arguments")
-    add.set_defaults(handler=add_entry)
+    # Parsed by the run or sweep command's own parser: the same checks and messages.
+    add.set_defaults(handler=lambda args: add_entry(args, commands.choices[args.kind]))
 
     listing = actions.add_parser("list", help="the queue's entries and settings")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -48,7 +48,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
     move = actions.add_parser("move", help="move an entry to another place in the queue")
     move.add_argument("id", type=_entry_id, metavar="ID", help="entry id")
-    move.add_argument("--to", type=_positive_int, required=True, metavar="N",
+    move.add_argument("--to", type=positive_int, required=True, metavar="N",
                       help="its new place, 1 being the first")  # fmt: skip
     move.set_defaults(handler=move_entry)
 
@@ -65,15 +65,13 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     config.set_defaults(handler=configure)
 
     start = actions.add_parser("start", help="run the queued entries in order; Ctrl-C stops")
-    start.add_argument("--jobs", type=_positive_int, metavar="N",
+    start.add_argument("--jobs", type=positive_int, metavar="N",
                        help="jobs at once this time (default: the queue's setting)")  # fmt: skip
     start.add_argument("--json", action="store_true", help="print events as JSON lines")
     start.set_defaults(handler=start_queue)
 
     for parser in (listing, remove, clear, move, pause, resume, config, start):
-        parser.add_argument("--workspace", metavar="DIR",
-                            help="workspace folder (default: $NETYARD_WORKSPACE or the user "
-                            "data dir)")  # fmt: skip
+        add_workspace_option(parser)
 
 
 # -- argument types ---------------------------------------------------------------------------
@@ -106,14 +104,13 @@ def _queue(args: argparse.Namespace):
 
 
 # -- commands ---------------------------------------------------------------------------------
-def add_entry(args: argparse.Namespace) -> int:
-    from engine.cli._main import build_parser
+def add_entry(args: argparse.Namespace, command_parser: argparse.ArgumentParser) -> int:
+    """Queue what ``command_parser`` (``netyard run``'s or ``netyard sweep``'s) reads in the
+    arguments, checked as that command checks them."""
     from engine.queue import RunQueue
     from engine.workspace import Workspace
 
-    if args.arguments[:1] in (["-h"], ["--help"]):
-        build_parser().parse_args([args.kind, "--help"])
-    command = build_parser().parse_args([args.kind, *args.arguments])
+    command = command_parser.parse_args(args.arguments)
     workspace = Workspace.resolve(command.workspace).ensure()
     command.workspace = str(workspace.root)  # the entry runs where it was queued
     payload = _run_payload(command) if args.kind == "run" else _sweep_payload(command)

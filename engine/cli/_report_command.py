@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 
+from engine.cli._options import add_workspace_options
+
 
 def add_command(commands: argparse._SubParsersAction) -> None:
-    from engine.cli._main import _add_workspace_options
     from engine.reports import FORMATS, SUFFIXES
 
     report = commands.add_parser(
@@ -21,7 +22,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     report.add_argument("--format", choices=FORMATS, help="the format, whatever the suffix")
     report.add_argument("--title", help="the HTML report's title")
-    _add_workspace_options(report)
+    add_workspace_options(report)
     report.set_defaults(handler=report_command)
 
 

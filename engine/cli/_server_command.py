@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from engine.cli._options import WORKSPACE_HELP, port
+
 
 def add_command(commands: argparse._SubParsersAction) -> None:
-    from engine.cli._main import _port
     from engine.services import DEFAULT_PORT
 
     server = commands.add_parser(
@@ -31,13 +32,12 @@ def add_command(commands: argparse._SubParsersAction) -> None:
          "passwords are asked, but nothing is encrypted: see the warning it prints)"),
         ("--allowed-hosts", "LIST", "Host headers the server answers (passed to mlflow server; "
          "default: localhost and private-network addresses)"),
-        ("--workspace", "DIR",
-         "workspace folder (default: $NETYARD_WORKSPACE or the user data dir)"),
+        ("--workspace", "DIR", WORKSPACE_HELP),
     ):  # fmt: skip
         server.add_argument(flag, metavar=metavar, help=help_text)
     server.set_defaults(host="127.0.0.1")
     server.add_argument(
-        "--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+        "--port", type=port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
     )
     server.set_defaults(handler=server_command)
 

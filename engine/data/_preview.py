@@ -3,16 +3,15 @@
 The preview loads the dataset exactly as a run does (``DatasetInfo.load`` with the run's seed
 and validation fraction), so the sizes and class counts it reports are those of the split the
 run will train, validate and test on, and bad data fails with the run's own ``UsageError``.
-Loading can take a second (reading images, generating MNIST-1D once), so previews are kept
-per dataset id, seed and validation fraction, and dropped when a user file or folder changes
-(its modification times and sizes).
+Loading can take a second (reading images, generating MNIST-1D once), so the latest previews
+are kept per dataset id, folder, seed and validation fraction, and dropped when a user file or
+folder changes (its modification times and sizes).
 """
 
 from __future__ import annotations
 
+import functools
 import os
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,80 +84,34 @@ class DatasetPreview:
         return sum(self.sizes.values())
 
 
-_cache: OrderedDict[tuple, DatasetPreview] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
 def preview(
     dataset_id: str, datasets_dir: Path, seed: int = 0, samples: int = 6, val_fraction: float = 0.1
 ) -> DatasetPreview:
     """The preview of ``dataset_id`` split with ``seed`` and ``val_fraction`` as a run would
     split it; ``UsageError`` (the run's message) when the data cannot be learnt from."""
     dataset_id = dataset_id.strip()
-    # Not keyed by ``datasets_dir``: it only holds caches of data made the same way anywhere.
-    key = (dataset_id, seed, samples, val_fraction, _fingerprint(dataset_id))
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    info = dataset_info(dataset_id)
-    result = describe(info.load(Path(datasets_dir), seed, val_fraction), samples)
-    with _cache_lock:
-        _cache[key] = result
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return result
+    fingerprint = _fingerprint(dataset_id)
+    return _kept_preview(dataset_id, Path(datasets_dir), seed, samples, val_fraction, fingerprint)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _kept_preview(
+    dataset_id: str, datasets_dir: Path, seed: int, samples: int, val_fraction: float, _: tuple
+) -> DatasetPreview:
+    """``preview``, kept; the last argument (the user file's fingerprint) is only a key."""
+    return describe(dataset_info(dataset_id).load(datasets_dir, seed, val_fraction), samples)
 
 
 def describe(dataset: Dataset, samples: int = 6) -> DatasetPreview:
     """The preview of a loaded dataset (no loading, no cache)."""
     spec = dataset.spec
     kind = _KIND_OF_DATA.get(spec.kind, f"{spec.kind} {spec.task}")
-    train_x = dataset.train.x.numpy()
-    train_y = None if dataset.train.y is None else dataset.train.y.numpy()
-    picked = _evenly(len(train_x), samples)
     names = tuple(spec.class_names or ())
     # Labelled by class: one class index per sample (sort's targets are whole sequences).
-    labelled = bool(names) and train_y is not None and train_y.ndim == 1
-
-    def label(index: int) -> str:
-        return names[int(train_y[index])] if labelled else ""
-
-    preview_samples: list[PreviewSample] = []
-    notes: list[str] = []
-    series = boundaries = points = None
-    if kind in (PreviewKind.IMAGES, PreviewKind.SERIES):
-        preview_samples = [PreviewSample(train_x[i], label(i)) for i in picked]
-    elif kind == PreviewKind.FORECASTING:
-        extra = spec.extra
-        std, mean = extra["target_std"], extra["target_mean"]  # back to the target's units
-        series = _forecast_target(dataset) * std + mean
-        boundaries = tuple(extra["boundaries"])
-        for i in picked:
-            following = "next: " + ", ".join(f"{v * std + mean:.4g}" for v in train_y[i])
-            preview_samples.append(PreviewSample(train_x[i, :, 0] * std + mean, following))
-        inputs = ", ".join(extra["channels"][1:])
-        ahead = f"{extra['horizon']} step{'s' * (extra['horizon'] > 1)}"
-        notes.append(
-            f"forecast {extra['target']!r} {ahead} ahead from the last {extra['window']}"
-            + (f"; other inputs: {inputs}" if inputs else "")
-        )
-    elif kind == PreviewKind.TEXT:
-        alphabet = spec.extra["alphabet"]
-        preview_samples = [PreviewSample("".join(alphabet[c] for c in train_x[i])) for i in picked]
-        notes.append(
-            f"{spec.extra['characters']:,} characters, a vocabulary of {len(alphabet)}, "
-            f"context {spec.extra['block']}"
-        )
-    elif kind == PreviewKind.TOKENS:
-        for i in picked:
-            source = " ".join(str(t) for t in train_x[i])
-            target = "" if train_y is None else " ".join(str(t) for t in train_y[i])
-            preview_samples.append(PreviewSample(source, target))
-        notes.append(f"vocabulary of {spec.vocab_size} symbols")
-    elif kind == PreviewKind.POINTS:
-        points = train_x[_evenly(len(train_x), MAX_POINTS)]
-        preview_samples = [PreviewSample(train_x[i], label(i)) for i in picked]
+    labelled = bool(names) and dataset.train.y is not None and dataset.train.y.ndim == 1
+    show = _SHOWN_BY_KIND.get(kind)
+    picked = _evenly(len(dataset.train.x), samples)
+    shown = show(dataset, picked, names if labelled else ()) if show else {}
     counts = {}
     if labelled:
         for name, split in zip(SPLITS, (dataset.train, dataset.val, dataset.test), strict=True):
@@ -172,12 +125,75 @@ def describe(dataset: Dataset, samples: int = 6) -> DatasetPreview:
         input_shape=tuple(spec.input_shape),
         class_names=names if labelled else (),
         class_counts=counts,
-        samples=tuple(preview_samples),
-        series=series,
-        boundaries=boundaries,
-        points=points,
-        notes=tuple(notes),
+        **shown,
     )
+
+
+# What each kind shows: the fields of ``DatasetPreview`` it fills, from the training samples
+# ``picked`` (labelled with ``names``, empty when the data is not labelled by class).
+def _labelled_samples(dataset: Dataset, picked: list[int], names: tuple[str, ...]) -> dict:
+    x, y = dataset.train.x.numpy(), dataset.train.y
+    samples = [PreviewSample(x[i], names[int(y[i])] if names else "") for i in picked]
+    return {"samples": tuple(samples)}
+
+
+def _points(dataset: Dataset, picked: list[int], names: tuple[str, ...]) -> dict:
+    x = dataset.train.x.numpy()
+    return {"points": x[_evenly(len(x), MAX_POINTS)], **_labelled_samples(dataset, picked, names)}
+
+
+def _forecast(dataset: Dataset, picked: list[int], names: tuple[str, ...]) -> dict:
+    extra = dataset.spec.extra
+    std, mean = extra["target_std"], extra["target_mean"]  # back to the target's units
+    x, y = dataset.train.x.numpy(), dataset.train.y.numpy()
+    samples = []
+    for i in picked:
+        following = "next: " + ", ".join(f"{v * std + mean:.4g}" for v in y[i])
+        samples.append(PreviewSample(x[i, :, 0] * std + mean, following))
+    inputs = ", ".join(extra["channels"][1:])
+    ahead = f"{extra['horizon']} step{'s' * (extra['horizon'] > 1)}"
+    note = f"forecast {extra['target']!r} {ahead} ahead from the last {extra['window']}"
+    return {
+        "samples": tuple(samples),
+        "notes": (note + (f"; other inputs: {inputs}" if inputs else ""),),
+        "series": _forecast_target(dataset) * std + mean,
+        "boundaries": tuple(extra["boundaries"]),
+    }
+
+
+def _text(dataset: Dataset, picked: list[int], names: tuple[str, ...]) -> dict:
+    extra, x = dataset.spec.extra, dataset.train.x.numpy()
+    alphabet = extra["alphabet"]
+    return {
+        "samples": tuple(PreviewSample("".join(alphabet[c] for c in x[i])) for i in picked),
+        "notes": (
+            f"{extra['characters']:,} characters, a vocabulary of {len(alphabet)}, "
+            f"context {extra['block']}",
+        ),
+    }
+
+
+def _tokens(dataset: Dataset, picked: list[int], names: tuple[str, ...]) -> dict:
+    x, y = dataset.train.x.numpy(), dataset.train.y
+    y = None if y is None else y.numpy()
+    samples = [
+        PreviewSample(" ".join(map(str, x[i])), "" if y is None else " ".join(map(str, y[i])))
+        for i in picked
+    ]
+    return {
+        "samples": tuple(samples),
+        "notes": (f"vocabulary of {dataset.spec.vocab_size} symbols",),
+    }
+
+
+_SHOWN_BY_KIND = {
+    PreviewKind.IMAGES: _labelled_samples,
+    PreviewKind.SERIES: _labelled_samples,
+    PreviewKind.FORECASTING: _forecast,
+    PreviewKind.TEXT: _text,
+    PreviewKind.TOKENS: _tokens,
+    PreviewKind.POINTS: _points,
+}
 
 
 def _evenly(count: int, wanted: int) -> list[int]:

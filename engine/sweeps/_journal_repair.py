@@ -9,7 +9,8 @@ such glued lines already.
 ``repair_journal`` runs under the journal's lock, before a process reads or appends: it cuts
 off a partial last record and, in a glued line, drops the torn part and keeps the whole
 record after it. What is dropped is exactly what Optuna's readers had skipped, so the study
-every process saw is the study that remains. Pure bytes and ``json``: no Optuna here.
+every process saw is the study that remains. ``append_whole`` appends under the same lock,
+all or nothing. Pure bytes and ``json``: no Optuna here.
 """
 
 from __future__ import annotations
@@ -56,6 +57,34 @@ def repair_journal(path: Path) -> list[str]:
     else:
         os.truncate(path, body_end)
     return dropped
+
+
+def append_whole(path: Path, data: bytes, sync: bool) -> None:
+    """Append ``data`` (whole records) to the journal at ``path``, holding its lock: after a
+    torn tail is cut off, and cut back to where it began if the write fails."""
+    descriptor = os.open(path, os.O_RDWR | os.O_APPEND)
+    try:
+        size = os.fstat(descriptor).st_size
+        if size and os.pread(descriptor, 1, size - 1) != b"\n":
+            # A writer died mid-record since this process read: cut it off first (the
+            # repair may replace the file, so open it again after).
+            os.close(descriptor)
+            descriptor = -1
+            repair_journal(path)
+            descriptor = os.open(path, os.O_RDWR | os.O_APPEND)
+            size = os.fstat(descriptor).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            if sync:
+                os.fsync(descriptor)
+        except BaseException:
+            os.ftruncate(descriptor, size)  # freeing blocks works on a full disk
+            raise
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
 
 
 def _repaired_line(line: bytes) -> tuple[bytes, str]:

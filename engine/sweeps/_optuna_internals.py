@@ -7,7 +7,10 @@ that ran it, and the journal file's lock and op codes (for fewer fsyncs).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from engine.errors import as_no_space
 
 
 def trial_id(trial) -> int:
@@ -42,29 +45,20 @@ def journal_backend_class() -> type:
     power loss can only lose details of a trial that is running, which is then reconciled
     FAIL anyway. (Uses Optuna's private ``get_lock_file`` and the journal's op codes.)
     """
-    import errno
     import json
-    import os
     import sys
-    from pathlib import Path
 
     from optuna.storages.journal import JournalFileBackend
     from optuna.storages.journal._file import get_lock_file
     from optuna.storages.journal._storage import JournalOperation
 
-    from engine.errors import NoSpaceLeft
-    from engine.sweeps._journal_repair import repair_journal
+    from engine.sweeps._journal_repair import append_whole, repair_journal
 
     unsynced = {
         JournalOperation.SET_TRIAL_PARAM,
         JournalOperation.SET_TRIAL_INTERMEDIATE_VALUE,
         JournalOperation.SET_TRIAL_USER_ATTR,
     }
-
-    def full_disk(error: OSError, path: str) -> BaseException:
-        if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            return NoSpaceLeft(str(Path(path).parent))
-        return error
 
     class TornWriteSafeJournalFileBackend(JournalFileBackend):
         def __init__(self, file_path: str) -> None:
@@ -73,7 +67,7 @@ def journal_backend_class() -> type:
                 with get_lock_file(self._lock):
                     dropped = repair_journal(Path(file_path))
             except OSError as error:
-                raise full_disk(error, file_path) from None
+                raise _no_space_or(error, file_path) from None
             for piece in dropped:
                 print(
                     f"netyard: journal {file_path} held {piece}, left by a write that failed "
@@ -86,33 +80,13 @@ def journal_backend_class() -> type:
             sync = not all(log.get("op_code") in unsynced for log in logs)
             try:
                 with get_lock_file(self._lock):
-                    self._append(text.encode("utf-8"), sync)
+                    append_whole(Path(self._file_path), text.encode("utf-8"), sync)
             except OSError as error:
-                raise full_disk(error, self._file_path) from None
-
-        def _append(self, data: bytes, sync: bool) -> None:
-            descriptor = os.open(self._file_path, os.O_RDWR | os.O_APPEND)
-            try:
-                size = os.fstat(descriptor).st_size
-                if size and os.pread(descriptor, 1, size - 1) != b"\n":
-                    # A writer died mid-record since this process read: cut it off first
-                    # (the repair may replace the file, so open it again after).
-                    os.close(descriptor)
-                    descriptor = -1
-                    repair_journal(Path(self._file_path))
-                    descriptor = os.open(self._file_path, os.O_RDWR | os.O_APPEND)
-                    size = os.fstat(descriptor).st_size
-                try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(descriptor, view) :]
-                    if sync:
-                        os.fsync(descriptor)
-                except BaseException:
-                    os.ftruncate(descriptor, size)  # freeing blocks works on a full disk
-                    raise
-            finally:
-                if descriptor >= 0:
-                    os.close(descriptor)
+                raise _no_space_or(error, self._file_path) from None
 
     return TornWriteSafeJournalFileBackend
+
+
+def _no_space_or(error: OSError, journal: str) -> BaseException:
+    """``NoSpaceLeft`` naming the journal's folder if a full disk caused ``error``, else it."""
+    return as_no_space(error, str(Path(journal).parent)) or error

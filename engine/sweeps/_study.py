@@ -11,18 +11,20 @@ from collections.abc import Callable
 
 from engine.database_urls import hide_password
 from engine.errors import UsageError
-from engine.sweeps._reconcile import process_alive
 from engine.sweeps._spec import ResolvedSweep, SweepSpec
+from engine.sweeps._storage import (  # the attributes a listing shows, beside StudyInfo
+    DATASET_ATTR,
+    METRICS_ATTR,
+    PARENT_RUN_ATTR,
+    PLUGIN_ATTR,
+    TRACKING_URI_ATTR,
+    open_storage,
+)
+from engine.tracking import process_alive
 
 SPEC_ATTR = "netyard.spec"
-PLUGIN_ATTR = "netyard.plugin"  # the study's plugin and dataset, for listings
-DATASET_ATTR = "netyard.dataset"
-METRICS_ATTR = "netyard.metrics"  # the objectives, in order
 # The host and pid of the coordinator running the study (None once it has ended).
 COORDINATOR_ATTR = "netyard.coordinator"
-# Where the trials' runs go, written by the coordinator once its parent run exists.
-PARENT_RUN_ATTR = "netyard.parent_run_id"
-TRACKING_URI_ATTR = "netyard.tracking_uri"
 EXPERIMENT_ATTR = "netyard.experiment"
 JOIN_POLL_SECONDS = 1.0
 
@@ -72,18 +74,8 @@ def open_study(resolved: ResolvedSweep, storage, join: bool):
         study.set_user_attr(PLUGIN_ATTR, spec.plugin)
         study.set_user_attr(DATASET_ATTR, spec.dataset)
         study.set_user_attr(METRICS_ATTR, resolved.metrics)
-    study.set_user_attr(SPEC_ATTR, {**shareable_spec(spec), "name": resolved.name})
+    study.set_user_attr(SPEC_ATTR, {**spec.to_shareable_dict(), "name": resolved.name})
     return study
-
-
-def shareable_spec(spec: SweepSpec) -> dict:
-    """The spec as kept where others read it (the study, MLflow's ``sweep.json``): no password
-    of a storage or tracking URL typed with one."""
-    data = spec.to_dict()
-    for key in ("storage", "tracking_uri"):
-        if data.get(key):
-            data[key] = hide_password(data[key])
-    return data
 
 
 def joined_spec(
@@ -98,8 +90,6 @@ def joined_spec(
     coordinator waits up to ``wait_seconds``, saying why once through ``on_wait``; then it is
     a ``UsageError`` naming what is missing."""
     import optuna
-
-    from engine.sweeps._storage import open_storage
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     opened = open_storage(storage)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from plugins.gan._plugin import LOSSES
+from plugins.gan._loss_names import LOSSES
 
 
 def discriminator_loss(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from engine.errors import UsageError
 from engine.plugin import Plugin
 from engine.schema import Bool, Choice, Float, Int, Schema
+from plugins.gan._loss_names import LOSSES
 
 if TYPE_CHECKING:
     import torch
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
     from engine.data import Batch, Dataset, Split
     from engine.plugin import OptimizationContext
 
-LOSSES = ("nonsaturating", "hinge", "wgan-gp")  # implemented in plugins.gan._losses
 SNAPSHOT_SEED = 12345  # the same latent points at every snapshot, so the live view is steady
 EVAL_SEED = 777
 # Evaluation noise is seeded by the step reached and the evaluations already made at it, so
