@@ -3,6 +3,7 @@
 Training never runs here (it runs in worker processes); these are the short in-process jobs
 that remain, in the shape of superqt's ``thread_worker``: a callable runs on a pool thread and
 its result or exception comes back to the GUI thread as a signal. Exceptions never escape.
+``LatestTask`` keeps one such task per widget, the latest winning.
 """
 
 from __future__ import annotations
@@ -77,19 +78,19 @@ def run_in_background(
         on_error = _while_alive(owner, on_error) if on_error is not None else None
     if on_done is not None:
         signals.done.connect(on_done)
-    if on_error is None:
-        from app._errors import report_error
-
-        def on_error(message: str, details: str) -> None:
-            report_error("A background task failed", message, details)
-
-    signals.failed.connect(on_error)
+    signals.failed.connect(on_error or _report_failure)
     signals.done.connect(lambda _result: _live.discard(signals))
     signals.failed.connect(lambda *_: _live.discard(signals))
     # Garbage holding Qt objects must not be collected on the pool thread (see app._gc).
     _gc.hold(_any_pool_active)
     _pool(queue).start(_Runnable(function, signals))
     return signals
+
+
+def _report_failure(message: str, details: str) -> None:
+    from app._errors import report_error
+
+    report_error("A background task failed", message, details)
 
 
 def _while_alive(owner: QObject, callback: Callable | None) -> Callable | None:
@@ -101,6 +102,50 @@ def _while_alive(owner: QObject, callback: Callable | None) -> Callable | None:
             callback(*args)
 
     return call
+
+
+class LatestTask(QObject):
+    """One background task at a time for its parent widget, the latest winning (the shape of
+    Orange's ``ConcurrentWidgetMixin``): ``start`` supersedes the task before, whose result or
+    failure is then dropped, and ``cancel`` drops the answer still on its way. GUI thread only.
+
+    A superseded function still runs to its end on its pool thread: one that can stop early
+    checks a flag of its own (``RunsPager``'s count does).
+    """
+
+    def __init__(self, parent: QObject, queue: str | None = None) -> None:
+        super().__init__(parent)  # deleted with it, and so are the answers still to come
+        self.queue = queue
+        self._latest: object | None = None  # the token of the task whose answer is awaited
+
+    @property
+    def running(self) -> bool:
+        """Whether the latest task's answer is still on its way."""
+        return self._latest is not None
+
+    def start(
+        self,
+        function: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """Run ``function`` as ``run_in_background`` does, superseding the task before."""
+        self._latest = token = object()
+
+        def if_latest(callback: Callable) -> Callable:
+            def call(*args: Any) -> None:
+                if self._latest is token:
+                    self._latest = None
+                    callback(*args)
+
+            return call
+
+        on_error = on_error or _report_failure
+        run_in_background(function, if_latest(on_done), if_latest(on_error), self.queue, self)
+
+    def cancel(self) -> None:
+        """Drop the answer of the task on its way, if any."""
+        self._latest = None
 
 
 def _pools() -> list[QThreadPool]:

@@ -5,14 +5,16 @@ forecasts).
 An image's kind is its artifact path without a step in it, so ``samples/step_0000200.png``
 and ``samples/step_0000400.png`` are two steps of the kind ``samples``; for such kinds a step
 slider picks the step, and each run shows its image nearest to it. Listing and downloading run
-on the MLflow queue; downloads are kept in a temporary folder for the session (a run's
-artifact at a path does not change).
+on the MLflow queue, one task at a time, the latest winning; downloads are kept in a temporary
+folder for the session (a run's artifact at a path does not change).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app._tasks import run_in_background
+from app._tasks import LatestTask
 from app.browser._query import RunRecord
 from app.dashboards import ScaledImage
 
@@ -99,18 +101,14 @@ def nearest(images: list[ImageArtifact], step: int | None) -> ImageArtifact | No
     return min(images, key=lambda image: (abs((image.step or 0) - step), image.step or 0))
 
 
-_DOWNLOADS: Path | None = None
+@functools.cache
+def _downloads() -> tempfile.TemporaryDirectory:
+    # A copy, for this session: removed when the app ends.
+    return tempfile.TemporaryDirectory(prefix="netyard-compare-images-", ignore_cleanup_errors=True)
 
 
 def download_folder() -> Path:
-    global _DOWNLOADS
-    if _DOWNLOADS is None:
-        import atexit
-        import shutil
-
-        _DOWNLOADS = Path(tempfile.mkdtemp(prefix="netyard-compare-images-"))
-        atexit.register(shutil.rmtree, _DOWNLOADS, ignore_errors=True)  # a copy, for this session
-    return _DOWNLOADS
+    return Path(_downloads().name)
 
 
 def download_images(tracking_uri: str, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -145,8 +143,7 @@ class ArtifactCompare(QWidget):
         self.steps: list[int] = []
         self.local: dict[tuple[str, str], str] = {}  # downloaded: (run_id, path) -> file
         self.shown: dict[str, ImageArtifact | None] = {}  # run_id -> its image in sight
-        self._generation = 0
-        self.loading = False
+        self._task = LatestTask(self, "mlflow")  # listing the runs' images, or downloading
 
         self.kind = QComboBox()
         self.kind.setObjectName("imageKind")
@@ -173,31 +170,23 @@ class ArtifactCompare(QWidget):
         layout.addLayout(self.grid, 1)
         self._show_step_chooser(False)
 
+    @property
+    def loading(self) -> bool:
+        """Whether the images listed or downloaded last are still on their way."""
+        return self._task.running
+
     # -- listing -----------------------------------------------------------------------------
     def set_runs(self, tracking_uri: str, rows: list[RunRecord]) -> None:
-        self._generation += 1
-        generation, run_ids = self._generation, [row.run_id for row in rows]
+        run_ids = [row.run_id for row in rows]
         self.tracking_uri, self.rows, self.images = tracking_uri, rows, {}
         self._make_columns()
         self.kind.clear()
-        self.loading = True
         self.info.setText(f"Listing the images of {len(rows)} runs…")
-        run_in_background(
-            lambda: list_images(tracking_uri, run_ids),
-            lambda images: self._listed(generation, images),
-            lambda message, _details: self._failed(generation, message),
-            queue="mlflow",
-            owner=self,
-        )
+        self._task.start(lambda: list_images(tracking_uri, run_ids), self._listed, self._failed)
 
-    def _listed(self, generation: int, images: dict[str, list[ImageArtifact]]) -> None:
-        if generation != self._generation:
-            return
+    def _listed(self, images: dict[str, list[ImageArtifact]]) -> None:
         self.images = images
-        runs_with = {}
-        for per_run in images.values():
-            for kind in {image.kind for image in per_run}:
-                runs_with[kind] = runs_with.get(kind, 0) + 1
+        runs_with = Counter(kind for run in images.values() for kind in {i.kind for i in run})
         # The kinds most runs have first: those are the ones worth putting side by side.
         kinds = sorted(runs_with, key=lambda kind: (-runs_with[kind], kind))
         self.kind.blockSignals(True)
@@ -206,7 +195,6 @@ class ArtifactCompare(QWidget):
             self.kind.addItem(f"{kind} ({runs_with[kind]} of {len(self.rows)} runs)", kind)
         self.kind.blockSignals(False)
         if not kinds:
-            self.loading = False
             self.info.setText(f"None of the {len(self.rows)} runs logged an image artifact.")
             self._show_step_chooser(False)
             for picture in self.pictures:
@@ -215,10 +203,8 @@ class ArtifactCompare(QWidget):
         self.info.clear()
         self._kind_changed()
 
-    def _failed(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self.loading = False
-            self.info.setText(f"Could not read the runs' images: {message.splitlines()[0]}")
+    def _failed(self, message: str, _details: str) -> None:
+        self.info.setText(f"Could not read the runs' images: {message.splitlines()[0]}")
 
     # -- choosing ----------------------------------------------------------------------------
     def _of_kind(self, run_id: str) -> list[ImageArtifact]:
@@ -283,27 +269,14 @@ class ArtifactCompare(QWidget):
                 wanted.append((row.run_id, image.path))
         self._paint()
         if not wanted:
-            self.loading = False
+            self._task.cancel()  # what an earlier step or kind still downloads is not in sight
             return
-        self.loading = True
-        generation, uri = self._generation, self.tracking_uri
-        run_in_background(
-            lambda: download_images(uri, wanted),
-            lambda local: self._downloaded(generation, local),
-            lambda message, _details: self._failed(generation, message),
-            queue="mlflow",
-            owner=self,
-        )
+        uri = self.tracking_uri
+        self._task.start(lambda: download_images(uri, wanted), self._downloaded, self._failed)
 
-    def _downloaded(self, generation: int, local: dict[tuple[str, str], str]) -> None:
-        if generation != self._generation:
-            return
+    def _downloaded(self, local: dict[tuple[str, str], str]) -> None:
         self.local.update(local)
         self._paint()
-        self.loading = any(
-            image is not None and (run_id, image.path) not in self.local
-            for run_id, image in self.shown.items()
-        )
 
     def _paint(self) -> None:
         for column, row in enumerate(self.rows):

@@ -2,9 +2,8 @@
 
 Pages are fetched on the "mlflow" queue; the count on a queue of its own, waiting for the
 child process that pages through every match (seconds on a large store), so that it never
-holds up the next page. A reply to
-a query that is no longer the one asked for (the user changed the filter or the sort since)
-is dropped: each new query takes the next generation number and its replies carry it.
+holds up the next page. Each of the three is a ``LatestTask``: a reply to a query that is no
+longer the one asked for (the user changed the filter or the sort since) is dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import threading
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from app._tasks import run_in_background
+from app._tasks import LatestTask
 from app.browser._query import RunsPage, RunsQuery, count_runs, fetch_runs
 
 
@@ -29,59 +28,55 @@ class RunsPager(QObject):
         super().__init__(parent)
         self.query: RunsQuery | None = None  # the query whose rows are shown
         self.total: int | None = None  # how many runs match it, once known
-        self.loading = False
         self._received = 0
         self._uri = ""
         self._experiments: dict[str, str] = {}
         self._token: str | None = None
-        self._requested = 0  # the generation of the newest query asked for
-        self._shown = 0  # the generation of the query whose rows are shown
+        self._first = LatestTask(self, "mlflow")  # the first page of the query asked for last
+        self._next = LatestTask(self, "mlflow")  # the next page of the query shown
+        self._count = LatestTask(self, "mlflow-count")  # how many runs match the query shown
         self._count_cancel = threading.Event()
         # Quitting waits for the pools: a count still running would hold the app up for seconds.
         QCoreApplication.instance().aboutToQuit.connect(self.stop_counting)
+
+    @property
+    def loading(self) -> bool:
+        """Whether the first page of the query asked for last is still on its way."""
+        return self._first.running
 
     @property
     def has_more(self) -> bool:
         return self._token is not None
 
     def search(self, tracking_uri: str, query: RunsQuery) -> None:
-        self._requested += 1
-        generation = self._requested
-        self.loading = True
         self._count_cancel.set()  # the shown query's count would only slow this one down
-        run_in_background(
+        self._first.start(
             lambda: fetch_runs(tracking_uri, query),
-            lambda page: self._first_arrived(generation, tracking_uri, query, page),
-            lambda message, _details: self._first_failed(generation, message),
-            queue="mlflow",
-            owner=self,
+            lambda page: self._first_arrived(tracking_uri, query, page),
+            lambda message, _details: self._first_failed(message),
         )
 
     def forget(self) -> None:
         """Show nothing (the store changed): every reply still on its way is dropped."""
-        self._requested += 1
-        self._shown = self._requested  # a generation no request carries
+        for task in (self._first, self._next, self._count):
+            task.cancel()
         self._count_cancel.set()
-        self.query, self.total, self._token, self.loading = None, None, None, False
+        self.query, self.total, self._token = None, None, None
 
     def fetch_next(self) -> None:
         if self._token is None:
             return
-        generation, uri, query = self._shown, self._uri, self.query
-        token, experiments = self._token, self._experiments
-        run_in_background(
+        uri, query, token, experiments = self._uri, self.query, self._token, self._experiments
+        self._next.start(
             lambda: fetch_runs(uri, query, token, experiments),
-            lambda page: self._next_arrived(generation, page),
-            lambda message, _details: self._failed(generation, "page", message),
-            queue="mlflow",
-            owner=self,
+            self._next_arrived,
+            lambda message, _details: self.failed.emit("page", _one_line(message)),
         )
 
     # -- replies -----------------------------------------------------------------------------
-    def _first_arrived(self, generation: int, uri: str, query: RunsQuery, page: RunsPage) -> None:
-        if generation != self._requested:
-            return  # the user asked for another query since
-        self._shown, self.loading = generation, False
+    def _first_arrived(self, uri: str, query: RunsQuery, page: RunsPage) -> None:
+        self._next.cancel()  # the rows before are gone, and so are their next pages and count
+        self._count.cancel()
         self.query, self._uri, self._experiments = query, uri, page.experiments
         self._token, self._received = page.token, len(page)
         self.total = None if page.token else len(page)
@@ -89,26 +84,17 @@ class RunsPager(QObject):
         if self.total is None:
             self._start_count()
 
-    def _first_failed(self, generation: int, message: str) -> None:
-        if generation != self._requested:
-            return
-        self.loading = False
+    def _first_failed(self, message: str) -> None:
         self.failed.emit("query", _one_line(message))
         if self.query is not None and self.total is None:
             self._start_count()  # the rows still shown lost their count to the failed query
 
-    def _next_arrived(self, generation: int, page: RunsPage) -> None:
-        if generation != self._shown:
-            return
+    def _next_arrived(self, page: RunsPage) -> None:
         self._token, self._received = page.token, self._received + len(page)
         if page.token is None and self.total is None:
             self._count_cancel.set()  # every match has come: that is the count
             self.total = self._received
         self.next_page.emit(page)
-
-    def _failed(self, generation: int, what: str, message: str) -> None:
-        if generation == self._shown:
-            self.failed.emit(what, _one_line(message))
 
     # -- counting ----------------------------------------------------------------------------
     def stop_counting(self) -> None:
@@ -117,18 +103,16 @@ class RunsPager(QObject):
 
     def _start_count(self) -> None:
         cancel = self._count_cancel = threading.Event()
-        generation, uri, query, experiments = self._shown, self._uri, self.query, self._experiments
+        uri, query, experiments = self._uri, self.query, self._experiments
         # One count at a time: a stale one is killed before the next starts.
-        run_in_background(
+        self._count.start(
             lambda: count_runs(uri, query, experiments, cancel),
-            lambda total: self._counted(generation, total),
-            lambda message, _details: self._failed(generation, "count", message),
-            queue="mlflow-count",
-            owner=self,
+            self._counted,
+            lambda message, _details: self.failed.emit("count", _one_line(message)),
         )
 
-    def _counted(self, generation: int, total: int | None) -> None:
-        if generation != self._shown or total is None or self.total is not None:
+    def _counted(self, total: int | None) -> None:
+        if total is None or self.total is not None:
             return
         self.total = total
         self.counted.emit()

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -33,6 +32,7 @@ from app.browser._artifacts import ArtifactCompare
 from app.browser._compare import CompareCurves, ParamsDiff
 from app.browser._export import RunsExport
 from app.browser._model import STARTED_COLUMN, RunsFilter, RunsTableModel
+from app.browser._notes import RunNotes
 from app.browser._organise_menu import RunsOrganiser
 from app.browser._paging import RunsPager
 from app.browser._predict import PredictPanel
@@ -42,7 +42,6 @@ from app.browser._query import (
     RunsPage,
     RunsQuery,
     fetch_histories,
-    save_note,
     warm_up,
 )  # fmt: skip
 from app.browser._summaries import SummaryColumns
@@ -65,6 +64,7 @@ class RunsBrowser(QWidget):
         self.tracking_uri = ""
         self.stale = False
         self.order: tuple[str, bool] = NEWEST_FIRST  # MLflow's order_by key, ascending
+        self.datasets_dir = None  # the workspace's, for the input example of an export
         self.model = RunsTableModel()
         self.proxy = RunsFilter()
         self.proxy.setSourceModel(self.model)
@@ -75,6 +75,38 @@ class RunsBrowser(QWidget):
         self.pager.failed.connect(self._failed)
         self.model.fetch_requested.connect(self.pager.fetch_next)
 
+        self.table = self._build_table()
+        # A metric column's header menu: its runs' Last, Best, Min or Max value.
+        self.summary_columns = SummaryColumns(
+            self.model, self.table.horizontalHeader(), lambda: self.tracking_uri, self
+        )
+        # The Run menu (right click, or its button): rename, tags, star, archive, resume.
+        self.organiser = RunsOrganiser(self)
+        # Export runs: the selected runs as a CSV table or an HTML report (engine.reports).
+        self.export_runs = RunsExport(self)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("browserSplitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self._build_tabs())
+        self.splitter.setSizes([400, 300])
+        self.status = QLabel()
+        self.status.setObjectName("browserStatus")
+        self.notes.saved.connect(self.status.setText)
+        self.run_count = QLabel()
+        self.run_count.setObjectName("runCount")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.run_count)
+        layout = QVBoxLayout(self)
+        # Two rows: what is listed (MLflow's query), then what to do with the selection.
+        layout.addLayout(self._build_query_row())
+        layout.addLayout(self._build_action_row())
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(bottom)
+        self._selection_changed()
+
+    def _build_query_row(self) -> QHBoxLayout:
+        """The MLflow filter, the quick filter of loaded rows, the experiment and status."""
         self.search = QLineEdit()
         self.search.setObjectName("mlflowFilter")
         self.search.setPlaceholderText(
@@ -96,28 +128,41 @@ class RunsBrowser(QWidget):
         self.status_filter.addItems(STATUSES)
         self.status_filter.currentTextChanged.connect(self.refresh)
         self.refresh_button = QPushButton("Refresh")
-        self.compare_button = QPushButton("Compare")
-        self.compare_button.setObjectName("compareButton")
-        self.mlflow_button = QPushButton("Open in MLflow UI")
-        self.mlflow_button.setObjectName("openMlflowButton")
         self.refresh_button.clicked.connect(self.refresh)
-        self.compare_button.clicked.connect(self.compare_selected)
-        self.mlflow_button.clicked.connect(self._open_mlflow)
-        self.register_button = QPushButton("Register model…")
-        self.register_button.setObjectName("registerModelButton")
-        self.register_button.setToolTip("Add the selected run's model to the model registry")
-        self.register_button.clicked.connect(self.register_selected)
-        self.export_button = QPushButton("Export model…")
-        self.export_button.setObjectName("exportModelButton")
-        self.export_button.setToolTip("Write the selected run's model as ONNX, TorchScript "
-                                      "or safetensors, checked after writing")  # fmt: skip
-        self.export_button.clicked.connect(self.export_selected)
-        self.datasets_dir = None  # the workspace's, for the input example of an export
+        row = QHBoxLayout()
+        row.addWidget(self.search, 3)
+        row.addWidget(self.quick, 1)
+        for label, widget in (("experiment", self.experiment), ("status", self.status_filter),
+                              ("show", self.organiser.show_combo)):  # fmt: skip
+            row.addWidget(QLabel(label))
+            row.addWidget(widget)
+        row.addWidget(self.organiser.starred_only)
+        row.addWidget(self.refresh_button)
+        return row
 
-        self.table = QTableView()
-        self.table.setObjectName("runsTable")
-        self.table.setModel(self.proxy)
-        header = self.table.horizontalHeader()
+    def _build_action_row(self) -> QHBoxLayout:
+        """What to do with the selected runs: compare, organise, open, register, export."""
+        self.compare_button = _button("Compare", "compareButton", self.compare_selected)
+        self.mlflow_button = _button("Open in MLflow UI", "openMlflowButton", self._open_mlflow)
+        self.register_button = _button("Register model…", "registerModelButton",
+                                       self.register_selected, "Add the selected run's model "
+                                       "to the model registry")  # fmt: skip
+        self.export_button = _button("Export model…", "exportModelButton", self.export_selected,
+                                     "Write the selected run's model as ONNX, TorchScript or "
+                                     "safetensors, checked after writing")  # fmt: skip
+        row = QHBoxLayout()
+        buttons = (self.compare_button, self.organiser.button, self.mlflow_button,
+                   self.register_button, self.export_button, self.export_runs.button)  # fmt: skip
+        for button in buttons:
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    def _build_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("runsTable")
+        table.setModel(self.proxy)
+        header = table.horizontalHeader()
         # The header's sort indicator asks MLflow for a new order (sortingEnabled would sort
         # only the loaded rows, in the proxy).
         header.setSectionsClickable(True)
@@ -125,76 +170,28 @@ class RunsBrowser(QWidget):
         header.setSortIndicator(STARTED_COLUMN, Qt.SortOrder.DescendingOrder)
         header.sortIndicatorChanged.connect(self._sort_clicked)
         header.setResizeContentsPrecision(0)  # sized to the rows in sight, not to every row
+        header.setSectionsMovable(True)
         self.model.columnsInserted.connect(self._size_new_columns)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionsMovable(True)
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        # A metric column's header menu: its runs' Last, Best, Min or Max value.
-        self.summary_columns = SummaryColumns(self.model, header, lambda: self.tracking_uri, self)
-        # The Run menu (right click, or its button): rename, tags, star, archive, resume.
-        self.organiser = RunsOrganiser(self)
-        # Export runs: the selected runs as a CSV table or an HTML report (engine.reports).
-        self.export_runs = RunsExport(self)
-        # Two rows: what is listed (MLflow's query), then what to do with the selection.
-        top = QHBoxLayout()
-        top.addWidget(self.search, 3)
-        top.addWidget(self.quick, 1)
-        for label, widget in (("experiment", self.experiment), ("status", self.status_filter),
-                              ("show", self.organiser.show_combo)):  # fmt: skip
-            top.addWidget(QLabel(label))
-            top.addWidget(widget)
-        top.addWidget(self.organiser.starred_only)
-        top.addWidget(self.refresh_button)
-        actions = QHBoxLayout()
-        buttons = (self.compare_button, self.organiser.button, self.mlflow_button,
-                   self.register_button, self.export_button, self.export_runs.button)  # fmt: skip
-        for button in buttons:
-            actions.addWidget(button)
-        actions.addStretch(1)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setAlternatingRowColors(True)
+        table.selectionModel().selectionChanged.connect(self._selection_changed)
+        return table
 
+    def _build_tabs(self) -> QTabWidget:
+        """What the selected runs show: curves, params, images, the note, predictions."""
         self.curves = CompareCurves()
         self.diff = ParamsDiff()
-        self.note = QPlainTextEdit()
-        self.note.setObjectName("runNote")
-        self.note.setPlaceholderText(
-            "Notes on the selected run (saved as the MLflow run description)"
-        )
-        self.save_note_button = QPushButton("Save note")
-        self.save_note_button.setObjectName("saveNoteButton")
-        self.save_note_button.clicked.connect(self._save_note)
-        notes = QWidget()
-        notes_layout = QVBoxLayout(notes)
-        notes_layout.addWidget(self.note, 1)
-        notes_layout.addWidget(self.save_note_button, 0, Qt.AlignmentFlag.AlignRight)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.curves, "Compare curves")
-        self.tabs.addTab(self.diff, "Params diff")
         self.images = ArtifactCompare()
-        self.tabs.addTab(self.images, "Compare images")
-        self.tabs.addTab(notes, "Notes")
+        self.notes = RunNotes(lambda: self.tracking_uri)
+        self.note, self.save_note_button = self.notes.note, self.notes.save_button  # shortcuts
         self.predict = PredictPanel()
-        self.tabs.addTab(self.predict, "Predict")
-
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("browserSplitter")
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.tabs)
-        self.splitter.setSizes([400, 300])
-        self.status = QLabel()
-        self.status.setObjectName("browserStatus")
-        self.run_count = QLabel()
-        self.run_count.setObjectName("runCount")
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.status, 1)
-        bottom.addWidget(self.run_count)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addLayout(actions)
-        layout.addWidget(self.splitter, 1)
-        layout.addLayout(bottom)
-        self._selection_changed()
+        self.tabs = QTabWidget()
+        for page, title in ((self.curves, "Compare curves"), (self.diff, "Params diff"),
+                            (self.images, "Compare images"), (self.notes, "Notes"),
+                            (self.predict, "Predict")):  # fmt: skip
+            self.tabs.addTab(page, title)
+        return self.tabs
 
     # -- loading -----------------------------------------------------------------------------
     @property
@@ -360,15 +357,13 @@ class RunsBrowser(QWidget):
         rows = self.selected_rows()
         self.compare_button.setEnabled(len(rows) >= 1)
         self.mlflow_button.setEnabled(bool(self.tracking_uri))
-        self.save_note_button.setEnabled(len(rows) == 1)
         finished = len(rows) == 1 and rows[0].status == "FINISHED"
         self.register_button.setEnabled(finished)
         self.export_button.setEnabled(finished)
         run_id = rows[0].run_id if finished else None
         generative = finished and _generative(rows[0].params.get("plugin", ""))
         self.predict.set_run(run_id, self.tracking_uri, self.datasets_dir, generative)
-        self.note.setEnabled(len(rows) == 1)
-        self.note.setPlainText(rows[0].note if len(rows) == 1 else "")
+        self.notes.show_rows(rows)
 
     def compare_selected(self) -> None:
         rows = self.selected_rows()
@@ -387,20 +382,6 @@ class RunsBrowser(QWidget):
 
         run_in_background(
             lambda: fetch_histories(uri, run_ids, keys), done, queue="mlflow", owner=self
-        )
-
-    def _save_note(self) -> None:
-        rows = self.selected_rows()
-        if len(rows) != 1:
-            return
-        row, text = rows[0], self.note.toPlainText()
-        row.note = text
-
-        def done(_run_id: str) -> None:
-            self.status.setText(f"Note saved on run {row.name}")
-
-        run_in_background(
-            lambda: save_note(self.tracking_uri, row.run_id, text), done, queue="mlflow", owner=self
         )
 
     def _open_mlflow(self) -> None:
@@ -443,6 +424,14 @@ class RunsBrowser(QWidget):
         self.register_button.setEnabled(False)
         self.export_button.setEnabled(False)
         model_task(self, work, self.status.setText, self._selection_changed)
+
+
+def _button(text: str, name: str, slot, tip: str = "") -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setToolTip(tip)
+    button.clicked.connect(slot)
+    return button
 
 
 def _generative(plugin_id: str) -> bool:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app._catalog import check_dataset
-from app._tasks import run_in_background
+from app._tasks import LatestTask
 from app.form._schema_form import ERROR_STYLE
 from engine.errors import UsageError
 from engine.options import TRAINING_SCHEMA
@@ -70,7 +70,7 @@ class DatasetPreviewPanel(QGroupBox):
         self.val_fraction = val_fraction
         self.preview = None  # the DatasetPreview shown, if any
         self._shown_key: tuple | None = None
-        self._version = 0
+        self._loading = LatestTask(self, "dataset-preview")
 
         self.summary = QLabel()
         self.summary.setObjectName("datasetPreviewSummary")
@@ -130,8 +130,7 @@ class DatasetPreviewPanel(QGroupBox):
             self._hidden_request = True
             return
         form = self.form
-        self._version += 1
-        version = self._version
+        self._loading.cancel()  # the choice changed: a preview on its way is out of date
         if not form.catalog.datasets_loaded:
             self._show_message(form.catalog.dataset_error or "Datasets are still loading…")
             return
@@ -159,8 +158,6 @@ class DatasetPreviewPanel(QGroupBox):
         workspace = form.workspace
 
         def done(result: Any) -> None:
-            if version != self._version:
-                return  # the choice changed since; a newer preview is on its way
             if isinstance(result, str):
                 self._show_error(result)
             elif result is not self.preview or key != self._shown_key:
@@ -169,17 +166,10 @@ class DatasetPreviewPanel(QGroupBox):
         def failed(message: str, details: str) -> None:
             from app._errors import report_error
 
-            if version == self._version:
-                self._show_error(f"Could not preview {dataset_id}: {message}")
+            self._show_error(f"Could not preview {dataset_id}: {message}")
             report_error("Could not preview the dataset", message, details)
 
-        run_in_background(
-            lambda: _load(dataset_id, workspace, seed, val_fraction),
-            done,
-            failed,
-            queue="dataset-preview",
-            owner=self,
-        )
+        self._loading.start(lambda: _load(dataset_id, workspace, seed, val_fraction), done, failed)
 
     def _val_fraction(self) -> float:
         """The form's validation share when it is a valid one, else the plugin's default."""
