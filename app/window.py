@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -17,11 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app._about import show_about
 from app._catalog import Catalog
 from app._icons import icon
 from app._servers import WebUIs
-from app._settings import recent_workspaces, remember_workspace, settings
+from app._settings import remember_workspace, settings
 from app._team_dialog import (
     Stores,
     StoresDialog,
@@ -29,10 +28,12 @@ from app._team_dialog import (
     remembered_stores,
     with_team_file,
 )
+from app._window_menus import MainMenus
 from app.form import RunForm, SweepForm
 from app.gallery import PluginGallery
 from app.jobs import AppQueue, JobManager, JobsPanel, RunJob, SweepJob, TrialJob
 from engine.errors import UsageError
+from engine.states import State
 from engine.sweeps import default_storage_url
 from engine.workspace import Workspace
 
@@ -56,31 +57,6 @@ class MainWindow(QMainWindow):
         self.stores = Stores()
         self.confirm_close = self._ask_to_close  # tests answer the real dialog; see conftest
 
-        # -- train tab: gallery | run form ----------------------------------------------------
-        self.gallery = PluginGallery()
-        self.run_form = RunForm(self.catalog)
-        self.forms = QTabWidget()
-        self.forms.setObjectName("formTabs")
-        self.forms.addTab(self.run_form, icon("start"), "Run")
-        self.sweep_form = SweepForm(self.catalog)
-        self.forms.addTab(self.sweep_form, icon("sweep"), "Sweep")
-        self.train_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.train_splitter.setObjectName("trainSplitter")
-        self.train_splitter.addWidget(self.gallery)
-        self.train_splitter.addWidget(self.forms)
-        self.train_splitter.setStretchFactor(1, 1)
-        self.train_splitter.setSizes([330, 700])
-        self.gallery.plugin_chosen.connect(self.run_form.set_plugin)
-        self.gallery.plugin_chosen.connect(self.sweep_form.set_plugin)
-        self.run_form.start_requested.connect(self.start_run)
-        self.sweep_form.start_requested.connect(self.start_sweep)
-        self.run_form.queue_requested.connect(lambda config: self.add_to_queue("run", config))
-        self.sweep_form.queue_requested.connect(lambda spec: self.add_to_queue("sweep", spec))
-        # Queued entries start once the GPUs to place them on are known.
-        self.catalog.devices_changed.connect(self._queue_devices)
-        self.catalog.datasets_changed.connect(self._queue_devices)
-        self.queue.problem.connect(lambda text: self.statusBar().showMessage(text, 10000))
-
         # The dashboards and the runs browser draw with pyqtgraph, whose import alone takes
         # most of a second: their pages are filled in by ``finish_startup`` once the window
         # is on screen, so start-up never waits for it.
@@ -90,32 +66,24 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.train_splitter, icon("plugin"), "Train")
+        self.tabs.addTab(self._build_train_tab(), icon("plugin"), "Train")
         self.tabs.addTab(self.live_page, icon("system"), "Live runs")
         self.tabs.addTab(self.sweeps_page, icon("sweep"), "Sweeps")
         self.tabs.addTab(self.browser_page, icon("compare"), "Runs browser")
         self.setCentralWidget(self.tabs)
-
-        # -- docks --------------------------------------------------------------------------------
-        self.jobs_panel = JobsPanel(self.jobs, self.queue)
-        self.jobs_panel.job_selected.connect(self._job_selected)
-        self.jobs_dock = self._dock(
-            "Jobs", "jobsDock", self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        self.system_dock = self._dock(
-            "System", "systemDock", self.system_page, Qt.DockWidgetArea.BottomDockWidgetArea
-        )
-        self.splitDockWidget(self.jobs_dock, self.system_dock, Qt.Orientation.Horizontal)
-        self.resizeDocks([self.jobs_dock, self.system_dock], [700, 300], Qt.Orientation.Horizontal)
-        # Tall enough for a few job rows and a readable system plot; a saved layout wins.
-        self.resizeDocks([self.jobs_dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
+        self._build_docks()
+        # Queued entries start once the GPUs to place them on are known.
+        self.catalog.devices_changed.connect(self._queue_devices)
+        self.catalog.datasets_changed.connect(self._queue_devices)
+        self.queue.problem.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.jobs.job_added.connect(self._job_added)
 
         self.workspace_label = QLabel()
         self.jobs_label = QLabel()
         self.statusBar().addPermanentWidget(self.jobs_label)
         self.statusBar().addPermanentWidget(self.workspace_label)
-        self._build_actions()
+        self.menus = MainMenus(self)
+        self.export_action = self.menus.export_action  # File → Export model…
         self.gallery.set_entries(self.catalog.plugins)
         self.set_workspace(str(self.workspace.root), remember=False)
         self._restore_layout()
@@ -159,101 +127,51 @@ class MainWindow(QMainWindow):
         self._restore_splitters()
         self.catalog.load_in_background()
 
-    def _refresh_runs(self) -> None:
+    def refresh_runs(self) -> None:
         if self.browser is not None:
             self.browser.refresh()
 
     # -- construction helpers ------------------------------------------------------------------
-    def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
+    def _build_train_tab(self) -> QSplitter:
+        """The plugin gallery beside the run and sweep forms of the plugin chosen in it."""
+        self.gallery = PluginGallery()
+        self.run_form = RunForm(self.catalog)
+        self.sweep_form = SweepForm(self.catalog)
+        self.forms = QTabWidget()
+        self.forms.setObjectName("formTabs")
+        self.forms.addTab(self.run_form, icon("start"), "Run")
+        self.forms.addTab(self.sweep_form, icon("sweep"), "Sweep")
+        self.train_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.train_splitter.setObjectName("trainSplitter")
+        self.train_splitter.addWidget(self.gallery)
+        self.train_splitter.addWidget(self.forms)
+        self.train_splitter.setStretchFactor(1, 1)
+        self.train_splitter.setSizes([330, 700])
+        for form in (self.run_form, self.sweep_form):
+            self.gallery.plugin_chosen.connect(form.set_plugin)
+        self.run_form.start_requested.connect(self.start_run)
+        self.sweep_form.start_requested.connect(self.start_sweep)
+        self.run_form.queue_requested.connect(lambda config: self.add_to_queue("run", config))
+        self.sweep_form.queue_requested.connect(lambda spec: self.add_to_queue("sweep", spec))
+        return self.train_splitter
+
+    def _build_docks(self) -> None:
+        """The jobs panel and the system page side by side under the tabs."""
+        self.jobs_panel = JobsPanel(self.jobs, self.queue)
+        self.jobs_panel.job_selected.connect(self._job_selected)
+        self.jobs_dock = self._dock("Jobs", "jobsDock", self.jobs_panel)
+        self.system_dock = self._dock("System", "systemDock", self.system_page)
+        self.splitDockWidget(self.jobs_dock, self.system_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.jobs_dock, self.system_dock], [700, 300], Qt.Orientation.Horizontal)
+        # Tall enough for a few job rows and a readable system plot; a saved layout wins.
+        self.resizeDocks([self.jobs_dock], [DOCK_HEIGHT], Qt.Orientation.Vertical)
+
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         return dock
-
-    def _action(
-        self, text: str, slot, shortcut=None, icon_name: str = "", tip: str = ""
-    ) -> QAction:
-        action = QAction(icon(icon_name) if icon_name else QIcon(), text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip or text.replace("…", ""))
-        action.triggered.connect(lambda _checked=False: slot())
-        return action
-
-    def _build_actions(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        self.open_workspace_action = self._action(
-            "Open workspace…", self.choose_workspace, QKeySequence.StandardKey.Open, "workspace"
-        )
-        file_menu.addAction(self.open_workspace_action)
-        self.recent_menu = file_menu.addMenu("Recent workspaces")
-        self.tracking_action = self._action(
-            "Tracking server and storage…",
-            self.choose_stores,
-            tip="Use a team's MLflow tracking server and Optuna storage (netyard server)",
-        )
-        file_menu.addAction(self.tracking_action)
-        file_menu.addSeparator()
-        self.register_action = self._action("Register model…", lambda: self._with_run("register"))
-        self.export_action = self._action("Export model…", lambda: self._with_run("export"))
-        file_menu.addAction(self.register_action)
-        file_menu.addAction(self.export_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("Quit", self.close, QKeySequence.StandardKey.Quit))
-
-        run_menu = menu.addMenu("&Run")
-        self.start_action = self._action("Start run", self.run_form.start, "Ctrl+R", "start")
-        self.stop_action = self._action("Stop selected job", self._stop_selected, "Ctrl+.", "stop")
-        self.kill_action = self._action(
-            "Kill selected job", self._kill_selected, "Ctrl+Shift+K", "kill"
-        )
-        self.rerun_action = self._action(
-            "Re-run selected job", self._rerun_selected, "Ctrl+Shift+R", "rerun"
-        )
-        copy_action = self._action(
-            "Copy as CLI command", self.run_form.copy_command, "Ctrl+Shift+C"
-        )
-        reset_action = self._action("Reset to defaults", self.run_form.reset)
-        for action in (self.start_action, self.stop_action, self.kill_action, self.rerun_action):
-            run_menu.addAction(action)
-        run_menu.addSeparator()
-        run_menu.addAction(copy_action)
-        run_menu.addAction(reset_action)
-
-        view_menu = menu.addMenu("&View")
-        for number, title in enumerate(("Train", "Live runs", "Sweeps", "Runs browser"), start=1):
-            view_menu.addAction(
-                self._action(title, lambda n=number: self.show_tab(n - 1), f"Ctrl+{number}")
-            )
-        self.refresh_action = self._action("Refresh runs", self._refresh_runs, "F5", "refresh")
-        view_menu.addAction(self.refresh_action)
-        view_menu.addSeparator()
-        view_menu.addAction(self.jobs_dock.toggleViewAction())
-        view_menu.addAction(self.system_dock.toggleViewAction())
-
-        tools = menu.addMenu("&Tools")
-        self.mlflow_action = self._action(
-            "Open in MLflow UI", lambda: self.open_mlflow("", ""), "Ctrl+M", "mlflow"
-        )
-        tools.addAction(self.mlflow_action)
-        self.optuna_action = self._action(
-            "Open in Optuna Dashboard", self.open_optuna, "Ctrl+Shift+O", "optuna"
-        )
-        tools.addAction(self.optuna_action)
-        self.tools_menu = tools
-
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self._action("About Netyard", lambda: show_about(self), None, "about"))
-
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("mainToolbar")
-        for action in (self.open_workspace_action, self.start_action, self.stop_action,
-                       self.kill_action, self.rerun_action, self.refresh_action,
-                       self.mlflow_action, self.optuna_action):  # fmt: skip
-            toolbar.addAction(action)
-        self.toolbar = toolbar
 
     # -- workspace --------------------------------------------------------------------------------
     @property
@@ -286,19 +204,12 @@ class MainWindow(QMainWindow):
         if self.browser is not None:
             self.browser.set_tracking_uri(self.tracking_uri)
             self.browser.datasets_dir = self.sweeps.datasets_dir = self.workspace.datasets_dir
-        self._fill_recent()
+        self.menus.fill_recent()
 
     def choose_workspace(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open workspace", str(self.workspace.root))
         if path:
             self.set_workspace(path)
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in recent_workspaces():
-            action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _=False, p=path: self.set_workspace(p))
-        self.recent_menu.setEnabled(bool(recent_workspaces()))
 
     def choose_stores(self) -> None:
         """The dialog; what it accepted (checked to answer) is remembered and used at once."""
@@ -366,10 +277,10 @@ class MainWindow(QMainWindow):
         for job in finished:
             job._announced = True
             # A message that only repeats the state ("FINISHED finished") is left out.
-            message = job.message if job.message.lower() != job.state.lower() else ""
-            self.statusBar().showMessage(f"{job.title}: {job.state} {message}".strip(), 8000)
-            if job.state == "FINISHED" or getattr(job, "run_id", None):
-                self._refresh_runs()
+            message = job.message if job.message.lower() != job.state else ""
+            self.statusBar().showMessage(f"{job.title}: {job.state.label} {message}".strip(), 8000)
+            if job.state == State.FINISHED or getattr(job, "run_id", None):
+                self.refresh_runs()
             if isinstance(job, SweepJob):
                 self.sweep_form.refresh_studies()
 
@@ -383,19 +294,19 @@ class MainWindow(QMainWindow):
             if sweep in self.sweeps.sweeps:  # a new job is selected before it is shown
                 self.sweeps.selector.setCurrentIndex(self.sweeps.sweeps.index(sweep))
 
-    def _stop_selected(self) -> None:
+    def stop_selected(self) -> None:
         if (job := self.jobs_panel.selected_job()) is not None:
             job.stop()
 
-    def _kill_selected(self) -> None:
+    def kill_selected(self) -> None:
         if (job := self.jobs_panel.selected_job()) is not None:
             job.kill()
 
-    def _rerun_selected(self) -> None:
+    def rerun_selected(self) -> None:
         if (job := self.jobs_panel.selected_job()) is not None and not job.active:
             self.jobs.rerun(job)
 
-    def _with_run(self, what: str) -> None:
+    def with_selected_run(self, what: str) -> None:
         """Register or export the model of the run selected in the Runs browser."""
         self.finish_startup()
         self.tabs.setCurrentWidget(self.browser_page)

@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
+from engine.states import Outcome, State
+
 _KINDS: dict[str, type[Event]] = {}
 
 
@@ -95,6 +97,9 @@ class RunFinished(Event):
     stopped_early: bool = False
     checkpoint: str | None = None
 
+    def outcome(self) -> Outcome:
+        return Outcome(State.FINISHED, "stopped early" if self.stopped_early else "")
+
 
 @dataclass(frozen=True)
 class RunFailed(Event):
@@ -104,10 +109,19 @@ class RunFailed(Event):
     reason: str
     traceback: str = ""
 
+    def outcome(self) -> Outcome:
+        return Outcome(State.FAILED, self.reason, self.traceback)
+
 
 @dataclass(frozen=True)
 class RunCancelled(Event):
+    """The run stopped before its end: stopped by the user (or interrupted), resumable from
+    ``checkpoint`` where it wrote one."""
+
     kind: ClassVar[str] = "run_cancelled"
     run_id: str | None
     step: int
     checkpoint: str | None = None
+
+    def outcome(self) -> Outcome:
+        return Outcome(State.STOPPED, f"stopped by you at step {self.step}")

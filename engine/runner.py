@@ -28,11 +28,13 @@ from engine.events import (
     Snapshot,
     StepMetrics,
 )
+from engine.states import State
 from engine.tracking import (
     CHECKPOINT_TAG,
     DATASET_TAG,
     PLUGIN_TAG,
     RESTORED_STEP_TAG,
+    STEPS_TAG,
     STOPPED_EARLY_TAG,
 )
 from engine.workspace import Workspace
@@ -151,7 +153,7 @@ class PreparedRun:
 
 @dataclass
 class RunOutcome:
-    status: str  # FINISHED, FAILED or KILLED
+    status: State  # finished, failed or stopped
     run_id: str | None
     step: int
     metrics: dict[str, float]
@@ -364,7 +366,7 @@ def _execute_run(
     )
     step = start_step
 
-    def outcome(status: str, metrics=None, error=None, checkpoint=None) -> RunOutcome:
+    def outcome(status: State, metrics=None, error=None, checkpoint=None) -> RunOutcome:
         experiment_id = tracker.experiment_id if tracker else None
         return RunOutcome(status, run_id, step, metrics or {}, error, checkpoint,
                           experiment_id, prepared.tracking_uri)  # fmt: skip
@@ -376,11 +378,13 @@ def _execute_run(
             result = trainer.fit(prepared.resume_state)
         step = result.step
         checkpoint = str(result.checkpoint) if result.checkpoint else None
-        if result.status == "cancelled":
-            _end(tracker, "KILLED", tags={CHECKPOINT_TAG: checkpoint or ""})
+        steps_tag = _steps_tag(prepared)
+        if result.status == State.STOPPED:
+            _end(tracker, State.STOPPED, tags={CHECKPOINT_TAG: checkpoint or "", **steps_tag})
             emit(RunCancelled(run_id=run_id, step=step, checkpoint=checkpoint))
-            return outcome("KILLED", result.metrics, checkpoint=checkpoint)
+            return outcome(State.STOPPED, result.metrics, checkpoint=checkpoint)
         end_tags = {
+            **steps_tag,
             CHECKPOINT_TAG: checkpoint or "",
             STOPPED_EARLY_TAG: str(result.stopped_early).lower(),
             RESTORED_STEP_TAG: str(result.restored_step or ""),
@@ -408,7 +412,7 @@ def _execute_run(
                 _log_run_artifacts(tracker, prepared, plugin, dataset, result.model)
                 if notes:  # the run's description in MLflow, below what the user wrote there
                     tracker.write_summary("\n".join(notes))
-            _end(tracker, "FINISHED", tags=end_tags)
+            _end(tracker, State.FINISHED, tags=end_tags)
 
         if not (
             config.finish_in_background
@@ -418,13 +422,13 @@ def _execute_run(
         ):
             finish(tracker)
         emit(RunFinished(run_id, step, result.metrics, result.stopped_early, checkpoint))
-        return outcome("FINISHED", result.metrics, checkpoint=checkpoint)
+        return outcome(State.FINISHED, result.metrics, checkpoint=checkpoint)
     except BaseException as error:
         step = max(step, getattr(trainer, "step", step))
         if isinstance(error, NonFiniteLoss):
             step = error.step  # where it went wrong, not the end of the chunk it was found in
         if isinstance(error, KeyboardInterrupt):
-            _end(tracker, "KILLED", error="interrupted")
+            _end(tracker, State.STOPPED, error="interrupted")
             emit(RunCancelled(run_id=run_id, step=step))
             raise
         no_space = as_no_space(error, str(prepared.workspace.root))
@@ -435,7 +439,7 @@ def _execute_run(
         reason = _failure_reason(error, NonFiniteLoss)
         _end_failed(tracker, reason)
         emit(RunFailed(run_id=run_id, step=step, reason=reason, traceback=traceback.format_exc()))
-        return outcome("FAILED", error=reason)
+        return outcome(State.FAILED, error=reason)
 
 
 def run(
@@ -563,12 +567,22 @@ def _end_failed(tracker, reason: str) -> None:
     if tracker is None:
         return
     with contextlib.suppress(Exception):
-        tracker.end("FAILED", reason)
+        tracker.end(State.FAILED.mlflow_status, reason)
 
 
-def _end(tracker, status: str, error: str | None = None, tags: dict | None = None) -> None:
+def _end(tracker, state: State, error: str | None = None, tags: dict | None = None) -> None:
     if tracker is None:
         return
     if tags:
         tracker.set_tags({k: v for k, v in tags.items() if v})
-    tracker.end(status, error)
+    tracker.end(state.mlflow_status, error)
+
+
+def _steps_tag(prepared: PreparedRun) -> dict[str, str]:
+    """A resumed run asked for other steps than it started with records them (``STEPS_TAG``):
+    its ``steps`` param, logged at its start, cannot change."""
+    state = prepared.resume_state
+    steps = int(prepared.hparams["steps"])
+    if not state or int(state["hparams"].get("steps", steps)) == steps:
+        return {}
+    return {STEPS_TAG: str(steps)}

@@ -192,7 +192,7 @@ class RunsTableModel(QAbstractTableModel):
     # -- cells, formatted when the view asks for them ---------------------------------------
     def raw_value(self, row: RunRecord, column: int) -> Any:
         if column < len(FIXED_COLUMNS):
-            return (row.name, row.experiment, row.status, row.start_ms, row.duration_s)[column]
+            return (row.name, row.experiment, row.state.label, row.start_ms, row.duration_s)[column]
         column -= len(FIXED_COLUMNS)
         if column < len(self.metric_names):
             name = self.metric_names[column]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import UsageError
+from engine.states import from_mlflow
 from engine.tracking import CHECKPOINT_TAG
 
 CHECKPOINT_FILE = "last.ckpt"  # the runner's name for it, in checkpoints/RUN_ID/
@@ -44,7 +45,7 @@ def why_not_resumable(
     if lifecycle_stage != "active":
         return "the run is archived: restore it first"
     if status not in RESUMABLE:
-        return f"only a KILLED or FAILED run can be resumed; this one is {status}"
+        return f"only a stopped or failed run can be resumed; this one is {from_mlflow(status)}"
     if checkpoint_of(run_id, tags, checkpoints_dir) is None:
         return "the run has no checkpoint on this machine"
     return None

@@ -196,7 +196,9 @@ class LiveRunsView(QWidget):
         self.run_list.setCurrentItem(item)
         job.event.connect(lambda event, trace=trace: self.on_event(trace, event))
         job.changed.connect(
-            lambda job=job, item=item: item.setText(f"#{job.number} {job.title} — {job.state}")
+            lambda job=job, item=item: item.setText(
+                f"#{job.number} {job.title} — {job.state.label}"
+            )
         )
 
     def show_job(self, job: RunJob) -> None:

@@ -7,6 +7,8 @@ persistent plot items with ``setData`` (one intermediate curve per trial, kept f
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
@@ -23,26 +25,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app._tasks import run_in_background
-from app.dashboards import color, fast_plot
+from app.dashboards._importance import ImportancePage
 from app.dashboards._plot_export import SweepExport
-from app.dashboards._plots import IntegerAxis
+from app.dashboards._plots import IntegerAxis, color, fast_plot
 from app.dashboards._sweep_math import best_so_far, normalise, numeric_axis, pareto_mask
 from app.jobs import SweepJob, TrialJob
+from engine.states import State
 
 FRAME_MS = 100
-STATE_COLORS = {"COMPLETE": "#009E73", "PRUNED": "#D55E00", "FAIL": "#999999", "RUNNING": "#0072B2"}
+STATE_COLORS = {State.FINISHED: "#009E73", State.PRUNED: "#D55E00", State.STOPPED: "#CC79A7",
+                State.FAILED: "#999999", State.RUNNING: "#0072B2"}  # fmt: skip
 NUMBER_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def _importances(storage: str, name: str) -> dict[str, float]:
-    import optuna
-
-    from engine.sweeps import open_storage
-
-    study = optuna.load_study(study_name=name, storage=open_storage(storage))
-    target = (lambda t: t.values[0]) if len(study.directions) > 1 else None
-    return dict(optuna.importance.get_param_importances(study, target=target))
 
 
 class _SortItem(QStandardItem):
@@ -92,7 +85,7 @@ class TrialTable(QWidget):
     def update_trial(self, trial: TrialJob, metrics: list[str]) -> None:
         cells = {
             "number": (str(trial.trial_number), trial.trial_number),
-            "state": (trial.state, trial.state),
+            "state": (trial.state.label, trial.state),
             "duration (s)": (f"{trial.elapsed():.1f}", trial.elapsed()),
         }
         for index, metric in enumerate(metrics):
@@ -138,6 +131,18 @@ class SweepDashboard(QWidget):
         self.intermediate_drawn: dict[int, tuple[str, int]] = {}
         self.complete_drawn: tuple[int, ...] | None = None
 
+        self.datasets_dir = None  # the workspace's, for a model the trial has not logged
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._build_top())
+        layout.addWidget(self._build_tabs(), 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+
+    def _build_top(self) -> QHBoxLayout:
+        """The sweep chooser, its summary line and what to do with it."""
         self.selector = QComboBox()
         self.selector.setObjectName("sweepSelector")
         self.selector.currentIndexChanged.connect(self._select)
@@ -151,16 +156,17 @@ class SweepDashboard(QWidget):
         self.register_button.setToolTip("Add the best trial's model to the model registry")
         self.register_button.setEnabled(False)
         self.register_button.clicked.connect(self.register_best)
-        self.datasets_dir = None  # the workspace's, for a model the trial has not logged
+        self.export_menu = SweepExport(self)  # the plot in sight as PNG/SVG, the trials' report
         top = QHBoxLayout()
         top.addWidget(QLabel("sweep"))
         top.addWidget(self.selector, 1)
         top.addWidget(self.summary, 2)
-        top.addWidget(self.optuna_button)
-        top.addWidget(self.register_button)
-        self.export_menu = SweepExport(self)  # the plot in sight as PNG/SVG, the trials' report
-        top.addWidget(self.export_menu.button)
+        for widget in (self.optuna_button, self.register_button, self.export_menu.button):
+            top.addWidget(widget)
+        return top
 
+    def _build_tabs(self) -> QTabWidget:
+        """The trial table and one tab per plot, each plot's items made once, for good."""
         self.table = TrialTable()
         self.history = pg.PlotWidget()
         self.history_plot = fast_plot(self.history.getPlotItem(), "optimisation history")
@@ -179,42 +185,22 @@ class SweepDashboard(QWidget):
         self.parallel_items: list[pg.PlotDataItem] = []
         self.slices = pg.GraphicsLayoutWidget()
         self.slice_items: dict[str, pg.ScatterPlotItem] = {}
-        self.importance = pg.PlotWidget()
-        self.importance_plot = fast_plot(
-            self.importance.getPlotItem(), "hyperparameter importance (fANOVA)"
-        )
-        self.importance_bars: pg.BarGraphItem | None = None
-        self.importance_button = QPushButton("Compute importance")
-        self.importance_button.clicked.connect(self.compute_importance)
-        importance_page = QWidget()
-        importance_layout = QVBoxLayout(importance_page)
-        importance_layout.addWidget(self.importance_button, 0, Qt.AlignmentFlag.AlignLeft)
-        importance_layout.addWidget(self.importance, 1)
+        self.importance = ImportancePage()
         self.pareto = pg.PlotWidget()
         self.pareto_plot = fast_plot(self.pareto.getPlotItem(), "Pareto front")
         self.pareto_all = pg.ScatterPlotItem(size=6, brush=pg.mkBrush("#99999990"), pen=None)
         self.pareto_front = pg.ScatterPlotItem(size=9, brush=pg.mkBrush("#D55E00"), pen=None)
         self.pareto_plot.addItem(self.pareto_all)
         self.pareto_plot.addItem(self.pareto_front)
-
         self.tabs = QTabWidget()
         self.tabs.setObjectName("sweepTabs")
-        self.tabs.addTab(self.table, "Trials")
-        self.tabs.addTab(self.history, "History")
-        self.tabs.addTab(self.intermediate, "Intermediate values")
-        self.tabs.addTab(self.parallel, "Parallel coordinates")
-        self.tabs.addTab(self.slices, "Slices")
-        self.tabs.addTab(importance_page, "Importance")
-        self.tabs.addTab(self.pareto, "Pareto front")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.tabs, 1)
-
-        self.timer = QTimer(self)
-        self.timer.setInterval(FRAME_MS)
-        self.timer.timeout.connect(self.redraw)
-        self.timer.start()
+        pages = {"Trials": self.table, "History": self.history,
+                 "Intermediate values": self.intermediate, "Parallel coordinates": self.parallel,
+                 "Slices": self.slices, "Importance": self.importance,
+                 "Pareto front": self.pareto}  # fmt: skip
+        for title, page in pages.items():
+            self.tabs.addTab(page, title)
+        return self.tabs
 
     # -- sweeps ----------------------------------------------------------------------------------
     def add_sweep(self, sweep: SweepJob) -> None:
@@ -233,8 +219,7 @@ class SweepDashboard(QWidget):
         self.intermediate_curves = {}
         self.intermediate_drawn = {}
         self.complete_drawn = None
-        self.importance_plot.clear()
-        self.importance_bars = None
+        self.importance.show_sweep(self.sweep)
         self.table.columns = []
         self._enable_register()
         self.structure_dirty = True
@@ -256,14 +241,14 @@ class SweepDashboard(QWidget):
             self.summary_dirty = True
             self._enable_register()
             if not sweep.active and sweep.storage and len(self._complete()) >= 2:
-                self.compute_importance()
+                self.importance.compute()
 
     # -- drawing -----------------------------------------------------------------------------------
     def _complete(self) -> list[TrialJob]:
         if self.sweep is None:
             return []
         trials = sorted(self.sweep.trials.values(), key=lambda t: t.trial_number)
-        return [t for t in trials if t.state == "COMPLETE" and t.values]
+        return [t for t in trials if t.state == State.FINISHED and t.values]
 
     def redraw(self) -> None:
         """Draw what changed since the last frame: the trials marked dirty, the summary, and
@@ -281,11 +266,9 @@ class SweepDashboard(QWidget):
             trial = sweep.trials[number]
             self.table.update_trial(trial, metrics)
             self._draw_intermediate(trial)
-        counts: dict[str, int] = {}
-        for trial in sweep.trials.values():
-            counts[trial.state] = counts.get(trial.state, 0) + 1
-        states = ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items()))
-        self.summary.setText(f"{sweep.state.lower()}: {states or 'no trials yet'}")
+        counts = Counter(trial.state for trial in sweep.trials.values())
+        states = ", ".join(f"{counts[s]} {s}" for s in State if s in counts)
+        self.summary.setText(f"{sweep.state}: {states or 'no trials yet'}")
         self.dirty.clear()
         self.structure_dirty = self.summary_dirty = False
         complete = self._complete()
@@ -309,7 +292,7 @@ class SweepDashboard(QWidget):
             return
         self.intermediate_drawn[trial.trial_number] = drawn
         if last is None or last[0] != trial.state:
-            pruned = trial.state == "PRUNED"
+            pruned = trial.state == State.PRUNED
             state_color = STATE_COLORS.get(trial.state, "#999999")
             style = Qt.PenStyle.DashLine if pruned else Qt.PenStyle.SolidLine
             curve.setPen(pg.mkPen(state_color, width=1.5, style=style))
@@ -403,35 +386,3 @@ class SweepDashboard(QWidget):
             self.register_button.setEnabled(False)
             model_task(self, lambda: register_run(uri, run_id, name, datasets),
                        self.summary.setText, self._enable_register)  # fmt: skip
-
-    # -- importance --------------------------------------------------------------------------------
-    def compute_importance(self) -> None:
-        sweep = self.sweep
-        if sweep is None or not sweep.storage or not sweep.name:
-            return
-        storage, name = sweep.storage, sweep.name
-        self.importance_button.setEnabled(False)
-
-        def done(importances: dict[str, float]) -> None:
-            self.importance_button.setEnabled(True)
-            self.show_importance(importances)
-
-        def failed(message: str, _details: str) -> None:
-            self.importance_button.setEnabled(True)
-            self.importance_plot.setTitle(f"importance unavailable: {message}")
-
-        run_in_background(
-            lambda: _importances(storage, name), done, failed, queue="optuna", owner=self
-        )
-
-    def show_importance(self, importances: dict[str, float]) -> None:
-        self.importance_plot.clear()
-        names = list(importances)
-        heights = [importances[n] for n in names]
-        self.importance_bars = pg.BarGraphItem(
-            x=np.arange(len(names)), height=heights, width=0.6, brush=color(0)
-        )
-        self.importance_plot.addItem(self.importance_bars)
-        self.importance_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
-        self.importance_plot.setTitle("hyperparameter importance (Optuna's default evaluator)")
-        self.importances = importances

@@ -44,6 +44,7 @@ from app.form._dataset_preview import DatasetPreviewPanel, beside
 from app.form._search_editor import SearchRow
 from engine.errors import UsageError
 from engine.plugin import Plugin
+from engine.states import State
 from engine.sweeps import PRUNERS, SAMPLERS, Objective, SweepSpec, valid_metrics
 
 AUTO = "auto"
@@ -142,6 +143,12 @@ class SweepForm(FormPage):
         self.log_models = QCheckBox("an MLflow Model for every complete trial")
         self.log_models.setObjectName("sweepLogModels")
         self.log_models.setToolTip("The best trial always gets one; this logs the others too")
+        self.replace_stopped = QCheckBox("run another trial in place of one you stop")
+        self.replace_stopped.setObjectName("sweepReplaceStopped")
+        self.replace_stopped.setToolTip(
+            "Off: a trial you stop from the Jobs panel counts as one of the sweep's trials. "
+            "On: it does not, and another trial runs in its place."
+        )
         self.retries = QSpinBox()
         self.retries.setRange(0, 100)
         self.name = QLineEdit()
@@ -163,6 +170,7 @@ class SweepForm(FormPage):
         rows.addRow("seed", self.seed)
         rows.addRow("retries", self.retries)
         rows.addRow("models", self.log_models)
+        rows.addRow("stopped trials", self.replace_stopped)
         rows.addRow("name", self.name)
         rows.addRow("experiment", self.experiment)
 
@@ -220,6 +228,7 @@ class SweepForm(FormPage):
         self.watch(self.schedule_check, self.device, self.threads, self.seed, self.retries)
         self.watch(self.schedule_check, self.name, self.experiment)
         self.log_models.toggled.connect(self.schedule_check)
+        self.replace_stopped.toggled.connect(self.schedule_check)
         catalog.datasets_changed.connect(self.schedule_check)
         self._show_status()
 
@@ -310,6 +319,7 @@ class SweepForm(FormPage):
             seed=self.seed.value(),
             retries=self.retries.value(),
             log_models=self.log_models.isChecked(),
+            replace_stopped=self.replace_stopped.isChecked(),
             name=self.name.text().strip() or None,
             workspace=self.workspace,
             tracking_uri=self.tracking_uri,
@@ -347,6 +357,7 @@ class SweepForm(FormPage):
         self.seed.set_value(spec.seed)
         self.retries.setValue(spec.retries)
         self.log_models.setChecked(spec.log_models)
+        self.replace_stopped.setChecked(spec.replace_stopped)
         self.name.setText(spec.name or "")
         self.experiment.setText(spec.experiment or "")
         self.schedule_check()
@@ -470,10 +481,11 @@ class SweepForm(FormPage):
     def _studies_loaded(self, studies: list) -> None:
         self.studies.clear()
         for study in studies:
-            done = study.states.get("COMPLETE", 0)
+            counts = ", ".join(
+                f"{study.states[state]} {state}" for state in State if study.states.get(state)
+            )
             item = QListWidgetItem(
-                f"{study.name} — {study.plugin} on {study.dataset}, {done} complete, "
-                f"{study.states.get('PRUNED', 0)} pruned, {study.states.get('FAIL', 0)} failed"
+                f"{study.name} — {study.plugin} on {study.dataset}, {counts or 'no trials'}"
             )
             item.setData(Qt.ItemDataRole.UserRole, study.name)
             self.studies.addItem(item)

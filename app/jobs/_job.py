@@ -10,10 +10,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from app.jobs._adapter import WorkerAdapter
-from engine.events import Event, RunCancelled, RunFailed, RunFinished, RunStarted, StepMetrics
-from engine.worker import UsageProblem, can_fork_for
-
-ACTIVE_STATES = ("STARTING", "RUNNING", "STOPPING")
+from engine.events import Event, RunStarted, StepMetrics
+from engine.states import Outcome, State, exited_outcome, outcome_of
+from engine.worker import can_fork_for
 
 
 class Job(QObject):
@@ -33,7 +32,7 @@ class Job(QObject):
         self.number = Job._next_number
         Job._next_number += 1
         self.title = title
-        self.state = "STARTING"
+        self.state = State.STARTING
         self.message = ""
         self.details = ""
         self.progress = 0
@@ -43,7 +42,7 @@ class Job(QObject):
 
     @property
     def active(self) -> bool:
-        return self.state in ACTIVE_STATES
+        return self.state.active
 
     def elapsed(self) -> float:
         return (self.ended_at or time.monotonic()) - self.started_at
@@ -55,12 +54,12 @@ class Job(QObject):
         rate = self.progress / max(self.elapsed(), 1e-6)
         return max(0.0, (self.total - self.progress) / rate)
 
-    def _end(self, state: str, message: str = "", details: str = "") -> None:
+    def _end(self, outcome: Outcome) -> None:
         if not self.active:
             return
-        self.state = state
-        self.message = message or self.message
-        self.details = details or self.details
+        self.state = outcome.state
+        self.message = outcome.message or self.message
+        self.details = outcome.details or self.details
         self.ended_at = time.monotonic()
         self.changed.emit()
 
@@ -108,6 +107,11 @@ class ProcessJob(Job):
     def pids(self) -> list[int]:
         return [self.adapter.pid] if self.adapter.running else []
 
+    def _on_ended(self, exit_code: int) -> None:
+        """The process ended; without having reported an outcome, that is the outcome."""
+        killed = self._killed or self.state == State.STOPPING
+        self._end(exited_outcome(self.kind, exit_code, self.adapter.stderr_tail, killed=killed))
+
 
 class RunJob(ProcessJob):
     """One training run, the only job of a ``python -m engine.worker`` process."""
@@ -138,20 +142,20 @@ class RunJob(ProcessJob):
 
     def stop(self) -> None:
         if self.active:
-            self.state = "STOPPING"
-            self.adapter.send("stop 0")  # the run stops after its current step, KILLED
+            self.state = State.STOPPING
+            self.adapter.send("stop 0")  # the run stops after its current step, resumable
             self.changed.emit()
 
     def shutdown_stop(self) -> None:
         """For closing the app: stop as Stop does, and end the worker's input now. The app
         then waits with its event loop blocked, so the run's end would never reach
-        ``_end``; end of file lets the worker exit once the run has ended KILLED."""
+        ``_end``; end of file lets the worker exit once the run has ended stopped."""
         if self.active:
             self.stop()
             self.adapter.close_input()
 
-    def _end(self, state: str, message: str = "", details: str = "") -> None:
-        super()._end(state, message, details)
+    def _end(self, outcome: Outcome) -> None:
+        super()._end(outcome)
         self.adapter.close_input()  # its one job is over: end of file lets the worker exit
 
     def _on_event(self, event: Event) -> None:
@@ -160,35 +164,17 @@ class RunJob(ProcessJob):
             self.experiment_id = event.experiment_id
             self.total = event.total_steps
             self.progress = event.start_step
-            if self.state == "STARTING":
-                self.state = "RUNNING"
+            if self.state == State.STARTING:
+                self.state = State.RUNNING
         elif isinstance(event, StepMetrics):
             self.progress = event.step
             self.total = event.total_steps
-        elif isinstance(event, RunFinished):
+        outcome = outcome_of(event)
+        if outcome is not None and outcome.state == State.FINISHED:
             self.progress = event.step
             self.metrics = dict(event.metrics)
-            self.event.emit(event)
-            self._end("FINISHED", "stopped early" if event.stopped_early else "")
-            return
-        elif isinstance(event, RunFailed):
-            self.event.emit(event)
-            self._end("FAILED", event.reason, event.traceback)
-            return
-        elif isinstance(event, RunCancelled):
-            self.event.emit(event)
-            self._end("KILLED", f"stopped at step {event.step}")
-            return
-        elif isinstance(event, UsageProblem):
-            self.event.emit(event)
-            self._end("FAILED", event.message)
-            return
         self.event.emit(event)
-        self.changed.emit()
-
-    def _on_ended(self, exit_code: int) -> None:
-        if self._killed or self.state == "STOPPING":
-            self._end("KILLED", "killed", self.adapter.stderr_tail)
+        if outcome is not None:
+            self._end(outcome)
         else:
-            reason = f"the worker exited with code {exit_code} before reporting an outcome"
-            self._end("FAILED", reason, self.adapter.stderr_tail)
+            self.changed.emit()

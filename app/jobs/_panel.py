@@ -18,6 +18,7 @@ from app.jobs._job import Job
 from app.jobs._manager import JobManager
 from app.jobs._queue import AppQueue
 from app.jobs._queue_panel import QueueSection
+from engine.states import State
 
 COLUMNS = ("Job", "State", "Progress", "Elapsed", "ETA", "Message")
 
@@ -92,7 +93,7 @@ class JobsPanel(QWidget):
         self._update_buttons()
 
     def add_job(self, job: Job, parent_item: QTreeWidgetItem | None = None) -> None:
-        item = QTreeWidgetItem([job.title, job.state, "", "", "", ""])
+        item = QTreeWidgetItem([job.title, job.state.label, "", "", "", ""])
         item.setData(0, Qt.ItemDataRole.UserRole, job.number)
         if parent_item is None:
             self.tree.addTopLevelItem(item)
@@ -139,7 +140,7 @@ class JobsPanel(QWidget):
     def _update_buttons(self) -> None:
         job = self.selected_job()
         active = job is not None and job.active
-        self.stop_button.setEnabled(active and job.state != "STOPPING")
+        self.stop_button.setEnabled(active and job.state != State.STOPPING)
         self.kill_button.setEnabled(active)
         can_rerun = job is not None and not job.active and getattr(job, "can_rerun", True)
         self.rerun_button.setEnabled(can_rerun)
@@ -147,7 +148,7 @@ class JobsPanel(QWidget):
     def _refresh(self, job: Job) -> None:
         item = self._items[job.number]
         item.setText(0, job.title)
-        item.setText(1, job.state)
+        item.setText(1, job.state.label)
         item.setText(5, job.message)
         item.setToolTip(5, job.message)
         bar = self._bars[job.number]

@@ -5,7 +5,8 @@ The queue file is the truth: every change goes through it (under its lock), and 
 elsewhere (``netyard queue add`` in a terminal, another window) are seen within a second.
 Entries this window started and had not finished when it closes go back in the queue at
 their place (they run again from the start next time); so do those of a window that crashed.
-A job stopped or killed from the Jobs panel ends its entry KILLED, and the queue moves on.
+A job stopped or killed from the Jobs panel ends its entry so (stopped, killed), and the queue
+moves on.
 """
 
 from __future__ import annotations
@@ -18,20 +19,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.jobs._job import Job
 from app.jobs._manager import JobManager
 from engine.errors import UsageError
-from engine.queue import (
-    FAILED,
-    FINISHED,
-    KILLED,
-    QueueEntry,
-    QueueState,
-    RunQueue,
-    jobs_at_once,
-    place_run,
-    this_process,
-)
+from engine.queue import QueueEntry, QueueState, RunQueue, jobs_at_once, place_run, this_process
+from engine.states import State
 
 POLL_MS = 1000
-JOB_STATES = {"FINISHED": FINISHED, "FAILED": FAILED, "KILLED": KILLED}
 
 
 class AppQueue(QObject):
@@ -183,7 +174,7 @@ class AppQueue(QObject):
 
     def _ended(self, store: RunQueue, entry_id: int, job: Job) -> None:
         try:
-            paused = store.finish(entry_id, JOB_STATES.get(job.state, FAILED), job.message)
+            paused = store.finish(entry_id, job.state, job.message)
         except UsageError as error:
             self.problem.emit(str(error))
             return
@@ -205,8 +196,8 @@ class AppQueue(QObject):
         while it waits, then its job's state where this window runs it, else the stored one
         (RUNNING in another process: ``netyard queue start``)."""
         job = self.jobs.get(entry.id)
-        if entry.state == "queued":
-            return "PAUSED" if self.state.paused else "QUEUED"
-        if job is not None and (job.active or entry.state == "running"):
-            return job.state
-        return entry.state.upper()
+        if entry.state == State.QUEUED:
+            return "PAUSED" if self.state.paused else State.QUEUED.label
+        if job is not None and (job.active or entry.state == State.RUNNING):
+            return job.state.label
+        return State(entry.state).label

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.jobs._queue import AppQueue
+from engine.states import State
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1  # an entry's id; job rows hold a job number instead
 
@@ -133,7 +134,7 @@ class QueueSection(QObject):
         index = entries.index(entry) if entry is not None else -1
         self.up_button.setEnabled(index > 0)
         self.down_button.setEnabled(0 <= index < len(entries) - 1)
-        self.remove_button.setEnabled(entry is not None and entry.state != "running")
+        self.remove_button.setEnabled(entry is not None and entry.state != State.RUNNING)
         self.clear_button.setEnabled(any(e.ended for e in entries))
 
     def _move(self, offset: int) -> None:

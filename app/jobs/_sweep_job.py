@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app._tasks import run_in_background
 from app.jobs._job import Job, ProcessJob
 from engine.events import Event
+from engine.states import State, outcome_of
 from engine.sweeps import (
     REMOTE_SLOT,
     RemoteTrials,
@@ -29,10 +30,9 @@ from engine.sweeps import (
     TrialProgress,
     TrialPruned,
     TrialStarted,
+    TrialStopped,
 )
-from engine.worker import UsageProblem
 
-SWEEP_STATUS = {"finished": "FINISHED", "stopped": "KILLED", "failed": "FAILED"}
 REMOTE_POLL_MS = 3000  # other machines' trials: new ones, their curves, their ends
 
 
@@ -47,14 +47,15 @@ class TrialJob(Job):
         self.values: list[float] | None = None
         self.run_id: str | None = None
         self.pid: int | None = None
-        self.state = "RUNNING"
+        self.state = State.RUNNING
+        self.counts = True  # uses up one of the sweep's trials once it ended (else replaced)
         self.intermediate: list[tuple[int, float]] = []
         self.total = sweep.steps_per_trial
         self.remote = False  # run by another machine's worker: shown, not ours to stop
 
     @property
     def active(self) -> bool:
-        return not self.remote and self.state == "RUNNING" and self.sweep.active
+        return not self.remote and self.state == State.RUNNING and self.sweep.active
 
     def stop(self) -> None:
         if self.active:
@@ -85,7 +86,7 @@ class TrialJob(Job):
             "run_name": f"{self.sweep.name}-trial{self.trial_number}-rerun",
         }
 
-    def end(self, state: str, message: str = "", values: list[float] | None = None) -> None:
+    def end(self, state: State, message: str = "", values: list[float] | None = None) -> None:
         self.state = state
         self.message = message
         if values is not None:
@@ -140,14 +141,15 @@ class SweepJob(ProcessJob):
     def stop(self) -> None:
         """Graceful: no new trials; running trials finish."""
         if self.active:
-            self.state = "STOPPING"
+            self.state = State.STOPPING
             self.command("stop")
             self.changed.emit()
 
     def shutdown_stop(self) -> None:
-        """For closing the app: running trials are cancelled and end FAIL."""
+        """For closing the app: running trials are cancelled (and run again when the sweep is
+        resumed)."""
         if self.active:
-            self.state = "STOPPING"
+            self.state = State.STOPPING
             self.command("cancel")
             self.changed.emit()
 
@@ -160,7 +162,17 @@ class SweepJob(ProcessJob):
         return trial
 
     def _finished_trials(self) -> int:
-        return sum(1 for t in self.trials.values() if t.state in ("COMPLETE", "PRUNED", "FAIL"))
+        """The sweep's trials that used up the budget, earlier runs' included (a retried,
+        replaced or interrupted one did not): the progress, never past the budget."""
+        done = self.done_before + sum(1 for t in self.trials.values() if t.state.ended and t.counts)
+        return min(done, self.total) if self.total else done
+
+    def eta(self) -> float | None:
+        """At the rate of this run's trials (those of earlier runs took no time of it)."""
+        ran = self.progress - self.done_before
+        if not self.active or ran <= 0 or self.total <= 0:
+            return None
+        return max(0.0, (self.total - self.progress) * self.elapsed() / ran)
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, SweepStarted):
@@ -173,11 +185,12 @@ class SweepJob(ProcessJob):
             self.total = event.trials or 0
             self.title = f"sweep {event.name}"
             self._watch_other_machines()
-            if self.state == "STARTING":
-                self.state = "RUNNING"
+            if self.state == State.STARTING:
+                self.state = State.RUNNING
         elif isinstance(event, TrialStarted):
             trial = self._trial(event.number, event.params)
-            trial.params, trial.pid, trial.state = dict(event.params), event.pid, "RUNNING"
+            trial.params, trial.pid, trial.state = dict(event.params), event.pid, State.RUNNING
+            trial.counts = True
             trial.remote = event.worker == REMOTE_SLOT
             where = f"on {event.host or 'another machine'}" if trial.remote else "worker"
             trial.message = f"{where} {event.worker}" if not trial.remote else where
@@ -196,26 +209,29 @@ class SweepJob(ProcessJob):
             trial = self._trial(event.number, event.params)
             trial.run_id = event.run_id
             trial.progress = trial.total
-            trial.end("COMPLETE", "", event.values)
+            trial.end(State.FINISHED, "", event.values)
         elif isinstance(event, TrialPruned):
             trial = self._trial(event.number)
             trial.run_id = event.run_id or trial.run_id
-            trial.end("PRUNED", f"pruned at step {event.step}")
+            trial.end(State.PRUNED, f"pruned at step {event.step}")
+        elif isinstance(event, TrialStopped):
+            trial = self._trial(event.number)
+            trial.run_id = event.run_id or trial.run_id
+            trial.counts = event.counts
+            replaced = "" if event.counts else "; another trial replaces it"
+            trial.end(State.STOPPED, f"stopped by you at step {event.step}{replaced}")
         elif isinstance(event, TrialFailed):
             trial = self._trial(event.number)
             trial.run_id = event.run_id or trial.run_id
-            trial.end("FAIL", event.reason)
+            trial.counts = not (event.cancelled or event.will_retry)
+            trial.end(State.FAILED, event.reason + (" (will retry)" if event.will_retry else ""))
         elif isinstance(event, SweepFinished):
             self.best_number = event.best_number
-            for trial in self.trials.values():
-                if trial.state == "RUNNING" and not trial.remote:  # others still run theirs
-                    trial.end("FAIL", "the sweep ended")
+            self._end_running_trials("the sweep ended")
+        outcome = outcome_of(event)
+        if outcome is not None:
             self.event.emit(event)
-            self._end(SWEEP_STATUS.get(event.status, "FAILED"), event.reason or event.status)
-            return
-        elif isinstance(event, UsageProblem):
-            self.event.emit(event)
-            self._end("FAILED", event.message)
+            self._end(outcome)
             return
         self.progress = self._finished_trials()
         self.event.emit(event)
@@ -234,7 +250,7 @@ class SweepJob(ProcessJob):
         self._remote_timer.start()
 
     def _poll_other_machines(self) -> None:
-        others_running = any(t.remote and t.state == "RUNNING" for t in self.trials.values())
+        others_running = any(t.remote and t.state == State.RUNNING for t in self.trials.values())
         if not (self.active or others_running):
             self._remote_timer.stop()
             return
@@ -254,15 +270,15 @@ class SweepJob(ProcessJob):
         self.message = f"cannot read other machines' trials: {message}"
         self.changed.emit()
 
-    def _on_ended(self, exit_code: int) -> None:
+    def _end_running_trials(self, reason: str) -> None:
         for trial in self.trials.values():
-            if trial.state == "RUNNING" and not trial.remote:
-                trial.end("FAIL", "the sweep process ended")
-        if self._killed:
-            self._end("KILLED", "killed", self.adapter.stderr_tail)
-        else:
-            reason = f"the sweep process exited with code {exit_code} before it finished"
-            self._end("FAILED", reason, self.adapter.stderr_tail)
+            if trial.state == State.RUNNING and not trial.remote:  # others still run theirs
+                trial.counts = False
+                trial.end(State.FAILED, reason)
+
+    def _on_ended(self, exit_code: int) -> None:
+        self._end_running_trials("the sweep process ended")
+        super()._on_ended(exit_code)
 
     def best_run_id(self) -> str | None:
         """The MLflow run of the best trial, once the sweep has finished (one objective)."""

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 
 from engine.errors import NO_SPACE_PREFIX, UsageError
+from engine.states import State
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -147,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stop.restore(previous_handlers)
 
-    print(f"\nStatus: {outcome.status} at step {outcome.step}")
+    print(f"\nStatus: {outcome.status.label} at step {outcome.step}")
     if outcome.error:
         print(f"Error: {outcome.error}")
     if outcome.metrics:
@@ -164,14 +165,14 @@ def run(args: argparse.Namespace) -> int:
             f"View it: netyard ui mlflow{where}   "
             f"(then #/experiments/{outcome.experiment_id}/runs/{outcome.run_id})"
         )
-    if outcome.status == "KILLED" and outcome.checkpoint:
+    if outcome.status == State.STOPPED and outcome.checkpoint:
         print(
             f"Resume: netyard run {args.plugin} --dataset {args.dataset} --resume "
             f"{outcome.checkpoint}"
         )
-    if outcome.status == "FAILED" and (outcome.error or "").startswith(NO_SPACE_PREFIX):
+    if outcome.status == State.FAILED and (outcome.error or "").startswith(NO_SPACE_PREFIX):
         return 3  # engine.cli._main.EXIT_NO_SPACE: a full disk, not a bad run
-    return {"FINISHED": 0, "FAILED": 1, "KILLED": 130}[outcome.status]
+    return outcome.status.exit_code
 
 
 class _ServerStopSignal(Exception):

@@ -11,7 +11,12 @@ import sys
 import time
 from typing import Any, TextIO
 
+from engine.cli._options import add_set_option, add_workspace_options, port, positive_int, seed
 from engine.errors import UsageError
+from engine.states import State
+
+# The trial states ``netyard sweeps`` lists, in its columns' order.
+LISTED_STATES = (State.FINISHED, State.PRUNED, State.STOPPED, State.FAILED, State.RUNNING)
 
 TEAM_FILE_HELP = (
     "the team file netyard server wrote (mode 0600): its storage and tracking URI, unless "
@@ -25,7 +30,47 @@ SEARCH_HELP = (
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    from engine.cli._main import _add_set, _add_workspace_options, _port, _positive_int, _seed
+    """``netyard sweep``, ``netyard sweeps`` and ``netyard worker``."""
+    _add_sweep_command(commands)
+
+    sweeps = commands.add_parser("sweeps", help="list sweeps (Optuna studies) in a storage")
+    sweeps.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
+    sweeps.add_argument("--team-file", metavar="PATH", help=TEAM_FILE_HELP)
+    sweeps.add_argument("--json", action="store_true", help="print JSON")
+    add_workspace_options(sweeps)
+    sweeps.set_defaults(handler=sweeps_command)
+
+    worker = commands.add_parser("worker", help="join a running sweep and run its trials here")
+    worker.add_argument("--study", required=True, help="the sweep's study name")
+    worker.add_argument("--storage", metavar="URL", help="the sweep's storage")
+    worker.add_argument("--team-file", metavar="PATH", help=TEAM_FILE_HELP)
+    worker.add_argument(
+        "--wait", type=float, default=DEFAULT_JOIN_WAIT_SECONDS, metavar="S",
+        help="wait up to S seconds for the sweep's coordinator to start it (default "
+        f"{DEFAULT_JOIN_WAIT_SECONDS:.0f}; 0: not at all)",
+    )  # fmt: skip
+    worker.add_argument("--parallel", type=positive_int, default=1, help="trials at once")
+    worker.add_argument("--device", help="auto, cpu, cuda or cuda:N (default: the sweep's)")
+    worker.add_argument("--json", action="store_true", help="print events as JSON lines")
+    add_workspace_options(worker)
+    worker.set_defaults(handler=worker_command)
+
+
+def add_ui_command(ui_commands: argparse._SubParsersAction) -> None:
+    """``netyard ui optuna``, beside ``netyard ui mlflow``."""
+    dashboard = ui_commands.add_parser("optuna", help="optuna-dashboard on the sweeps' storage")
+    dashboard.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
+    dashboard.add_argument("--port", type=port, default=0, help="port (default: a free one)")
+    dashboard.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="let the dashboard change studies (notes, deleting); read-only by default",
+    )
+    add_workspace_options(dashboard)
+    dashboard.set_defaults(handler=ui_optuna_command)
+
+
+def _add_sweep_command(commands: argparse._SubParsersAction) -> None:
     from engine.sweeps import PRUNERS, SAMPLERS
 
     sweep = commands.add_parser("sweep", help="search hyperparameters with Optuna")
@@ -33,14 +78,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--config", metavar="YAML", help="a sweep spec file; flags override it")
     sweep.add_argument("--dataset", help="dataset id (see 'netyard datasets')")
     sweep.add_argument("--search", action="append", default=[], metavar="SPEC", help=SEARCH_HELP)
-    _add_set(sweep, "fix a hyperparameter for every trial (repeatable)")
-    sweep.add_argument("--steps", type=_positive_int, help="training steps per trial")
-    sweep.add_argument("--trials", type=_positive_int, help="trial budget (default 20)")
+    add_set_option(sweep, "fix a hyperparameter for every trial (repeatable)")
+    sweep.add_argument("--steps", type=positive_int, help="training steps per trial")
+    sweep.add_argument("--trials", type=positive_int, help="trial budget (default 20)")
     sweep.add_argument("--timeout", type=float, metavar="S", help="start no trial after S seconds")
-    sweep.add_argument("--parallel", type=_positive_int, help="trials at once (default 1)")
-    sweep.add_argument("--trials-per-gpu", type=_positive_int, help="trials per GPU (default 1)")
+    sweep.add_argument("--parallel", type=positive_int, help="trials at once (default 1)")
+    sweep.add_argument("--trials-per-gpu", type=positive_int, help="trials per GPU (default 1)")
     sweep.add_argument(
-        "--threads", type=_positive_int, help="CPU threads per trial (default: the idle cores)"
+        "--threads", type=positive_int, help="CPU threads per trial (default: the idle cores)"
     )
     sweep.add_argument("--device", help="auto (default), cpu, cuda or cuda:N")
     sweep.add_argument("--sampler", help=f"one of {', '.join(SAMPLERS)} (default tpe)")
@@ -57,7 +102,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         default=[],
         help="maximize or minimize, one per --metric (default: the metric's own)",
     )
-    sweep.add_argument("--seed", type=_seed, help="seed of the sampler and of every trial")
+    sweep.add_argument("--seed", type=seed, help="seed of the sampler and of every trial")
     sweep.add_argument("--retries", type=int, help="rerun a failed trial up to N times")
     sweep.add_argument("--name", help="study name; an existing name resumes that sweep")
     sweep.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
@@ -67,45 +112,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--log-models", action="store_true", default=None,
         help="an MLflow Model for every complete trial (the best one always gets one)",
     )  # fmt: skip
+    sweep.add_argument(
+        "--replace-stopped", action="store_true", default=None,
+        help="run another trial in place of each trial you stop (by default it counts)",
+    )  # fmt: skip
     sweep.add_argument("--save-config", metavar="YAML", help="write the spec to a file and exit")
     sweep.add_argument("--json", action="store_true", help="print events as JSON lines")
-    _add_workspace_options(sweep)
+    add_workspace_options(sweep)
     sweep.set_defaults(handler=sweep_command)
-
-    sweeps = commands.add_parser("sweeps", help="list sweeps (Optuna studies) in a storage")
-    sweeps.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
-    sweeps.add_argument("--team-file", metavar="PATH", help=TEAM_FILE_HELP)
-    sweeps.add_argument("--json", action="store_true", help="print JSON")
-    _add_workspace_options(sweeps)
-    sweeps.set_defaults(handler=sweeps_command)
-
-    worker = commands.add_parser("worker", help="join a running sweep and run its trials here")
-    worker.add_argument("--study", required=True, help="the sweep's study name")
-    worker.add_argument("--storage", metavar="URL", help="the sweep's storage")
-    worker.add_argument("--team-file", metavar="PATH", help=TEAM_FILE_HELP)
-    worker.add_argument(
-        "--wait", type=float, default=DEFAULT_JOIN_WAIT_SECONDS, metavar="S",
-        help="wait up to S seconds for the sweep's coordinator to start it (default "
-        f"{DEFAULT_JOIN_WAIT_SECONDS:.0f}; 0: not at all)",
-    )  # fmt: skip
-    worker.add_argument("--parallel", type=_positive_int, default=1, help="trials at once")
-    worker.add_argument("--device", help="auto, cpu, cuda or cuda:N (default: the sweep's)")
-    worker.add_argument("--json", action="store_true", help="print events as JSON lines")
-    _add_workspace_options(worker)
-    worker.set_defaults(handler=worker_command)
-
-    ui = commands.choices["ui"]
-    ui_which = next(a for a in ui._actions if isinstance(a, argparse._SubParsersAction))
-    ui_optuna = ui_which.add_parser("optuna", help="optuna-dashboard on the sweeps' storage")
-    ui_optuna.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
-    ui_optuna.add_argument("--port", type=_port, default=0, help="port (default: a free one)")
-    ui_optuna.add_argument(
-        "--allow-writes",
-        action="store_true",
-        help="let the dashboard change studies (notes, deleting); read-only by default",
-    )
-    _add_workspace_options(ui_optuna)
-    ui_optuna.set_defaults(handler=ui_optuna_command)
 
 
 # -- building the spec ------------------------------------------------------------------------
@@ -145,7 +159,7 @@ def spec_from_args(args: argparse.Namespace):
         spec.objectives = [Objective(m, d) for m, d in zip(args.metric, directions, strict=True)]
     for name in ("trials", "timeout", "parallel", "trials_per_gpu", "threads", "device",
                  "sampler", "pruner", "seed", "retries", "name", "storage", "experiment",
-                 "workspace", "tracking_uri", "log_models"):  # fmt: skip
+                 "workspace", "tracking_uri", "log_models", "replace_stopped"):  # fmt: skip
         value = getattr(args, name)  # each flag is named as the spec's field
         if value is not None:
             setattr(spec, name, value)
@@ -235,7 +249,7 @@ def _run(runner) -> int:
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGHUP, handle)
     finished = runner.run()
-    return {"finished": 0, "stopped": 130}.get(finished.status, 1)
+    return State(finished.status).exit_code
 
 
 def sweeps_command(args: argparse.Namespace) -> int:
@@ -263,9 +277,9 @@ def sweeps_command(args: argparse.Namespace) -> int:
         objective = ", ".join(
             f"{m} {d[:3]}" for m, d in zip(study.metrics, study.directions, strict=False)
         )
-        counts = [str(study.states.get(s, 0)) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING")]
+        counts = [str(study.states.get(s, 0)) for s in LISTED_STATES]
         rows.append([study.name, study.plugin, study.dataset, objective, *counts, best])
-    header = ["NAME", "PLUGIN", "DATASET", "OBJECTIVE", "DONE", "PRUNED", "FAILED", "RUNNING"]
+    header = ["NAME", "PLUGIN", "DATASET", "OBJECTIVE", *(s.label for s in LISTED_STATES)]
     print(f"Storage: {hide_password(storage)}")
     print(_table(rows, [*header, "BEST"]) if rows else "No sweeps yet.")
     return 0
@@ -308,7 +322,8 @@ class SweepProgress:
     def __init__(self, stream: TextIO | None = None, live: bool | None = None) -> None:
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
-        self.counts = {"done": 0, "pruned": 0, "failed": 0}
+        self.counts = {"done": 0, "pruned": 0, "stopped": 0, "failed": 0}
+        self.counted = 0  # ended trials that used up the budget (not retried nor replaced)
         self.running: dict[int, tuple[int, int]] = {}  # trial -> (step, total)
         self.best = ""
         self.metrics: list[str] = []
@@ -317,7 +332,6 @@ class SweepProgress:
         self.started = time.monotonic()
 
     def __call__(self, event) -> None:
-        from engine.cli._progress import format_duration
         from engine.sweeps import (
             BestChanged,
             SweepFinished,
@@ -327,23 +341,11 @@ class SweepProgress:
             TrialProgress,
             TrialPruned,
             TrialStarted,
+            TrialStopped,
         )
 
         if isinstance(event, SweepStarted):
-            self.metrics, self.budget, self.before = event.metrics, event.trials, event.done_before
-            self.started = time.monotonic()
-            objective = ", ".join(
-                f"{d} {m}" for m, d in zip(event.metrics, event.directions, strict=True)
-            )
-            resumed = f", {event.done_before} trials kept from before" if event.done_before else ""
-            self._line(
-                f"Sweep {event.name}: {event.plugin} on {event.dataset}, {objective}, "
-                f"{event.trials or 'unbounded'} trials, {event.parallel} at once{resumed}"
-            )
-            if event.reconciled:
-                numbers = ", ".join(str(n) for n in event.reconciled)
-                self._line(f"Marked FAIL: trial(s) {numbers}, left running by a dead process")
-            self._line(f"Storage: {event.storage}   MLflow parent run: {event.parent_run_id}")
+            self._sweep_started(event)
         elif isinstance(event, TrialStarted):
             self.running[event.number] = (0, 0)
             self._status()
@@ -353,6 +355,7 @@ class SweepProgress:
         elif isinstance(event, TrialFinished):
             self.running.pop(event.number, None)
             self.counts["done"] += 1
+            self.counted += 1
             values = ", ".join(
                 f"{m} {v:.4g}" for m, v in zip(self.metrics, event.values, strict=False)
             )
@@ -360,41 +363,71 @@ class SweepProgress:
         elif isinstance(event, TrialPruned):
             self.running.pop(event.number, None)
             self.counts["pruned"] += 1
+            self.counted += 1
             self._line(f"trial {event.number} pruned at step {event.step}", True)
         elif isinstance(event, TrialFailed):
             self.running.pop(event.number, None)
             self.counts["failed"] += 1
+            self.counted += not (event.will_retry or event.cancelled)
             retry = " (will retry)" if event.will_retry else ""
             self._line(f"trial {event.number} failed: {event.reason}{retry}", True)
+        elif isinstance(event, TrialStopped):
+            self.running.pop(event.number, None)
+            self.counts["stopped"] += 1
+            self.counted += event.counts
+            replaced = "" if event.counts else " (another trial replaces it)"
+            self._line(f"trial {event.number} stopped by you at step {event.step}{replaced}", True)
         elif isinstance(event, BestChanged):
             values = ", ".join(f"{v:.4g}" for v in event.values)
             self.best = f"best {values} (#{event.number})"
         elif isinstance(event, SweepFinished):
-            self._line(
-                f"Sweep {event.name} {event.status} in {format_duration(event.seconds)}: "
-                + ", ".join(f"{n} {s.lower()}" for s, n in sorted(event.states.items()))
-            )
-            if event.best_values is not None:
-                values = ", ".join(f"{v:.4g}" for v in event.best_values)
-                self._line(
-                    f"Best: trial {event.best_number}, {values}  {_params(event.best_params)}"
-                )
-            if event.reason:
-                self._line(f"Reason: {event.reason}")
+            self._sweep_finished(event)
+
+    def _sweep_started(self, event) -> None:
+        self.metrics, self.budget, self.before = event.metrics, event.trials, event.done_before
+        self.started = time.monotonic()
+        objective = ", ".join(
+            f"{d} {m}" for m, d in zip(event.metrics, event.directions, strict=True)
+        )
+        resumed = f", {event.done_before} trials kept from before" if event.done_before else ""
+        self._line(
+            f"Sweep {event.name}: {event.plugin} on {event.dataset}, {objective}, "
+            f"{event.trials or 'unbounded'} trials, {event.parallel} at once{resumed}"
+        )
+        if event.reconciled:
+            numbers = ", ".join(str(n) for n in event.reconciled)
+            self._line(f"Marked FAIL: trial(s) {numbers}, left running by a dead process")
+        self._line(f"Storage: {event.storage}   MLflow parent run: {event.parent_run_id}")
+
+    def _sweep_finished(self, event) -> None:
+        from engine.cli._progress import format_duration
+
+        self._line(
+            f"Sweep {event.name} {event.status} in {format_duration(event.seconds)}: "
+            + ", ".join(f"{n} {s.lower()}" for s, n in sorted(event.states.items()))
+        )
+        if event.best_values is not None:
+            values = ", ".join(f"{v:.4g}" for v in event.best_values)
+            self._line(f"Best: trial {event.best_number}, {values}  {_params(event.best_params)}")
+        if event.reason:
+            self._line(f"Reason: {event.reason}")
 
     def status_text(self) -> str:
         from engine.cli._progress import format_duration
 
-        ended = sum(self.counts.values())
+        ended = self.before + self.counted
         total = f"/{self.budget}" if self.budget else ""
         eta = "?"
         elapsed = time.monotonic() - self.started
-        if self.budget and ended:
-            remaining = max(0, self.budget - self.before - ended)
-            eta = format_duration(elapsed / ended * remaining)
+        if self.budget and self.counted:
+            remaining = max(0, self.budget - ended)
+            eta = format_duration(elapsed / self.counted * remaining)
+        if self.budget:
+            ended = min(ended, self.budget)  # a trial being retried is not one more
+        stopped = f"stopped {self.counts['stopped']}  " if self.counts["stopped"] else ""
         return (
-            f"trials {self.before + ended}{total}  done {self.counts['done']}  "
-            f"pruned {self.counts['pruned']}  failed {self.counts['failed']}  "
+            f"trials {ended}{total}  done {self.counts['done']}  "
+            f"pruned {self.counts['pruned']}  {stopped}failed {self.counts['failed']}  "
             f"running {len(self.running)}  {self.best or 'best -'}  ETA {eta}"
         )
 

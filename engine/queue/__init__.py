@@ -11,18 +11,7 @@
   the CLI runner and the app's.
 """
 
-from engine.queue._entries import (
-    ENDED_STATES,
-    FAILED,
-    FINISHED,
-    KILLED,
-    QUEUED,
-    RUNNING,
-    STATES,
-    QueueEntry,
-    QueueState,
-    entry_title,
-)
+from engine.queue._entries import ENDED_STATES, STATES, QueueEntry, QueueState, entry_title
 from engine.queue._owner import this_process
 from engine.queue._placement import jobs_at_once, place_run
 from engine.queue._runner import EntryEnded, EntryStarted, QueueRunner, QueueSummary
@@ -34,16 +23,11 @@ __all__ = [
     "ENDED_STATES",
     "EntryEnded",
     "EntryStarted",
-    "FAILED",
-    "FINISHED",
     "INTERRUPTED",
-    "KILLED",
-    "QUEUED",
     "QueueEntry",
     "QueueRunner",
     "QueueState",
     "QueueSummary",
-    "RUNNING",
     "RunQueue",
     "STATES",
     "entry_title",

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.states import State
+
 KINDS = ("run", "sweep")
-QUEUED, RUNNING, FINISHED, FAILED, KILLED = "queued", "running", "finished", "failed", "killed"
-ENDED_STATES = (FINISHED, FAILED, KILLED)
-STATES = (QUEUED, RUNNING, *ENDED_STATES)
+# An entry waits, runs, then ends: finished, stopped (by you), failed, or killed (older
+# queue files; its process was killed).
+ENDED_STATES = (State.FINISHED, State.STOPPED, State.FAILED, State.KILLED)
+STATES = (State.QUEUED, State.RUNNING, *ENDED_STATES)
 
 
 @dataclass
@@ -20,7 +23,7 @@ class QueueEntry:
     kind: str
     payload: dict[str, Any]
     title: str
-    state: str = QUEUED
+    state: str = State.QUEUED
     message: str = ""
     added_at: float = 0.0
     started_at: float | None = None
@@ -80,10 +83,10 @@ class QueueState:
         )
 
     def queued(self) -> list[QueueEntry]:
-        return [entry for entry in self.entries if entry.state == QUEUED]
+        return [entry for entry in self.entries if entry.state == State.QUEUED]
 
     def running(self) -> list[QueueEntry]:
-        return [entry for entry in self.entries if entry.state == RUNNING]
+        return [entry for entry in self.entries if entry.state == State.RUNNING]
 
 
 def entry_title(kind: str, payload: dict[str, Any]) -> str:

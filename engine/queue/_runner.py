@@ -17,14 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from engine.events import Event, RunCancelled, RunFailed, RunFinished
-from engine.queue._entries import FAILED, FINISHED, KILLED, QueueEntry
+from engine.events import Event
+from engine.queue._entries import QueueEntry
 from engine.queue._owner import this_process
 from engine.queue._placement import jobs_at_once, place_run
 from engine.queue._store import RunQueue
+from engine.states import Outcome, State, exited_outcome, outcome_of
 
 POLL_SECONDS = 0.5
-SWEEP_STATES = {"finished": FINISHED, "stopped": KILLED, "failed": FAILED}
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class EntryStarted(Event):
 
 @dataclass(frozen=True)
 class EntryEnded(Event):
-    """An entry ended (``state``: finished, failed, killed) or went back in the queue
+    """An entry ended (``state``: finished, stopped, failed) or went back in the queue
     (``state`` queued: the runner stopped before it ended)."""
 
     kind: ClassVar[str] = "queue_entry_ended"
@@ -63,14 +63,14 @@ class _Running:
     holder: _Process
     weight: int
     gpu: str | None = None
-    outcome: tuple[str, str] | None = None  # (state, message) once the entry reported it
+    outcome: Outcome | None = None  # once the entry reported it
     stop_sent: bool = False
 
 
 @dataclass(frozen=True)
 class QueueSummary:
     finished: int
-    failed: int  # failed or killed
+    failed: int  # failed, stopped or killed
     stopped: bool  # stop() ended it; what ran went back in the queue
 
 
@@ -133,7 +133,7 @@ class QueueRunner:
                     self._on_event(running, item)
         finally:
             self._close_idle()
-        return QueueSummary(self._counts[FINISHED], self._counts[FAILED], self.stopping)
+        return QueueSummary(self._counts[State.FINISHED], self._counts[State.FAILED], self.stopping)
 
     # -- starting --------------------------------------------------------------------------------
     def _start_what_fits(self, owner: dict[str, Any]) -> None:
@@ -195,20 +195,7 @@ class QueueRunner:
 
     # -- events and ends ---------------------------------------------------------------------------
     def _on_event(self, running: _Running, event: Event) -> None:
-        from engine.sweeps import SweepFinished
-        from engine.worker import UsageProblem
-
-        outcome = None
-        if isinstance(event, RunFinished):
-            outcome = (FINISHED, "stopped early" if event.stopped_early else "")
-        elif isinstance(event, RunFailed):
-            outcome = (FAILED, event.reason)
-        elif isinstance(event, RunCancelled):
-            outcome = (KILLED, f"stopped at step {event.step}")
-        elif isinstance(event, UsageProblem):
-            outcome = (FAILED, event.message)
-        elif isinstance(event, SweepFinished):
-            outcome = (SWEEP_STATES.get(event.status, FAILED), event.reason or "")
+        outcome = outcome_of(event)
         self.emit(running.entry.id, event)
         if outcome is None or running.outcome is not None:
             return
@@ -222,17 +209,16 @@ class QueueRunner:
         """The entry reported its outcome (a run) or its process exited (``exited``)."""
         entry_id = running.entry.id
         del self._running[entry_id]
-        state, message = running.outcome or (
-            FAILED,
-            f"the {running.entry.kind} process exited with code {exited.returncode} before "
-            f"reporting an outcome{_last_line(exited.stderr_tail)}",
+        outcome = running.outcome or exited_outcome(
+            running.entry.kind, exited.returncode, exited.stderr_tail
         )
-        if self.stopping and state != FINISHED:
+        state, message = outcome.state, outcome.message
+        if self.stopping and state != State.FINISHED:
             self.queue.requeue([entry_id], self._owner)
-            self.emit(entry_id, EntryEnded(entry_id, "queued", "stopped; back in the queue"))
+            self.emit(entry_id, EntryEnded(entry_id, State.QUEUED, "stopped; back in the queue"))
             return
         paused = self.queue.finish(entry_id, state, message)
-        self._counts[FINISHED if state == FINISHED else FAILED] += 1
+        self._counts[State.FINISHED if state == State.FINISHED else State.FAILED] += 1
         self.emit(entry_id, EntryEnded(entry_id, state, message, paused))
 
     def _stop_running(self) -> None:
@@ -242,14 +228,9 @@ class QueueRunner:
                 process.kill()
             elif not running.stop_sent:
                 running.stop_sent = True
-                # A run stops after its step (KILLED, with a checkpoint); a sweep cancels
+                # A run stops after its step (stopped, with a checkpoint); a sweep cancels
                 # its running trials.
                 if running.entry.kind == "run":
                     process.stop_job(running.entry.id)
                 else:
                     process.send("cancel")
-
-
-def _last_line(stderr_tail: str) -> str:
-    lines = [line for line in stderr_tail.strip().splitlines() if line.strip()]
-    return f": {lines[-1].strip()}" if lines else ""

@@ -24,17 +24,9 @@ from typing import Any, TypeVar
 
 from engine.errors import UsageError
 from engine.queue._checks import InvalidQueue, check_queue
-from engine.queue._entries import (
-    FAILED,
-    KINDS,
-    QUEUED,
-    RUNNING,
-    STATES,
-    QueueEntry,
-    QueueState,
-    entry_title,
-)
+from engine.queue._entries import KINDS, STATES, QueueEntry, QueueState, entry_title
 from engine.queue._owner import is_alive
+from engine.states import State
 
 FILE_NAME = "queue.json"
 INTERRUPTED = "interrupted; runs again from its start"
@@ -60,7 +52,7 @@ class RunQueue:
     def state(self) -> QueueState:
         """The queue as it is now, with entries of dead runners put back in the queue."""
         state = self._read()
-        if any(e.state == RUNNING and not is_alive(e.owner) for e in state.running()):
+        if any(e.state == State.RUNNING and not is_alive(e.owner) for e in state.running()):
             return self._change(lambda s: s)  # the recovery is written by ``_change``
         return state
 
@@ -98,7 +90,7 @@ class RunQueue:
     def remove(self, entry_id: int) -> QueueEntry:
         def remove(state: QueueState) -> QueueEntry:
             entry = _find(state, entry_id)
-            if entry.state == RUNNING:
+            if entry.state == State.RUNNING:
                 raise UsageError(
                     f"queue entry {entry_id} is running; stop its job first, then remove it"
                 )
@@ -165,7 +157,7 @@ class RunQueue:
             if state.paused or not waiting or waiting[0].weight(jobs_at_once) > room:
                 return None
             entry = waiting[0]
-            entry.state, entry.owner, entry.message = RUNNING, dict(owner), ""
+            entry.state, entry.owner, entry.message = State.RUNNING, dict(owner), ""
             entry.started_at, entry.ended_at = time.time(), None
             return entry
 
@@ -183,7 +175,7 @@ class RunQueue:
                 return False
             entry.state, entry.message, entry.owner = state_name, message, None
             entry.ended_at = time.time()
-            if state_name == FAILED and state.stop_on_failure and not state.paused:
+            if state_name == State.FAILED and state.stop_on_failure and not state.paused:
                 state.paused = True
                 return True
             return False
@@ -197,7 +189,7 @@ class RunQueue:
 
         def requeue(state: QueueState) -> None:
             for entry in state.entries:
-                if entry.id in entry_ids and entry.state == RUNNING and entry.owner == owner:
+                if entry.id in entry_ids and entry.state == State.RUNNING and entry.owner == owner:
                     _back_in_queue(entry, message)
 
         self._change(requeue)
@@ -258,7 +250,7 @@ class RunQueue:
 
 
 def _back_in_queue(entry: QueueEntry, message: str) -> None:
-    entry.state, entry.owner, entry.message = QUEUED, None, message
+    entry.state, entry.owner, entry.message = State.QUEUED, None, message
     entry.started_at = entry.ended_at = None
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from engine.reports._files import write_atomically
 from engine.reports._runs import load_runs
-from engine.tracking import TRIAL_STATE_TAG, RunRecord
+from engine.tracking import RunRecord
 
 RUN_COLUMNS = ("run_id", "run_name", "experiment", "status", "start_time", "duration_s")
 
@@ -24,7 +24,7 @@ def runs_csv_text(runs: list[RunRecord]) -> str:
     params = sorted({name for run in runs for name in run.params})
     metrics = sorted({name for run in runs for name in run.metrics})
     sweep = any(run.trial_number is not None for run in runs)
-    columns = [*RUN_COLUMNS, *(("trial", "trial_state") if sweep else ()), "note"]
+    columns = [*RUN_COLUMNS, *(("trial",) if sweep else ()), "note"]
     columns += [f"params.{name}" for name in params] + [f"metrics.{name}" for name in metrics]
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, columns, lineterminator="\n")
@@ -35,7 +35,7 @@ def runs_csv_text(runs: list[RunRecord]) -> str:
             "run_id": run.run_id,
             "run_name": run.name,
             "experiment": run.experiment,
-            "status": run.status,
+            "status": run.state.label,
             "start_time": run.started,
             "duration_s": "" if duration is None else f"{duration:.3f}",
             "note": run.note,
@@ -43,7 +43,6 @@ def runs_csv_text(runs: list[RunRecord]) -> str:
         if sweep:
             number = run.trial_number
             row["trial"] = "" if number is None else str(number)
-            row["trial_state"] = run.tags.get(TRIAL_STATE_TAG, "")
         row.update({f"params.{name}": value for name, value in run.params.items()})
         row.update({f"metrics.{name}": repr(value) for name, value in run.metrics.items()})
         writer.writerow(row)

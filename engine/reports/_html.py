@@ -19,7 +19,7 @@ from pathlib import Path
 from engine.reports._figures import curve_png
 from engine.reports._files import write_atomically
 from engine.reports._runs import load_runs
-from engine.tracking import TRIAL_STATE_TAG, RunRecord
+from engine.tracking import RunRecord
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 MAX_IMAGE_BYTES = 4 * 2**20  # a bigger artifact is named in the report, not embedded
@@ -42,7 +42,8 @@ img { max-width: 100%; border: 1px solid #eee; }
 .note { white-space: pre-wrap; background: #f8f8f8; border-left: 3px solid #0072B2;
         padding: 0.5em 0.8em; }
 section.run { margin-top: 1.5em; }
-.status-FAILED, .status-KILLED { color: #b00020; } .status-FINISHED { color: #00734d; }
+.status-failed, .status-killed { color: #b00020; } .status-finished { color: #00734d; }
+.status-stopped, .status-pruned { color: #8a5a00; }
 """
 
 
@@ -143,15 +144,15 @@ def _duration(seconds: float | None) -> str:
 def _runs_table(runs: list[RunRecord], labels: dict[str, str]) -> str:
     metrics = sorted({key for run in runs for key in run.metrics})
     sweep = any(run.trial_number is not None for run in runs)
-    head = ["run", *(["trial", "state"] if sweep else []), "status", "started", "duration"]
+    head = ["run", *(["trial"] if sweep else []), "state", "started", "duration"]
     rows = []
     for run in runs:
         cells = [f'<a href="#run-{escape(run.run_id)}">{escape(labels[run.run_id])}</a>']
         if sweep:
             number = run.trial_number
-            cells += ["" if number is None else str(number), run.tags.get(TRIAL_STATE_TAG, "")]
+            cells.append("" if number is None else str(number))
         cells += [
-            f'<span class="status-{escape(run.status)}">{escape(run.status)}</span>',
+            f'<span class="status-{run.state}">{run.state.label}</span>',
             escape(_when(run)),
             escape(_duration(run.duration_s)),
         ]
@@ -241,12 +242,12 @@ def _run_section(run: RunRecord, label: str, images: list[tuple[str, str, bytes 
     facts = [
         ("run id", run.run_id),
         ("experiment", run.experiment),
-        ("status", run.status),
+        ("state", run.state.label),
         ("started", _when(run)),
         ("duration", _duration(run.duration_s)),
     ]
     if run.trial_number is not None:
-        facts.insert(2, ("trial", f"{run.trial_number} ({run.tags.get(TRIAL_STATE_TAG, '')})"))
+        facts.insert(2, ("trial", str(run.trial_number)))
     parts = [
         f'<section class="run" id="run-{escape(run.run_id)}"><h3>{escape(label)}</h3>',
         "<table>"

@@ -10,7 +10,7 @@ The public surface, all plain data or plain calls, for the CLI and the app:
   trials other machines run in a study as the same events, polled.
 - ``list_studies(storage)``: every study with trial counts by state and the best value.
 - Events: ``SweepStarted``, ``TrialStarted``, ``TrialProgress``, ``TrialFinished``,
-  ``TrialPruned``, ``TrialFailed``, ``BestChanged``, ``SweepFinished``.
+  ``TrialPruned``, ``TrialStopped``, ``TrialFailed``, ``BestChanged``, ``SweepFinished``.
 
 The search syntax is documented in docs/sweeps.md.
 """
@@ -26,6 +26,7 @@ from engine.sweeps._events import (
     TrialProgress,
     TrialPruned,
     TrialStarted,
+    TrialStopped,
 )
 from engine.sweeps._remote import REMOTE_SLOT, RemoteTrials
 from engine.sweeps._runner import SweepRunner, join_sweep
@@ -50,6 +51,7 @@ __all__ = [
     "SweepSpec",
     "SweepStarted",
     "TrialFailed",
+    "TrialStopped",
     "TrialFinished",
     "TrialProgress",
     "TrialPruned",

@@ -5,8 +5,9 @@ events as JSON lines, like ``netyard sweep --json``; it also takes commands on s
 app's jobs panel can act on the sweep and on one trial:
 
 - ``stop``: start no new trial, let the running ones finish;
-- ``cancel``: stop and cancel the running trials (they end FAIL), as SIGTERM does;
-- ``cancel_trial N``: stop trial N only (it ends FAIL, cancelled).
+- ``cancel``: stop and cancel the running trials (they end FAIL, rerun if the sweep is run
+  again), as SIGTERM does;
+- ``cancel_trial N``: stop trial N only (it ends stopped by you).
 
 End of file on stdin (its parent is gone) cancels everything; it also dies with its parent.
 Exit status: 0 finished, 130 stopped, 1 failed, 2 invalid spec.
@@ -22,6 +23,7 @@ import threading
 
 def main() -> int:
     from engine.errors import UsageError
+    from engine.states import State
     from engine.sweeps import SweepRunner, SweepSpec
     from engine.worker import JsonLines, UsageProblem, die_with_parent
 
@@ -49,7 +51,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: runner.stop(cancel_running=True))
     signal.signal(signal.SIGINT, lambda *_: runner.stop(cancel_running=True))
     finished = runner.run()
-    return {"finished": 0, "stopped": 130}.get(finished.status, 1)
+    return State(finished.status).exit_code
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from engine.events import Event
+from engine.states import Outcome, State
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,22 @@ class TrialPruned(Event):
 
 
 @dataclass(frozen=True)
+class TrialStopped(Event):
+    """A trial the user stopped (Optuna FAIL, its run KILLED). ``counts``: it uses up one of the
+    budget's trials (the sweep's default); else another trial replaces it."""
+
+    kind: ClassVar[str] = "trial_stopped"
+    number: int
+    step: int
+    run_id: str | None
+    seconds: float
+    counts: bool = True
+
+
+@dataclass(frozen=True)
 class TrialFailed(Event):
-    """A trial ended FAIL: an error, a NaN/inf loss, out of memory, a dead worker, a cancel."""
+    """A trial ended FAIL: an error, a NaN/inf loss, out of memory, a dead worker, a sweep
+    interrupted (``cancelled``: it does not use up the budget)."""
 
     kind: ClassVar[str] = "trial_failed"
     number: int
@@ -100,11 +115,14 @@ class BestChanged(Event):
 class SweepFinished(Event):
     kind: ClassVar[str] = "sweep_finished"
     name: str
-    status: str  # finished (budget or timeout reached), stopped (by the user) or failed
-    states: dict[str, int]  # trial counts by Optuna state over the whole study
+    status: str  # a State: finished (budget or timeout reached), stopped (by you) or failed
+    states: dict[str, int]  # trial counts by State (finished, pruned...) over the whole study
     best_number: int | None
     best_values: list[float] | None
     best_params: dict[str, Any] | None
     seconds: float
     reason: str = ""
     optuna_seconds: float = 0.0  # time the coordinator spent in sampler, pruner and storage
+
+    def outcome(self) -> Outcome:
+        return Outcome(State(self.status), self.reason)

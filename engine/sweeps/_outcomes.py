@@ -16,8 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.events import Event, RunFinished
-from engine.sweeps._events import BestChanged, TrialFailed, TrialFinished, TrialPruned
-from engine.sweeps._reconcile import ATTEMPT_ATTR, INTERRUPTED_ATTR, REASON_ATTR, RETRIED_ATTR
+from engine.states import State
+from engine.sweeps._events import BestChanged, TrialFailed, TrialFinished, TrialPruned, TrialStopped
+from engine.sweeps._reconcile import (
+    ATTEMPT_ATTR,
+    INTERRUPTED_ATTR,
+    REASON_ATTR,
+    RETRIED_ATTR,
+    STOPPED_ATTR,
+)
 from engine.sweeps._spec import PARAM_COUNT, ResolvedSweep
 from engine.sweeps._tracking import ParentRun, finite, mark_trial_run
 from engine.worker import Worker
@@ -45,7 +52,8 @@ class RunningTrial:
     attempt: int
     run_id: str | None = None
     pruned_step: int | None = None
-    cancelled: bool = False
+    cancelled: bool = False  # stopped by the user: this trial, or with the whole sweep
+    interrupted: bool = False  # stopped with the whole sweep: run again when it is resumed
     param_count: int | None = None
     last_step: int = 0
     reported: dict[int, float] = field(default_factory=dict)
@@ -83,7 +91,7 @@ class TrialOutcomes:
             return
         with self.clock:
             self.study.tell(running.trial, values, state=TrialState.COMPLETE)
-        self._tag_run(running, "COMPLETE")
+        self._tag_run(running, State.FINISHED)
         seconds = time.monotonic() - running.started
         # BestChanged first, so a display of the finished trial already shows the new best.
         self._update_best(running.number, values, running.params)
@@ -94,7 +102,7 @@ class TrialOutcomes:
 
         with self.clock:
             self.study.tell(running.trial, state=TrialState.PRUNED)
-        self._tag_run(running, "PRUNED")
+        self._tag_run(running, State.PRUNED)
         step = running.pruned_step or running.last_step
         self.emit(
             TrialPruned(
@@ -105,6 +113,24 @@ class TrialOutcomes:
                 time.monotonic() - running.started,
             )
         )
+
+    def stop(self, running: RunningTrial, step: int, counts: bool = True) -> None:
+        """A trial the user stopped: Optuna FAIL (samplers ignore it), its run KILLED (its
+        worker ended it), shown as stopped. It uses up the budget if ``counts`` (not when the
+        whole sweep was stopped) and the spec does not ``replace_stopped``."""
+        from optuna.trial import TrialState
+
+        counts = counts and not self.resolved.spec.replace_stopped
+        reason = f"stopped by you at step {step}"
+        with self.clock:
+            running.trial.set_user_attr(REASON_ATTR, reason)
+            running.trial.set_user_attr(STOPPED_ATTR, True)
+            if not counts:
+                running.trial.set_user_attr(INTERRUPTED_ATTR, True)
+            self.study.tell(running.trial, state=TrialState.FAIL)
+        self._tag_run(running, State.STOPPED)
+        seconds = time.monotonic() - running.started
+        self.emit(TrialStopped(running.number, step, running.run_id, seconds, counts))
 
     def fail(
         self, running: RunningTrial, reason: str, cancelled: bool = False, fail_run: bool = False
@@ -125,7 +151,7 @@ class TrialOutcomes:
             if will_retry:
                 retry = {ATTEMPT_ATTR: running.attempt + 1, "netyard.retry_of": trial.number}
                 self.study.enqueue_trial(running.params, user_attrs=retry)
-        self._tag_run(running, "FAIL", reason, fail_run)
+        self._tag_run(running, State.FAILED, reason, fail_run)
         seconds = time.monotonic() - running.started
         self.emit(
             TrialFailed(running.number, reason, running.run_id, seconds, cancelled, will_retry)
@@ -147,9 +173,10 @@ class TrialOutcomes:
                         count += 1
         return count
 
-    def _tag_run(self, running: RunningTrial, state: str, reason=None, fail_run=False) -> None:
+    def _tag_run(self, running: RunningTrial, state: State, reason=None, fail_run=False) -> None:
         if running.run_id:
-            mark_trial_run(self.parent.tracker.client, running.run_id, state, reason, fail_run)
+            client = self.parent.tracker.client
+            mark_trial_run(client, running.run_id, state.trial_tag, reason, fail_run)
 
     # -- the best so far --------------------------------------------------------------------
     def _current_best(self) -> tuple[int, list[float]] | None:

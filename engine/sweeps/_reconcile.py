@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import socket
 
+from engine.states import State
 from engine.sweeps._optuna_internals import fail_stale_trial, trial_id
 from engine.tracking import open_client, process_alive
 
@@ -22,13 +23,34 @@ HOST_ATTR = "netyard.host"
 PID_ATTR = "netyard.pid"
 RUN_ATTR = "netyard.mlflow_run_id"
 REASON_ATTR = "netyard.fail_reason"
-INTERRUPTED_ATTR = "netyard.interrupted"
+INTERRUPTED_ATTR = "netyard.interrupted"  # does not use up the budget: run again
+STOPPED_ATTR = "netyard.stopped"  # stopped by the user
 RETRIED_ATTR = "netyard.retried"
 ATTEMPT_ATTR = "netyard.attempt"
 HEARTBEAT_ATTR = "netyard.heartbeat"
 HEARTBEAT_SECONDS = 10.0
 GRACE_ENV = "NETYARD_TRIAL_GRACE_SECONDS"
 DEFAULT_GRACE_SECONDS = 90.0
+
+
+_FROM_OPTUNA = {"COMPLETE": State.FINISHED, "PRUNED": State.PRUNED, "FAIL": State.FAILED,
+                "RUNNING": State.RUNNING, "WAITING": State.QUEUED}  # fmt: skip
+
+
+def trial_state(trial) -> State:
+    """A trial's state in Netyard's words: Optuna's FAIL is stopped (by you) or failed."""
+    if trial.state.name == "FAIL" and trial.user_attrs.get(STOPPED_ATTR):
+        return State.STOPPED
+    return _FROM_OPTUNA[trial.state.name]
+
+
+def count_states(trials) -> dict[str, int]:
+    """How many trials are in each state (``trial_state``)."""
+    counts: dict[str, int] = {}
+    for trial in trials:
+        state = trial_state(trial).value
+        counts[state] = counts.get(state, 0) + 1
+    return counts
 
 
 def grace_seconds() -> float:
@@ -105,4 +127,4 @@ def _fail_runs(tracking_uri: str, study_name: str, trial, reason: str) -> None:
         )
         run_ids.update(run.info.run_id for run in runs)
     for run_id in run_ids:
-        mark_trial_run(client, run_id, "FAIL", reason, fail_run=True)
+        mark_trial_run(client, run_id, State.FAILED.trial_tag, reason, fail_run=True)

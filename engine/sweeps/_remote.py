@@ -19,8 +19,17 @@ from engine.sweeps._events import (
     TrialProgress,
     TrialPruned,
     TrialStarted,
+    TrialStopped,
 )
-from engine.sweeps._reconcile import ATTEMPT_ATTR, HOST_ATTR, PID_ATTR, REASON_ATTR, RUN_ATTR
+from engine.sweeps._reconcile import (
+    ATTEMPT_ATTR,
+    HOST_ATTR,
+    INTERRUPTED_ATTR,
+    PID_ATTR,
+    REASON_ATTR,
+    RUN_ATTR,
+    STOPPED_ATTR,
+)
 
 REMOTE_SLOT = -1  # TrialStarted.worker of a trial no worker slot of ours runs
 
@@ -114,6 +123,12 @@ def _ended_event(trial, run_id: str | None) -> Event | None:
         step = max(steps) if steps else 0
         return TrialPruned(trial.number, step, steps.get(step), run_id, seconds)
     if trial.state == TrialState.FAIL:
-        reason = str(trial.user_attrs.get(REASON_ATTR, "failed"))
-        return TrialFailed(trial.number, reason, run_id, seconds)
+        attrs = trial.user_attrs
+        if attrs.get(STOPPED_ATTR):
+            steps = trial.intermediate_values
+            step = max(steps) if steps else 0
+            counts = not attrs.get(INTERRUPTED_ATTR)
+            return TrialStopped(trial.number, step, run_id, seconds, counts)
+        reason = str(attrs.get(REASON_ATTR, "failed"))
+        return TrialFailed(trial.number, reason, run_id, seconds, bool(attrs.get(INTERRUPTED_ATTR)))
     return None

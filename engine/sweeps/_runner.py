@@ -22,6 +22,7 @@ from typing import Any
 from engine.database_urls import hide_password
 from engine.errors import NO_SPACE_PREFIX, NoSpaceLeft, UsageError, as_no_space
 from engine.events import EvalMetrics, Event, RunCancelled, RunFailed, RunFinished, RunStarted
+from engine.states import State
 from engine.sweeps._events import SweepFinished, SweepStarted, TrialProgress, TrialStarted
 from engine.sweeps._optuna_internals import trial_id
 from engine.sweeps._outcomes import RunningTrial, Stopwatch, TrialOutcomes
@@ -31,6 +32,7 @@ from engine.sweeps._reconcile import (
     HOST_ATTR,
     PID_ATTR,
     RUN_ATTR,
+    count_states,
     heartbeat_seconds,
     reconcile_stale_trials,
 )
@@ -84,6 +86,7 @@ class SweepRunner:
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
         self._stopping = False
         self._running: dict[int, RunningTrial] = {}
+        self._trials_started = 0
         self._next_beat = 0.0
         # Set up by ``run()``:
         self.workspace = None
@@ -100,7 +103,8 @@ class SweepRunner:
         self._commands.put(("stop", cancel_running))
 
     def cancel_trial(self, number: int) -> None:
-        """Stop one running trial; it ends FAIL (cancelled) and does not use up the budget."""
+        """Stop one running trial: it ends stopped by you, and uses up one of the budget's
+        trials unless the spec's ``replace_stopped``."""
         self._commands.put(("cancel", number))
 
     # -- the run ----------------------------------------------------------------------------
@@ -146,7 +150,7 @@ class SweepRunner:
         except BaseException:
             self.slots.close()
             raise
-        status, reason = "finished", ""
+        status, reason = State.FINISHED, ""
         try:
             if not self.join:
                 self.parent.open(
@@ -178,9 +182,11 @@ class SweepRunner:
             self.outcomes.announce_best()
             self._loop(started)
             if self._stopping:
-                status = "stopped"
+                status = State.STOPPED
+            elif not self._trials_started and not self._budget_left():
+                reason = self._nothing_left()
         except BaseException as error:
-            status = "failed"
+            status = State.FAILED
             no_space = as_no_space(error, str(self.workspace.root))
             if no_space is not None:
                 # The held-back room lets the trials' FAIL and the runs' FAILED be written.
@@ -193,13 +199,12 @@ class SweepRunner:
             raise
         finally:
             self.slots.close()  # every trial's run has ended once its worker is gone
-            if status != "failed" and not self.join:
+            if status != State.FAILED and not self.join:
                 self._log_best_models()
-            mlflow_status = {"finished": "FINISHED", "stopped": "KILLED"}.get(status, "FAILED")
             try:
-                self.parent.end(mlflow_status, reason or None)
+                self.parent.end(status.mlflow_status, reason or None)
             except Exception:
-                if status != "failed":
+                if status != State.FAILED:
                     raise  # else the store may be what failed: the sweep's own error is raised
             if not self.join:
                 # A storage that failed must not hide the sweep's own error.
@@ -231,6 +236,13 @@ class SweepRunner:
                 print(
                     f"netyard: no MLflow Model for trial {trial.number}: {error}", file=sys.stderr
                 )
+
+    def _nothing_left(self) -> str:
+        done = self.outcomes.counted()
+        return (
+            f"nothing left to run: sweep {self.resolved.name!r} had done all {done} of its "
+            f"{self.resolved.trials} trials before (raise trials to run more)"
+        )
 
     # -- scheduling -------------------------------------------------------------------------
     def _budget_left(self) -> bool:
@@ -328,11 +340,13 @@ class SweepRunner:
             if command == "stop":
                 self._stopping = True
             for running in self._running.values():
-                if (command == "stop" and argument) or (
-                    command == "cancel" and running.number == argument
-                ):
+                if command == "stop" and argument:
+                    running.cancelled = running.interrupted = True
+                elif command == "cancel" and running.number == argument:
                     running.cancelled = True
-                    running.worker.stop_job(running.number)
+                else:
+                    continue
+                running.worker.stop_job(running.number)
 
     def _start_trial(self, slot: int) -> None:
         from engine.runner import RunConfig
@@ -362,7 +376,7 @@ class SweepRunner:
                 STUDY_TAG: resolved.name,
                 TRIAL_NUMBER_TAG: str(trial.number),
                 TRIAL_ID_TAG: str(trial_id(trial)),
-                TRIAL_STATE_TAG: "RUNNING",
+                TRIAL_STATE_TAG: State.RUNNING.trial_tag,
             },
             parent_run_id=self.parent.run_id,
             checkpoints=False,
@@ -372,6 +386,7 @@ class SweepRunner:
             finish_in_background=True,
         )
         self._running[slot] = RunningTrial(trial, worker, params, time.monotonic(), attempt)
+        self._trials_started += 1
         worker.start_job(trial.number, config.to_dict(), PARAM_COUNT in resolved.metrics)
         self.emit(TrialStarted(trial.number, params, slot, worker.pid, attempt))
 
@@ -404,7 +419,8 @@ class SweepRunner:
             if running.pruned_step is not None and not running.cancelled:
                 self.outcomes.prune(running)
             elif running.cancelled:
-                self.outcomes.fail(running, "cancelled by the user", cancelled=True)
+                # Stopped with the whole sweep: it does not count (the sweep run again runs it).
+                self.outcomes.stop(running, event.step, counts=not running.interrupted)
             else:
                 self.outcomes.fail(running, "the trial's worker was stopped", cancelled=True)
         elif isinstance(event, RunFailed):
@@ -463,12 +479,11 @@ class SweepRunner:
                 self.outcomes.fail(self._running[slot], reason, cancelled=True, fail_run=True)
             del self._running[slot]
 
-    def _finished_event(self, status: str, reason: str, seconds: float) -> SweepFinished:
+    def _finished_event(self, status: State, reason: str, seconds: float) -> SweepFinished:
         states: dict[str, int] = {}
         best_number = best_values = best_params = None
         try:
-            for trial in self.study.get_trials(deepcopy=False):
-                states[trial.state.name] = states.get(trial.state.name, 0) + 1
+            states = count_states(self.study.get_trials(deepcopy=False))
             if not self.resolved.multi_objective:
                 best = self.study.best_trial
                 best_number, best_values, best_params = best.number, best.values, best.params

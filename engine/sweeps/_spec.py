@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.database_urls import hide_password
 from engine.errors import UsageError
 from engine.sweeps._algorithms import PRUNERS, SAMPLERS, check_algorithms
 from engine.sweeps._search import SearchParam, check_search, distribution, grid_values
@@ -51,6 +52,8 @@ class SweepSpec:
     threads: int | None = None  # CPU threads per trial; None splits the cores among workers
     seed: int = 0
     retries: int = 0  # run a failed trial again with the same parameters up to N times
+    # A trial you stop counts as one of the budget's trials (False), or another replaces it.
+    replace_stopped: bool = False
     name: str | None = None  # None: PLUGIN-DATASET-TIMESTAMP; an existing name resumes
     storage: str | None = None  # None: the workspace's journal file
     workspace: str | None = None
@@ -73,6 +76,15 @@ class SweepSpec:
             value = getattr(self, key)
             if value != default:
                 data[key] = value
+        return data
+
+    def to_shareable_dict(self) -> dict[str, Any]:
+        """``to_dict`` as kept where others read it (the study, MLflow's ``sweep.json``): no
+        password of a storage or tracking URL typed with one."""
+        data = self.to_dict()
+        for key in ("storage", "tracking_uri"):
+            if data.get(key):
+                data[key] = hide_password(data[key])
         return data
 
     @classmethod
@@ -254,11 +266,40 @@ def valid_metrics(plugin_cls: type) -> list[str]:
 def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
     """Check the whole spec; raises one ``UsageError`` naming the first problem."""
     from engine.plugin import get_plugin
-    from engine.runner import check_seed, dataset_for
+    from engine.runner import dataset_for
 
     plugin_cls = get_plugin(spec.plugin)
     schema = plugin_cls.full_schema()
     task = dataset_for(plugin_cls, spec.dataset).task if check_data else None
+    fixed, overrides, search = _resolve_hyperparameters(spec, schema)
+    distributions = {s.name: distribution(s, schema[s.name]) for s in search}
+
+    metrics, directions = _resolve_objectives(spec, plugin_cls, task)
+    multi = len(metrics) > 1
+    sampler = (spec.sampler or ("nsgaii" if multi else "tpe")).lower()
+    pruner = (spec.pruner or ("none" if multi else "median")).lower()
+    check_algorithms(sampler, pruner, multi)
+    grid = None
+    trials = spec.trials
+    if sampler == "grid":
+        grid = {s.name: grid_values(s, schema[s.name]) for s in search}
+        size = math.prod(len(values) for values in grid.values())
+        trials = size if trials is None else min(trials, size)
+    _check_settings(spec, trials)
+    name = spec.study_name()
+    if not _NAME.match(name):
+        raise UsageError(
+            f"invalid sweep name {name!r}: use letters, digits and - _ . : + (up to 100)"
+        )
+    return ResolvedSweep(spec, name, plugin_cls, fixed, overrides, search, distributions,
+                         metrics, directions, sampler, pruner, trials, grid)  # fmt: skip
+
+
+def _resolve_hyperparameters(
+    spec: SweepSpec, schema
+) -> tuple[dict[str, Any], dict[str, Any], list[SearchParam]]:
+    """Every hyperparameter not searched (validated, defaults included), the fixed values the
+    user gave (validated), and the searched ones with their ranges filled in."""
     if not spec.search:
         raise UsageError(
             "a sweep needs at least one searched hyperparameter, e.g. --search lr=1e-4:1e-1:log"
@@ -275,19 +316,12 @@ def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
     for name in searched:
         fixed.pop(name, None)
     search = [check_search(s, schema) for s in spec.search]
-    distributions = {s.name: distribution(s, schema[s.name]) for s in search}
+    return fixed, overrides, search
 
-    metrics, directions = _resolve_objectives(spec, plugin_cls, task)
-    multi = len(metrics) > 1
-    sampler = (spec.sampler or ("nsgaii" if multi else "tpe")).lower()
-    pruner = (spec.pruner or ("none" if multi else "median")).lower()
-    check_algorithms(sampler, pruner, multi)
-    grid = None
-    trials = spec.trials
-    if sampler == "grid":
-        grid = {s.name: grid_values(s, schema[s.name]) for s in search}
-        size = math.prod(len(values) for values in grid.values())
-        trials = size if trials is None else min(trials, size)
+
+def _check_settings(spec: SweepSpec, trials: int | None) -> None:
+    """The trial budget (``trials``: a grid's size caps it), timeout, counts, seed and flags."""
+    from engine.runner import check_seed
 
     if trials is None and spec.timeout is None:
         raise UsageError("a sweep needs a trial budget (--trials N) or a --timeout, or both")
@@ -307,15 +341,9 @@ def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
     if spec.threads is not None:
         _check_count("threads", spec.threads, 1, 1024)
     check_seed(spec.seed)
-    if not isinstance(spec.log_models, bool):
-        raise UsageError(f"invalid log_models {spec.log_models!r}: expected true or false")
-    name = spec.study_name()
-    if not _NAME.match(name):
-        raise UsageError(
-            f"invalid sweep name {name!r}: use letters, digits and - _ . : + (up to 100)"
-        )
-    return ResolvedSweep(spec, name, plugin_cls, fixed, overrides, search, distributions,
-                         metrics, directions, sampler, pruner, trials, grid)  # fmt: skip
+    for flag in ("log_models", "replace_stopped"):
+        if not isinstance(getattr(spec, flag), bool):
+            raise UsageError(f"invalid {flag} {getattr(spec, flag)!r}: expected true or false")
 
 
 def _check_count(what: str, value: Any, low: int, high: int) -> None:

@@ -19,7 +19,6 @@ from typing import Any
 from engine.database_urls import hide_password, with_installed_driver
 from engine.errors import UsageError
 from engine.sweeps._optuna_internals import journal_backend_class
-from engine.sweeps._study import DATASET_ATTR, METRICS_ATTR, PLUGIN_ATTR
 
 JOURNAL_FILE = "optuna.journal"
 CONNECT_TIMEOUT_SECONDS = 10
@@ -65,6 +64,15 @@ def open_storage(url: str):
         raise UsageError(f"cannot open storage {hide_password(url)!r}: {first}") from None
 
 
+# The study's attributes a listing shows, written by the sweep that runs it.
+PLUGIN_ATTR = "netyard.plugin"  # the study's plugin and dataset
+DATASET_ATTR = "netyard.dataset"
+METRICS_ATTR = "netyard.metrics"  # the objectives, in order
+# Where the trials' runs go, written by the coordinator once its parent run exists.
+PARENT_RUN_ATTR = "netyard.parent_run_id"
+TRACKING_URI_ATTR = "netyard.tracking_uri"
+
+
 @dataclass
 class StudyInfo:
     """One study as the ``netyard sweeps`` listing and the app show it."""
@@ -74,7 +82,7 @@ class StudyInfo:
     dataset: str
     metrics: list[str]
     directions: list[str]
-    states: dict[str, int] = field(default_factory=dict)  # COMPLETE, PRUNED, FAIL, RUNNING...
+    states: dict[str, int] = field(default_factory=dict)  # trials by State: finished, pruned...
     best_values: list[float] | None = None
     best_trial: int | None = None
     storage: str = ""
@@ -92,14 +100,14 @@ def list_studies(storage_url: str) -> list[StudyInfo]:
     import optuna
     from optuna.trial import TrialState
 
+    from engine.sweeps._reconcile import count_states
+
     storage = open_storage(storage_url)
     result = []
     for frozen in storage.get_all_studies():
         study = optuna.load_study(study_name=frozen.study_name, storage=storage)
         trials = study.get_trials(deepcopy=False)
-        states: dict[str, int] = {}
-        for trial in trials:
-            states[trial.state.name] = states.get(trial.state.name, 0) + 1
+        states = count_states(trials)
         attrs = frozen.user_attrs
         best_values, best_trial = None, None
         complete = [t for t in trials if t.state == TrialState.COMPLETE]
@@ -119,8 +127,8 @@ def list_studies(storage_url: str) -> list[StudyInfo]:
                 best_values=best_values,
                 best_trial=best_trial,
                 storage=storage_url,
-                parent_run_id=attrs.get("netyard.parent_run_id"),
-                tracking_uri=attrs.get("netyard.tracking_uri"),
+                parent_run_id=attrs.get(PARENT_RUN_ATTR),
+                tracking_uri=attrs.get(TRACKING_URI_ATTR),
             )
         )
     return result

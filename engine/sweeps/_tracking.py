@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.database_urls import hide_password
 from engine.errors import UsageError
+from engine.states import State
 from engine.tracking import (
     DATASET_TAG,
     PLUGIN_TAG,
@@ -82,9 +83,7 @@ class ParentRun:
             DATASET_TAG: resolved.spec.dataset,
         }
         run_id = self.tracker.start(experiment, resolved.name, spec_params(resolved), tags)
-        from engine.sweeps._study import shareable_spec
-
-        self.tracker.log_json(shareable_spec(resolved.spec), "sweep.json")
+        self.tracker.log_json(resolved.spec.to_shareable_dict(), "sweep.json")
         return run_id
 
     def attach(self, run_id: str) -> None:
@@ -143,7 +142,7 @@ def mark_trial_run(
     if reason:
         client.set_tag(run_id, ERROR_TAG, reason[:MAX_PARAM_VALUE])
     if fail_run:
-        client.set_terminated(run_id, status="FAILED")
+        client.set_terminated(run_id, status=State.FAILED.mlflow_status)
 
 
 def finite(values: list[float]) -> bool:

@@ -24,6 +24,7 @@ import torch
 from engine.data import Dataset
 from engine.events import Snapshot
 from engine.plugin import Plugin, contract_problem, get_plugin
+from engine.states import State
 from engine.testing._harness import TinyRun, assert_same_state, model_state, one_thread, train_tiny
 from engine.testing._tiny import TinyFactory, made_once, tiny_dataset
 from engine.training import load_checkpoint
@@ -183,7 +184,7 @@ class PluginConformance:
             )
             assert loss.requires_grad, "the returned loss is not connected to the parameters"
         run = self.train(kind)
-        assert run.result.status == "finished" and run.result.step == self.train_steps
+        assert run.result.status == State.FINISHED and run.result.step == self.train_steps
         series = run.train_metrics()
         assert series, "training_step reported no metrics"
         for key, values in series.items():
@@ -228,7 +229,7 @@ class PluginConformance:
         uninterrupted = self.train(kind, steps)
         path = tmp_path / "last.ckpt"
         stopped = self.train(kind, steps, stop_after=self.train_steps, checkpoint_path=path)
-        assert stopped.result.status == "cancelled" and stopped.result.step == self.train_steps
+        assert stopped.result.status == State.STOPPED and stopped.result.step == self.train_steps
         state = load_checkpoint(path)  # weights_only: plain tensors and containers only
         resumed = self.train(kind, steps, resume_state=state)
         assert resumed.result.step == steps

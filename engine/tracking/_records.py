@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from engine.states import State, from_mlflow, from_trial_tag
 from engine.tracking._notes import NOTE_TAG
 from engine.tracking._system_metrics import without_system_metrics
 
@@ -21,7 +22,7 @@ VERSION_PARAMS = ("netyard_version", "torch_version", "python_version")
 SWEEP_TAG = "netyard.sweep"  # the sweep's name, on its parent run and on every trial's run
 STUDY_TAG = "optuna.study_name"
 TRIAL_NUMBER_TAG = "optuna.trial_number"
-TRIAL_STATE_TAG = "optuna.state"  # RUNNING, then Optuna's final state
+TRIAL_STATE_TAG = "optuna.state"  # State.trial_tag: RUNNING, then COMPLETE, PRUNED, STOPPED...
 # The tags every run gets from the runner (the plugin and dataset also on registered models'
 # versions and a sweep's parent run), read by the browser, resume, predict and the registry.
 PLUGIN_TAG = "netyard.plugin"
@@ -29,6 +30,9 @@ DATASET_TAG = "netyard.dataset"
 CHECKPOINT_TAG = "netyard.checkpoint"  # the checkpoint a run ended with ("" when none)
 STOPPED_EARLY_TAG = "netyard.stopped_early"  # "true" or "false"
 RESTORED_STEP_TAG = "netyard.restored_step"  # the evaluation whose weights ended the run
+# The steps a resumed run was last asked to run to: its ``steps`` param (MLflow's params
+# cannot change) is what it was started with.
+STEPS_TAG = "netyard.steps"
 
 
 @dataclass
@@ -56,6 +60,8 @@ class RunRecord:
         leaves out the environment's versions (``VERSION_PARAMS``)."""
         info, data = run.info, run.data
         params = dict(data.params)
+        if STEPS_TAG in data.tags and "steps" in params:
+            params["steps"] = data.tags[STEPS_TAG]
         if not version_params:
             params = {k: v for k, v in params.items() if k not in VERSION_PARAMS}
         return cls(
@@ -72,6 +78,13 @@ class RunRecord:
             tags={k: v for k, v in data.tags.items() if not k.startswith("mlflow.")},
             lifecycle_stage=info.lifecycle_stage,
         )
+
+    @property
+    def state(self) -> State:
+        """How the run stands in Netyard's words: a trial's from its trial state (pruned and
+        stopped runs are both KILLED in MLflow), another's from its MLflow status."""
+        tagged = from_trial_tag(self.tags.get(TRIAL_STATE_TAG, ""))
+        return tagged if tagged is not None else from_mlflow(self.status)
 
     @property
     def duration_s(self) -> float | None:

@@ -16,6 +16,7 @@ import torch
 from engine.data import BatchSampler, Dataset, Split
 from engine.events import Checkpointed, EvalMetrics, Event, Snapshot, StepMetrics
 from engine.plugin import Plugin
+from engine.states import State
 from engine.training._checkpoint import save_checkpoint
 from engine.training._determinism import deterministic_mode
 from engine.training._early_stopping import BestWeights
@@ -40,7 +41,7 @@ class NonFiniteLoss(RuntimeError):
 
 @dataclass
 class TrainResult:
-    status: str  # "finished" or "cancelled"
+    status: State  # finished, or stopped (by ``should_stop``)
     step: int
     metrics: dict[str, float] = field(default_factory=dict)
     stopped_early: bool = False
@@ -226,7 +227,8 @@ class Trainer:
                 self.threads.tick()
             if self.should_stop():
                 self._flush(pending_steps, pending)
-                return TrainResult("cancelled", step, last_eval, checkpoint=self._checkpoint(step))
+                checkpoint = self._checkpoint(step)
+                return TrainResult(State.STOPPED, step, last_eval, checkpoint=checkpoint)
             step += 1
             self.step = step  # read by the runner to say where a failed run stopped
             batch = self.sampler.next()
@@ -299,7 +301,7 @@ class Trainer:
             checkpoint = path if path is not None and path.exists() else None
         restored_step = self.best_weights.step if restored else None
         return TrainResult(
-            "finished", step, final, stopped_early, checkpoint, self.model, restored_step
+            State.FINISHED, step, final, stopped_early, checkpoint, self.model, restored_step
         )
 
     def _flush(self, steps: list[int], pending: dict[str, list[Any]]) -> None:

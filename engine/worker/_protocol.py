@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from engine.events import Event
+from engine.states import Outcome, State
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,9 @@ class UsageProblem(Event):
 
     kind: ClassVar[str] = "usage_problem"
     message: str
+
+    def outcome(self) -> Outcome:
+        return Outcome(State.FAILED, self.message)
 
 
 @dataclass(frozen=True)

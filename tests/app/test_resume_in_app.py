@@ -37,7 +37,7 @@ def stopped_run(workspace: Path) -> str:
         workspace=str(workspace),
     )
     outcome = run(config, should_stop=lambda: next(asked) >= STOPPED_AT)
-    assert outcome.status == "KILLED" and outcome.step == STOPPED_AT and outcome.checkpoint
+    assert outcome.status == "stopped" and outcome.step == STOPPED_AT and outcome.checkpoint
     return outcome.run_id
 
 
@@ -91,7 +91,7 @@ def test_resume_continues_the_same_mlflow_run_past_its_last_step(
     assert len(window.jobs.jobs) == jobs_before + 1
     assert "is resuming that run already" in browser.status.text()
     qtbot.waitUntil(lambda: not job.active, timeout=LONG_MS)
-    assert job.state == "FINISHED", (job.message, job.details)
+    assert job.state == "finished", (job.message, job.details)
     assert job.run_id == run_id and job.progress == RESUMED_TO
 
     # The same MLflow run, FINISHED, its history going on from the stopped step.
@@ -112,7 +112,7 @@ def test_resume_continues_the_same_mlflow_run_past_its_last_step(
     organiser.update_actions()
     assert not organiser.resume_action.isEnabled()
     assert organiser.resume_action.toolTip() == (
-        "Cannot resume: only a KILLED or FAILED run can be resumed; this one is FINISHED"
+        "Cannot resume: only a stopped or failed run can be resumed; this one is finished"
     )
     assert errors == []
 

@@ -59,7 +59,7 @@ def test_a_queued_run_survives_reopening_the_window_and_runs_when_resumed(
         job = reopened.jobs.jobs[0]
         assert job.config["hparams"]["steps"] == 4 and job.config["threads"] == 1
         qtbot.waitUntil(lambda: entry_rows(reopened)[0][1] == "FINISHED", timeout=LONG_MS)
-        assert job.state == "FINISHED"
+        assert job.state == "finished"
         stored = RunQueue.of_workspace(app_workspace).state()
         assert [(e.id, e.state) for e in stored.entries] == [(1, "finished")]
         runs = all_runs(tracking_uri(app_workspace))

@@ -38,7 +38,7 @@ def test_a_short_cnn_run_trains_live_finishes_and_is_listed(window, qtbot, fill_
 
     qtbot.waitUntil(lambda: curve_points() > 0, timeout=LONG_MS)
     first = curve_points()
-    qtbot.waitUntil(lambda: job.state == "FINISHED", timeout=LONG_MS)
+    qtbot.waitUntil(lambda: job.state == "finished", timeout=LONG_MS)
     qtbot.waitUntil(lambda: curve_points() == 60, timeout=10000)
     assert first <= 60 and "val_loss" in trace.curves
     assert job.run_id and window.jobs_panel.item_for_job(job).text(1) == "FINISHED"
@@ -83,7 +83,7 @@ def test_closing_with_a_running_job_asks_then_leaves_no_child(window, qtbot, fil
     asked = answer_next_dialog(QMessageBox.StandardButton.Yes)
     window.close()
     assert asked and not window.isVisible()
-    assert job.state == "KILLED"
+    assert job.state == "stopped"
     assert job.adapter.exit_code == 0  # its worker ended by itself, not killed at the grace's end
     assert not _alive(pid)
     assert os.getpid() != pid

@@ -57,8 +57,8 @@ def test_a_completed_trial_redraws_the_summary_plots(qtbot):
 
     assert dashboard.history_points.data is not history
     assert dashboard.history_points.data["y"].tolist() == [0.8]
-    assert dashboard.table.states() == {0: "COMPLETE", 1: "RUNNING"}
-    assert "1 complete" in dashboard.summary.text()
+    assert dashboard.table.states() == {0: "FINISHED", 1: "RUNNING"}
+    assert "1 finished" in dashboard.summary.text()
 
 
 def test_the_history_axis_ticks_whole_trials_only(qtbot):

@@ -189,7 +189,7 @@ def test_a_trial_another_machine_runs_shows_with_its_curve_from_the_server(
         remote = next(t for t in sweep.trials.values() if t.remote)
         assert socket.gethostname() in remote.message
         assert not remote.active  # shown, but not this app's to stop or kill
-        qtbot.waitUntil(lambda: remote.state == "COMPLETE", timeout=LONG_MS)
+        qtbot.waitUntil(lambda: remote.state == "finished", timeout=LONG_MS)
         assert len(remote.intermediate) >= 5  # its curve, from its run's history
         assert remote.run_id and remote.values
         assert worker.wait(timeout=120) == 0, worker.stderr.read().decode()[-2000:]
@@ -197,7 +197,7 @@ def test_a_trial_another_machine_runs_shows_with_its_curve_from_the_server(
         if worker.poll() is None:
             worker.kill()
             worker.wait()
-    qtbot.waitUntil(lambda: sweep.state == "FINISHED", timeout=LONG_MS)
+    qtbot.waitUntil(lambda: sweep.state == "finished", timeout=LONG_MS)
     # The table is redrawn by the dashboard's 10 Hz frame timer, not at each event.
     table = window.sweeps.table
-    qtbot.waitUntil(lambda: table.states().get(remote.trial_number) == "COMPLETE", timeout=5000)
+    qtbot.waitUntil(lambda: table.states().get(remote.trial_number) == "FINISHED", timeout=5000)

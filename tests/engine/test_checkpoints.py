@@ -13,6 +13,7 @@ from engine.cli import main
 from engine.errors import UsageError
 from engine.events import RunStarted, StepMetrics
 from engine.runner import RunConfig, run
+from engine.tracking import STEPS_TAG, RunRecord
 from engine.training import load_checkpoint, save_checkpoint
 
 N = 6
@@ -35,7 +36,7 @@ def config(workspace: Path, **changes) -> RunConfig:
 def test_a_run_split_in_two_equals_one_run(tracked_workspace):
     first_events: list = []
     first = run(config(tracked_workspace), first_events.append)
-    assert first.status == "FINISHED" and first.step == N
+    assert first.status == "finished" and first.step == N
     assert Path(first.checkpoint).is_file()
     saved = load_checkpoint(first.checkpoint)
     assert saved["step"] == N and saved["plugin"] == "cnn" and saved["dataset"] == "digits"
@@ -46,7 +47,7 @@ def test_a_run_split_in_two_equals_one_run(tracked_workspace):
         config(tracked_workspace, resume=first.checkpoint, hparams={"steps": 2 * N}),
         second_events.append,
     )
-    assert second.status == "FINISHED" and second.step == 2 * N
+    assert second.status == "finished" and second.step == 2 * N
     started = second_events[0]
     assert isinstance(started, RunStarted)
     assert started.start_step == N and started.total_steps == 2 * N
@@ -81,6 +82,11 @@ def test_a_run_split_in_two_equals_one_run(tracked_workspace):
     assert [m.value for m in sorted(history, key=lambda m: m.step)] == pytest.approx(
         [value for _, value in split_curve]
     )
+    # Its steps param says what it started with (MLflow params cannot change); the tables
+    # and reports read the steps it was resumed to.
+    stored = client.get_run(first.run_id)
+    assert stored.data.params["steps"] == str(N) and stored.data.tags[STEPS_TAG] == str(2 * N)
+    assert RunRecord.from_mlflow(stored, "cnn-digits").params["steps"] == str(2 * N)
 
 
 def test_resume_refuses_what_does_not_fit(workspace):

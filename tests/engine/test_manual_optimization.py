@@ -88,7 +88,7 @@ def test_a_manual_run_through_execute_run_into_mlflow(fixture_plugins, tracked_w
         workspace=str(tracked_workspace),
     )
     outcome = run(config)
-    assert outcome.status == "FINISHED", outcome.error
+    assert outcome.status == "finished", outcome.error
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=tracking_uri(tracked_workspace))

@@ -58,7 +58,7 @@ def test_a_run_started_in_a_changed_work_tree_records_its_commit_and_requirement
         log_model=False,
     )
     outcome = run(config)
-    assert outcome.status == "FINISHED", outcome.error
+    assert outcome.status == "finished", outcome.error
 
     client = MlflowClient(tracking_uri(tracked_workspace))
     tags = client.get_run(outcome.run_id).data.tags

@@ -111,7 +111,7 @@ INVALID_VALUES = [
     (
         ("entries", 0, "state"),
         "bogus",
-        'entry 1 has state "bogus"; valid: queued, running, finished, failed, killed',
+        'entry 1 has state "bogus"; valid: queued, running, finished, stopped, failed, killed',
     ),
     (("entries", 0, "id"), -1, "entry number 1 in the list has id -1; valid: a whole number"),
     (("entries", 0, "id"), None, "entry number 1 in the list has id null; valid: a whole"),

@@ -211,8 +211,8 @@ def test_a_sweep_report_covers_its_trials_in_trial_order(store, tmp_path):
     assert (written.format, written.runs) == ("csv", 2)
     with written.path.open(newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
-    assert [(r["trial"], r["trial_state"], r["params.lr"]) for r in rows] == [
-        ("0", "COMPLETE", "0.12"), ("1", "COMPLETE", "0.14")
+    assert [(r["trial"], r["status"], r["params.lr"]) for r in rows] == [
+        ("0", "FINISHED", "0.12"), ("1", "FINISHED", "0.14")
     ]  # fmt: skip
     with pytest.raises(UsageError, match="unknown sweep 'nope': sweeps in this store: lr-search"):
         sweep_run_ids(client, "nope")

@@ -26,7 +26,7 @@ def train(workspace, seed: int) -> list:
         workspace=str(workspace),
         track=False,
     )
-    assert run(config, events.append).status == "FINISHED"
+    assert run(config, events.append).status == "finished"
     return events
 
 
@@ -111,7 +111,7 @@ def test_two_deterministic_runs_log_identical_metric_histories(
             log_model=False,
         )
         outcome = run(config)
-        assert outcome.status == "FINISHED", outcome.error
+        assert outcome.status == "finished", outcome.error
         client = MlflowClient(tracking_uri(tracked_workspace))
         logged = client.get_run(outcome.run_id).data
         histories = {

@@ -41,7 +41,7 @@ def test_a_loss_that_becomes_nan_fails_the_run_with_the_reason(fixture_plugins, 
         workspace=str(tracked_workspace),
     )
     outcome = run(config, events.append)
-    assert outcome.status == "FAILED"
+    assert outcome.status == "failed"
     assert outcome.error == "train_loss became nan at step 3"
     assert outcome.step == 3
     failed = events[-1]
@@ -67,7 +67,7 @@ def test_a_cancelled_run_ends_killed_with_a_checkpoint(tracked_workspace):
 
     config = tiny_cnn_run(tracked_workspace, steps=50)
     outcome = run(config, events.append, stop_after_four_steps)
-    assert outcome.status == "KILLED" and outcome.step == 4
+    assert outcome.status == "stopped" and outcome.step == 4
     cancelled = events[-1]
     assert isinstance(cancelled, RunCancelled)
     assert cancelled.step == 4 and cancelled.checkpoint == outcome.checkpoint
@@ -86,7 +86,7 @@ def test_a_cancelled_run_ends_killed_with_a_checkpoint(tracked_workspace):
         RunConfig(**{**config.to_dict(), "resume": outcome.checkpoint, "hparams": {"steps": 6}}),
         resumed_events.append,
     )
-    assert resumed.status == "FINISHED" and resumed.run_id == outcome.run_id
+    assert resumed.status == "finished" and resumed.run_id == outcome.run_id
     assert isinstance(resumed_events[0], RunStarted) and resumed_events[0].start_step == 4
     assert client.get_run(outcome.run_id).info.status == "FINISHED"
 
@@ -103,7 +103,7 @@ def test_a_run_resumed_after_it_died_drops_the_old_error(tracked_workspace):
     resumed = run(
         RunConfig(**{**config.to_dict(), "resume": first.checkpoint, "hparams": {"steps": 6}})
     )
-    assert resumed.status == "FINISHED" and resumed.run_id == first.run_id
+    assert resumed.status == "finished" and resumed.run_id == first.run_id
     finished = client.get_run(first.run_id)
     assert finished.info.status == "FINISHED" and ERROR_TAG not in finished.data.tags
 

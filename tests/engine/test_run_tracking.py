@@ -50,7 +50,7 @@ def finished(tmp_path_factory, _empty_mlflow_store):
 
 def test_the_run_finished_in_the_default_experiment(finished):
     outcome, mlflow_run, client = finished["outcome"], finished["run"], finished["client"]
-    assert outcome.status == "FINISHED" and outcome.step == STEPS
+    assert outcome.status == "finished" and outcome.step == STEPS
     assert outcome.tracking_uri == tracking_uri(finished["root"])
     assert mlflow_run.info.status == "FINISHED"
     assert mlflow_run.info.run_name == f"cnn-digits-seed{SEED}"
@@ -199,7 +199,7 @@ def test_a_run_finished_in_the_background_ends_the_same(tracked_workspace):
 
     client = MlflowClient(tracking_uri=tracking_uri(tracked_workspace))
     finished_run = client.get_run(outcome.run_id)
-    assert outcome.status == "FINISHED" and finished_run.info.status == "FINISHED"
+    assert outcome.status == "finished" and finished_run.info.status == "FINISHED"
     assert finished_run.data.tags["netyard.stopped_early"] == "false"
     assert finished_run.data.metrics["test_accuracy"] == outcome.metrics["test_accuracy"]
     history = client.get_metric_history(outcome.run_id, "train_loss")

@@ -36,7 +36,7 @@ def tiny_run(workspace, **options) -> tuple[MlflowClient, str]:
         **options,
     )
     outcome = execute_run(prepare_run(config))
-    assert outcome.status == "FINISHED", outcome.error
+    assert outcome.status == "finished", outcome.error
     assert not monitor_threads()  # stopped with the run, not left to notice it ended
     return MlflowClient(tracking_uri(workspace)), outcome.run_id
 

@@ -40,7 +40,7 @@ def trained_runs(model_workspace) -> dict[str, str]:
             workspace=str(model_workspace),
         )  # fmt: skip
         outcome = run(config)
-        assert outcome.status == "FINISHED", outcome.error
+        assert outcome.status == "finished", outcome.error
         runs[key] = outcome.run_id
     return runs
 

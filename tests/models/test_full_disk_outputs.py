@@ -25,7 +25,7 @@ def finished_run(tmp_path_factory) -> tuple[str, str]:
     outcome = run(RunConfig(plugin="cnn", dataset="digits", device="cpu", threads=1,
                             hparams={"channels": 4, "depth": 1, "steps": 3},
                             workspace=workspace))  # fmt: skip
-    assert outcome.status == "FINISHED", outcome.error
+    assert outcome.status == "finished", outcome.error
     return workspace, outcome.run_id
 
 

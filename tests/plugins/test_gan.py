@@ -59,7 +59,7 @@ def test_points_run_tracks_metrics_samples_and_snapshots(
     tracked_workspace: Path, tmp_path: Path, dataset: str
 ) -> None:
     outcome, events, client = tracked_run(tracked_workspace, dataset)
-    assert outcome.status == "FINISHED", outcome.error
+    assert outcome.status == "finished", outcome.error
     run = client.get_run(outcome.run_id)
     assert run.info.status == "FINISHED"
     for prefix in ("val", "test"):
@@ -96,7 +96,7 @@ def test_points_run_tracks_metrics_samples_and_snapshots(
 
 def test_digits_run_writes_a_sample_grid_and_image_snapshots(tracked_workspace: Path) -> None:
     outcome, events, client = tracked_run(tracked_workspace, "digits")
-    assert outcome.status == "FINISHED", outcome.error
+    assert outcome.status == "finished", outcome.error
     run = client.get_run(outcome.run_id)
     # The classifier judge names the digit of each generated image.
     assert 0 <= run.data.metrics["test_modes"] <= 10

@@ -217,7 +217,7 @@ def run_into_store(workspace: Workspace, dataset: str):
 
 def test_sort_run_is_tracked_with_its_metrics_and_attention_map(workspace):
     outcome, run, artifacts, snapshots, client = run_into_store(workspace, "sort")
-    assert outcome.status == "FINISHED" and run.info.status == "FINISHED"
+    assert outcome.status == "finished" and run.info.status == "FINISHED"
     for metric in ("val_exact_match", "val_token_accuracy", "test_exact_match", "test_loss"):
         assert metric in run.data.metrics
     assert 0.0 <= run.data.metrics["test_exact_match"] <= 1.0
@@ -232,7 +232,7 @@ def test_text_run_logs_perplexity_and_generated_text(workspace, corpus):
     outcome, run, artifacts, snapshots, client = run_into_store(
         workspace, f"text:{corpus}?block=12"
     )
-    assert outcome.status == "FINISHED"
+    assert outcome.status == "finished"
     metrics = run.data.metrics
     assert metrics["test_perplexity"] == pytest.approx(np.exp(metrics["test_loss"]), rel=1e-4)
     assert metrics["val_perplexity"] == pytest.approx(np.exp(metrics["val_loss"]), rel=1e-4)
@@ -246,7 +246,7 @@ def test_text_run_logs_perplexity_and_generated_text(workspace, corpus):
 
 def test_mnist1d_run_logs_accuracy_confusion_matrix_and_attention(workspace):
     outcome, run, artifacts, snapshots, client = run_into_store(workspace, "mnist1d")
-    assert outcome.status == "FINISHED"
+    assert outcome.status == "finished"
     assert {"val_accuracy", "test_accuracy", "test_loss"} <= set(run.data.metrics)
     assert {"attention.png", "confusion_matrix.png"} <= artifacts
     local = client.download_artifacts(outcome.run_id, snapshots[-1], str(workspace.root))

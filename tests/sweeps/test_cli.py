@@ -44,7 +44,7 @@ def test_sweep_from_a_yaml_file_then_listed(workspace, tmp_path, capsys):
     assert row.split()[:8] == ["from-yaml", "cnn", "mnist1d", "val_accuracy", "max", "2", "0", "0"]
     assert main(["sweeps", "--workspace", str(workspace), "--json"]) == 0
     listed = {study["name"]: study for study in json.loads(capsys.readouterr().out)}
-    assert listed["from-yaml"]["states"] == {"COMPLETE": 2}
+    assert listed["from-yaml"]["states"] == {"finished": 2}
 
 
 def test_ui_optuna_serves_the_workspace_storage(tmp_path):

@@ -14,6 +14,6 @@ def test_a_non_finite_loss_fails_the_run_at_the_step_it_happened(trap_plugin, tm
                        track=False)  # fmt: skip
     events = Recorder()
     outcome = execute_run(prepare_run(config), events)
-    assert outcome.status == "FAILED"
+    assert outcome.status == "failed"
     assert outcome.error == "train_loss became nan at step 3"
     assert outcome.step == 3 and events.of(RunFailed)[0].step == 3

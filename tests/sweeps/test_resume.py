@@ -54,7 +54,7 @@ def test_resume_after_kill_9(workspace):
         assert trial.state == TrialState.FAIL
         assert "died while the trial ran" in trial.user_attrs["netyard.fail_reason"]
     assert [t.state for t in trials[2:]] == [TrialState.COMPLETE] * 3  # the budget is met
-    assert finished.states == {"FAIL": 2, "COMPLETE": 3}
+    assert finished.states == {"failed": 2, "finished": 3}
 
     client = MlflowClient(f"sqlite:///{workspace / 'mlflow.db'}")
     experiments = [e.experiment_id for e in client.search_experiments()]

@@ -18,6 +18,7 @@ from engine.sweeps import (
     TrialProgress,
     TrialPruned,
     TrialStarted,
+    TrialStopped,
     default_storage_url,
     list_studies,
 )
@@ -50,7 +51,7 @@ def test_parallel_sweep_end_to_end(workspace):
     )
     finished = SweepRunner(spec, events).run()
 
-    assert finished.status == "finished" and finished.states == {"COMPLETE": 5}
+    assert finished.status == "finished" and finished.states == {"finished": 5}
     study = load(workspace, "e2e")
     trials = study.get_trials()
     assert sorted(t.number for t in trials) == [0, 1, 2, 3, 4]  # none lost, none twice
@@ -87,7 +88,7 @@ def test_parallel_sweep_end_to_end(workspace):
     assert_workers_gone(events)
 
     listed = {s.name: s for s in list_studies(default_storage_url(workspace))}
-    assert listed["e2e"].states == {"COMPLETE": 5}
+    assert listed["e2e"].states == {"finished": 5}
     assert listed["e2e"].best_values == [study.best_value]
     assert (listed["e2e"].plugin, listed["e2e"].dataset) == ("cnn", "mnist1d")
 
@@ -102,7 +103,7 @@ def test_pruning_stops_bad_trials_and_marks_them_pruned(workspace):
 
     study = load(workspace, "prune")
     pruned = [t for t in study.get_trials() if t.state == TrialState.PRUNED]
-    assert finished.states.get("FAIL", 0) == 0
+    assert finished.states.get("failed", 0) == 0
     assert pruned, "no trial was pruned"
     assert all(t.params["lr"] == 0.000001 for t in pruned)
     assert all(max(t.intermediate_values) < 20 for t in pruned)  # stopped before the end
@@ -140,7 +141,7 @@ def test_failing_and_nan_trials_fail_with_reasons_and_the_sweep_goes_on(workspac
         assert all(reason in t.user_attrs["netyard.fail_reason"] for t in by_trap[trap])
         assert by_trap[trap][1].user_attrs["netyard.attempt"] == 2
     assert finished.status == "finished"
-    assert finished.states == {"COMPLETE": 1, "FAIL": 4}
+    assert finished.states == {"finished": 1, "failed": 4}
     assert math.isfinite(finished.best_values[0])
     _, _, children = child_runs(workspace, "traps")
     failed_runs = [r for r in children if r.data.tags["optuna.state"] == "FAIL"]
@@ -207,7 +208,10 @@ def test_stop_and_cancel(workspace):
     assert finished.status == "stopped"
     trials = load(workspace, "stopme").get_trials()
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL]
-    assert all(t.user_attrs["netyard.interrupted"] for t in trials)
-    assert all(e.cancelled for e in events.of(TrialFailed))
+    assert all(t.user_attrs["netyard.stopped"] for t in trials)
+    # The trial stopped on its own counts; the one stopped with the sweep runs again later.
+    assert [t.user_attrs.get("netyard.interrupted", False) for t in trials] == [False, True]
+    assert [(e.number, e.counts) for e in events.of(TrialStopped)] == [(0, True), (1, False)]
+    assert not events.of(TrialFailed)
     assert all(max(t.intermediate_values) < 400 for t in trials)
     assert_workers_gone(events)

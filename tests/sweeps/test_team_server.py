@@ -276,7 +276,7 @@ def test_a_sweep_started_as_printed_loses_no_trial_and_leaves_nothing_on_workers
         assert not [t for t in trials if t.state == TrialState.RUNNING]
         # The coordinator's last words are the study's state, other machines' trials included.
         finished = _first(stdout["coordinator"], "sweep_finished")
-        assert finished["states"] == {"COMPLETE": len(complete)}
+        assert finished["states"] == {"finished": len(complete)}
         assert finished["best_number"] == study.best_trial.number
         client, runs = _sweep_runs(team["tracking"], name)
         children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
@@ -335,7 +335,7 @@ def test_the_printed_storage_works_with_plain_optuna_and_netyard_sweeps(team, te
         listed = {s.name: s for s in list_studies(team["storage"])}
     out = capsys.readouterr().out
     assert name in out and f"Storage: {team['storage']}" in out
-    assert listed[name].states["COMPLETE"] >= BUDGET
+    assert listed[name].states["finished"] >= BUDGET
 
 
 def _psql(team: dict, user: str, database: str, sql: str, password: str):

@@ -79,7 +79,7 @@ def test_a_sweep_forks_its_workers_from_the_zygote(zygote, workspace):
     spec = tiny_spec(workspace, "zygote", "lr=1e-3:1e-1:log", trials=3, parallel=2)
     finished = SweepRunner(spec, events).run()
 
-    assert finished.status == "finished" and finished.states == {"COMPLETE": 3}
+    assert finished.status == "finished" and finished.states == {"finished": 3}
     assert events.parents == {zygote.process.pid}
     workers = {e.pid for e in events.of(TrialStarted)}
     assert len(workers) == 2
@@ -121,7 +121,7 @@ def test_a_plugin_installed_after_the_zygote_started_is_found(zygote, workspace,
     )
     finished = SweepRunner(spec, events).run()
 
-    assert finished.states == {"FAIL": 1}
+    assert finished.states == {"failed": 1}
     assert events.parents == {zygote.process.pid}
     (failed,) = events.of(TrialFailed)
     assert "the trap went off" in failed.reason  # the plugin loaded, then failed on purpose

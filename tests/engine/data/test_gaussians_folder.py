@@ -218,7 +218,7 @@ def test_plugins_train_on_a_folder(tracked_workspace: Path, shapes: Path, plugin
         threads=1,
     )
     outcome = execute_run(prepare_run(config))
-    assert outcome.status == "FINISHED", outcome.error
+    assert outcome.status == "finished", outcome.error
     client = MlflowClient(Workspace.resolve(tracked_workspace).tracking_uri)
     run = client.get_run(outcome.run_id)
     assert run.data.params["dataset"] == f"folder:{shapes}"
