@@ -33,6 +33,7 @@ from app.form import RunForm, SweepForm
 from app.gallery import PluginGallery
 from app.jobs import AppQueue, JobManager, JobsPanel, RunJob, SweepJob, TrialJob
 from engine.errors import UsageError
+from engine.runner import RunConfig
 from engine.states import State
 from engine.sweeps import default_storage_url
 from engine.workspace import Workspace
@@ -151,7 +152,9 @@ class MainWindow(QMainWindow):
             self.gallery.plugin_chosen.connect(form.set_plugin)
         self.run_form.start_requested.connect(self.start_run)
         self.sweep_form.start_requested.connect(self.start_sweep)
-        self.run_form.queue_requested.connect(lambda config: self.add_to_queue("run", config))
+        self.run_form.queue_requested.connect(
+            lambda config: self.add_to_queue("run", config.to_dict())
+        )
         self.sweep_form.queue_requested.connect(lambda spec: self.add_to_queue("sweep", spec))
         return self.train_splitter
 
@@ -227,14 +230,14 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(index)
 
     # -- jobs -----------------------------------------------------------------------------------
-    def start_run(self, config: dict) -> RunJob:
+    def start_run(self, config: RunConfig) -> RunJob:
         job = self.jobs.start_run(config)
         self.statusBar().showMessage(f"Started {job.title}", 5000)
         return job
 
-    def resume_run(self, config: dict) -> RunJob | None:
+    def resume_run(self, config: RunConfig) -> RunJob | None:
         """Start a resume from the Runs browser, unless a job resumes that checkpoint now."""
-        running = self.jobs.resuming(config["resume"])
+        running = self.jobs.resuming(config.resume)
         if running is not None:
             self.browser.status.setText(
                 f"{running.title} is resuming that run already: wait for it to end or stop it"

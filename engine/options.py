@@ -1,10 +1,21 @@
-"""Training options every plugin shares, declared once with the same schema types.
+"""Options declared once: the training options every plugin shares, and the run options
+(seed, CPU threads, device) of every run and sweep.
 
-They are merged into each plugin's schema (a plugin may change their defaults through
-``training_defaults``), so ``--set``, validation, MLflow params, the GUI form and the
-Optuna search space treat them exactly like the plugin's own hyperparameters.
+The training options are merged into each plugin's schema (a plugin may change their
+defaults through ``training_defaults``), so ``--set``, validation, MLflow params, the GUI form
+and the Optuna search space treat them exactly like the plugin's own hyperparameters. The run
+options are no hyperparameters: ``RunConfig`` and ``SweepSpec`` take their defaults from here
+and check them with ``check_run_options``, the CLI's flags and the app's fields parse them
+here, so each bad value is the same one sentence everywhere.
 """
 
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import UsageError
 from engine.schema import Bool, Choice, Float, Int, Schema
 
 TRAINING_SCHEMA = Schema(
@@ -61,3 +72,57 @@ TRAINING_SCHEMA = Schema(
         "version fails the run.",
     ),
 )
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    """A whole-number run option; ``name`` as its error sentence says it."""
+
+    name: str
+    default: int | None
+    low: int
+    high: int
+
+    def check(self, value: Any, typed: Any = None) -> int:
+        """``value`` if it is a whole number in range; else a ``UsageError`` naming ``typed``
+        (the text it came from, if any) and the range."""
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not self.low <= value <= self.high
+        ):
+            shown = value if typed is None else typed
+            raise UsageError(f"invalid {self.name} {shown!r}: expected {self.valid()}")
+        return value
+
+    def parse(self, text: str) -> int:
+        """The number a flag or a form field gives as text, checked."""
+        digits = text.strip()
+        return self.check(int(digits) if digits.isdigit() else None, text)
+
+    def valid(self) -> str:
+        return f"a whole number from {self.low} to {self.high}"
+
+
+SEED = WholeNumber("seed", 0, low=0, high=2**32 - 1)
+THREADS = WholeNumber("thread count", None, low=1, high=1024)  # None: the idle cores
+DEFAULT_DEVICE = "auto"
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+def check_device(device: str | None) -> str:
+    """The device id in lower case (empty: auto); ``UsageError`` unless auto, cpu, cuda or
+    cuda:N (whether that device exists is for ``engine.training.resolve_device``)."""
+    requested = str(device or DEFAULT_DEVICE).strip().lower()
+    if not _DEVICE.match(requested):
+        raise UsageError(f"invalid device {requested!r}: expected auto, cpu, cuda or cuda:N")
+    return requested
+
+
+def check_run_options(options: Any) -> None:
+    """Check the ``seed``, ``threads`` (None: the idle cores) and ``device`` of a
+    ``RunConfig`` or a ``SweepSpec``: one ``UsageError`` for the first bad one."""
+    SEED.check(options.seed)
+    if options.threads is not None:
+        THREADS.check(options.threads)
+    check_device(options.device)

@@ -28,6 +28,7 @@ from engine.events import (
     Snapshot,
     StepMetrics,
 )
+from engine.options import DEFAULT_DEVICE, SEED, THREADS, check_run_options
 from engine.states import State
 from engine.tracking import (
     CHECKPOINT_TAG,
@@ -47,9 +48,9 @@ class RunConfig:
     plugin: str
     dataset: str
     hparams: dict[str, Any] = field(default_factory=dict)
-    seed: int = 0
-    device: str = "auto"
-    threads: int | None = None
+    seed: int = SEED.default
+    device: str = DEFAULT_DEVICE
+    threads: int | None = THREADS.default
     workspace: str | None = None
     tracking_uri: str | None = None
     experiment: str | None = None
@@ -67,6 +68,12 @@ class RunConfig:
     # True logs the trained model as an MLflow Model (artifact ``model``): what
     # ``mlflow.pyfunc.load_model``, the registry and ``netyard predict`` use.
     log_model: bool = True
+
+    def check(self) -> RunConfig:
+        """This config, once its seed, threads and device are valid; else the CLI's one
+        ``UsageError`` sentence (what a form shows without running anything)."""
+        check_run_options(self)
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,9 +107,9 @@ class RunConfig:
         words = ["netyard", "run", self.plugin, *_option("--dataset", self.dataset)]
         for name, value in self.hparams.items():
             words += ["--set", f"{name}={_command_line_value(value)}"]
-        if self.seed != 0:
+        if self.seed != SEED.default:
             words += ["--seed", str(self.seed)]
-        if self.device != "auto":
+        if self.device != DEFAULT_DEVICE:
             words += _option("--device", self.device)
         for flag, value in (
             ("--threads", self.threads),
@@ -168,17 +175,6 @@ def experiment_name(plugin_id: str, dataset_id: str) -> str:
     return f"{plugin_id}-{readable}"
 
 
-def check_seed(seed: Any) -> int:
-    """The seed as an int, from an int or its text (a form field, a flag); ``UsageError``
-    naming the value otherwise."""
-    value = seed.strip() if isinstance(seed, str) else seed
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
-        raise UsageError(f"invalid seed {seed!r}: expected a whole number from 0 to 4294967295")
-    return value
-
-
 def dataset_for(plugin_cls, dataset_id: str):
     """The ``DatasetInfo`` of ``dataset_id`` if ``plugin_cls`` can learn from it; else one
     ``UsageError`` naming the dataset and the kinds the plugin accepts."""
@@ -210,9 +206,7 @@ def prepare_run(config: RunConfig) -> PreparedRun:
     from engine.plugin import get_plugin
     from engine.training import load_checkpoint, resolve_device
 
-    check_seed(config.seed)
-    if config.threads is not None and not 1 <= config.threads <= 1024:
-        raise UsageError(f"invalid thread count {config.threads!r}: expected 1 to 1024")
+    config.check()
     plugin_cls = get_plugin(config.plugin)
     resume_state = None
     overrides = dict(config.hparams)

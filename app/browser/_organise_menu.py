@@ -58,10 +58,10 @@ Role = Qt.ItemDataRole
 
 class RunsOrganiser(QObject):
     """The Run menu of a ``RunsBrowser``. ``resume_requested(config)`` carries the RunConfig
-    dict of a resume; the window starts it as a job. ``current_workspace`` gives the
+    of a resume; the window starts it as a job. ``current_workspace`` gives the
     workspace whose checkpoints and datasets a resumed run uses."""
 
-    resume_requested = Signal(dict)
+    resume_requested = Signal(object)
 
     def __init__(self, browser) -> None:
         super().__init__(browser)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from engine.errors import UsageError
+from engine.runner import RunConfig
 from engine.states import from_mlflow
 from engine.tracking import CHECKPOINT_TAG
 
@@ -79,21 +79,14 @@ class ResumePoint:
                 f"give {self.step + 1} or more"
             )
 
-    def config(self, steps: int, workspace: str | None, tracking_uri: str) -> dict[str, Any]:
-        """The RunConfig (as a dict, for ``JobManager.start_run``) that trains the run on to
-        ``steps`` in total, in the same MLflow run; only steps change on a resume."""
+    def config(self, steps: int, workspace: str | None, tracking_uri: str) -> RunConfig:
+        """The ``RunConfig`` that trains the run on to ``steps`` in total, in the same MLflow
+        run; only steps change on a resume."""
         self.check_steps(steps)
-        return {
-            "plugin": self.plugin,
-            "dataset": self.dataset,
-            "hparams": {"steps": steps},
-            "seed": self.seed,
-            "device": self.device,
-            "threads": None,
-            "workspace": workspace,
-            "tracking_uri": tracking_uri,
-            "resume": self.checkpoint,
-        }
+        return RunConfig(
+            self.plugin, self.dataset, {"steps": steps}, seed=self.seed, device=self.device,
+            workspace=workspace, tracking_uri=tracking_uri, resume=self.checkpoint,
+        )  # fmt: skip
 
 
 def find_resume_point(tracking_uri: str, run_id: str, checkpoints_dir: Path | None) -> ResumePoint:

@@ -264,9 +264,7 @@ class LiveRunsView(QWidget):
             trace.snapshot = (event.step, event.data)
             if trace is self.current:
                 self.snapshots.show_snapshot(event.step, event.data, f"#{trace.job.number}")
-        elif (
-            isinstance(event, RunFinished) and event.run_id and trace.job.config.get("track", True)
-        ):
+        elif isinstance(event, RunFinished) and event.run_id and trace.job.config.track:
             self._fetch_result_image(trace, event.run_id)
         elif isinstance(event, RunStarted):
             trace.started = self.now()
@@ -364,7 +362,8 @@ class LiveRunsView(QWidget):
         """The run's confusion matrix or forecast plot (``RESULT_IMAGES``), if it logged one."""
         from app._tasks import run_in_background
 
-        tracking_uri = trace.job.config.get("tracking_uri") or _workspace_uri(trace.job.config)
+        config = trace.job.config
+        tracking_uri = config.tracking_uri or _workspace_uri(config.workspace)
 
         def download() -> tuple[str, bytes] | None:
             import tempfile
@@ -396,7 +395,7 @@ class LiveRunsView(QWidget):
         run_in_background(download, show, queue="mlflow", owner=self)
 
 
-def _workspace_uri(config: dict) -> str:
+def _workspace_uri(workspace: str | None) -> str:
     from engine.workspace import Workspace
 
-    return Workspace.resolve(config.get("workspace")).tracking_uri
+    return Workspace.resolve(workspace).tracking_uri

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from app._catalog import Catalog
 from app.form._schema_form import ERROR_STYLE
 from engine.errors import UsageError
-from engine.runner import check_seed
+from engine.options import SEED, THREADS
 
 USER_DATA = "user:"  # combo item data prefix for a user-data scheme
 
@@ -119,11 +119,11 @@ class SeedEdit(QLineEdit):
     def __init__(self, object_name: str) -> None:
         super().__init__("0")
         self.setObjectName(object_name)
-        self.setToolTip("Random seed: a whole number from 0 to 4294967295")
+        self.setToolTip(f"Random seed: {SEED.valid()}")
 
     def value(self) -> int:
         """The seed; ``UsageError`` naming the text when it is not one."""
-        return check_seed(self.text())
+        return SEED.parse(self.text())
 
     def set_value(self, seed: int) -> None:
         self.setText(str(seed))
@@ -132,7 +132,7 @@ class SeedEdit(QLineEdit):
 def threads_spin(all_threads_text: str) -> QSpinBox:
     """CPU threads per run, 0 meaning ``all_threads_text``."""
     spin = QSpinBox()
-    spin.setRange(0, 1024)
+    spin.setRange(0, THREADS.high)
     spin.setSpecialValueText(all_threads_text)
     spin.setToolTip(
         f"CPU threads for each run (0 = {all_threads_text}: the cores that other programs "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -25,16 +26,19 @@ from engine.errors import UsageError
 from engine.plugin import Plugin
 from engine.runner import RunConfig
 
+# What the form remembers of its RunConfig for each plugin.
+_KEPT = ("hparams", "dataset", "device", "seed", "threads", "experiment")
+
 
 def settings_key(plugin_id: str) -> str:
     return f"run_config/{plugin_id}"
 
 
 class RunForm(FormPage):
-    """Configure one run of one plugin; ``start_requested(config)`` carries a RunConfig dict."""
+    """Configure one run of one plugin; ``start_requested(config)`` carries a ``RunConfig``."""
 
-    start_requested = Signal(dict)
-    queue_requested = Signal(dict)  # the same RunConfig dict, for the run queue
+    start_requested = Signal(object)
+    queue_requested = Signal(object)  # the same RunConfig, for the run queue
 
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__("runFormTitle", "runFormStatus", parent)
@@ -113,23 +117,26 @@ class RunForm(FormPage):
     def _restore(self, saved: dict[str, Any]) -> None:
         if not saved:
             return
-        self.schema_form.set_values(saved.get("hparams", {}))
-        if saved.get("dataset"):
-            self.dataset.set_dataset_id(saved["dataset"])
-        self.device.set_device_id(saved.get("device", "auto"))
-        self.seed.set_value(saved.get("seed", 0))
-        self.threads.setValue(int(saved.get("threads") or 0))
-        self.experiment.setText(saved.get("experiment") or "")
+        kept = RunConfig.from_dict(
+            {"plugin": self.plugin.id, "dataset": "", **{k: saved[k] for k in _KEPT if k in saved}}
+        )
+        self.schema_form.set_values(kept.hparams)
+        if kept.dataset:
+            self.dataset.set_dataset_id(kept.dataset)
+        self._show_run_options(kept)
+
+    def _show_run_options(self, config: RunConfig) -> None:
+        self.device.set_device_id(config.device)
+        self.seed.set_value(config.seed)
+        self.threads.setValue(config.threads or 0)
+        self.experiment.setText(config.experiment or "")
 
     def reset(self) -> None:
         if self.schema_form is None:
             return
         self.defaults.values = TaskDefaults.of(self.plugin, self.dataset.dataset_id(), self.catalog)
         self.schema_form.set_values(self.defaults.values)
-        self.seed.set_value(0)
-        self.device.setCurrentIndex(0)
-        self.threads.setValue(0)
-        self.experiment.clear()
+        self._show_run_options(RunConfig(self.plugin.id, ""))  # the defaults
         self.validate()
 
     # -- validation and output --------------------------------------------------------------
@@ -146,7 +153,7 @@ class RunForm(FormPage):
             if problem:
                 run_errors.append(problem)
         try:
-            self.seed.value()
+            self.config()
         except UsageError as error:
             run_errors.append(str(error))
         if run_errors:
@@ -182,26 +189,25 @@ class RunForm(FormPage):
         self.copy_button.setEnabled(not errors)
         return not errors
 
-    def config(self) -> dict[str, Any]:
-        """The RunConfig as a dict (only call when ``validate()`` is True)."""
+    def config(self) -> RunConfig:
+        """The form's ``RunConfig``, checked: ``UsageError`` for a seed, thread count or
+        device that is not valid (its hyperparameters are checked by the schema form)."""
         hparams, _errors = self.schema_form.values()
-        return {
-            "plugin": self.plugin.id,
-            "dataset": self.dataset.dataset_id(),
-            "hparams": hparams,
-            "seed": self.seed.value(),
-            "device": self.device.device_id(),
-            "threads": self.threads.value() or None,
-            "workspace": self.workspace,
-            "tracking_uri": self.tracking_uri,
-            "experiment": self.experiment.text().strip() or None,
-        }
+        return RunConfig(
+            plugin=self.plugin.id,
+            dataset=self.dataset.dataset_id(),
+            hparams=hparams,
+            seed=self.seed.value(),
+            device=self.device.device_id(),
+            threads=self.threads.value() or None,
+            workspace=self.workspace,
+            tracking_uri=self.tracking_uri,
+            experiment=self.experiment.text().strip() or None,
+        ).check()
 
     def _remember(self) -> None:
-        config = self.config()
-        saved = {key: config[key] for key in ("hparams", "dataset", "device", "seed", "threads")}
-        saved["experiment"] = config["experiment"]
-        save_json(settings_key(self.plugin.id), saved)
+        config = self.config().to_dict()
+        save_json(settings_key(self.plugin.id), {key: config[key] for key in _KEPT})
 
     def command_line(self) -> str:
         """``netyard run ...`` for what Start would run (only call when ``validate()`` is True).
@@ -210,12 +216,12 @@ class RunForm(FormPage):
         them in the same way), except steps, always shown.
         """
         config = self.config()
-        config["hparams"] = {
+        hparams = {
             name: value
-            for name, value in config["hparams"].items()
+            for name, value in config.hparams.items()
             if name == "steps" or value != self.defaults.values.get(name)
         }
-        return RunConfig.from_dict(config).to_command_line()
+        return dataclasses.replace(config, hparams=hparams).to_command_line()
 
     def copy_command(self) -> None:
         if self.validate():

@@ -114,6 +114,55 @@ class SweepForm(FormPage):
         self.error = "choose a plugin in the gallery"
         self._checked_version = -1
 
+        settings_box = self._build_settings(catalog)
+
+        self.objective_box = QGroupBox("Objectives")
+        self.objective_layout = QVBoxLayout(self.objective_box)
+        self.add_objective_button = QPushButton("Add objective")
+        self.add_objective_button.clicked.connect(lambda: self.add_objective())
+        self.objective_layout.addWidget(self.add_objective_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        self.search_box = QGroupBox("Hyperparameters (tick to search)")
+        self.search_grid = QGridLayout(self.search_box)
+
+        studies_box = self._build_studies()
+
+        self.preview = DatasetPreviewPanel(self, lambda: self.rows["val_fraction"].fixed.value())
+        self.content.addLayout(beside(settings_box, self.preview))
+        for box in (self.objective_box, self.search_box, studies_box):
+            self.content.addWidget(box)
+
+        self.load_button = QPushButton("Load spec…")
+        self.save_button = QPushButton("Save spec…")
+        self.start_button = QPushButton("Start sweep")
+        self.start_button.setObjectName("startSweepButton")
+        self.load_button.clicked.connect(self.choose_and_load)
+        self.save_button.clicked.connect(self.choose_and_save)
+        self.start_button.clicked.connect(self.start)
+        self.queue_button = QPushButton("Add to queue")
+        self.queue_button.setObjectName("queueSweepButton")
+        self.queue_button.setToolTip("Run it after the queue's earlier entries (Jobs panel)")
+        self.queue_button.clicked.connect(self.add_to_queue)
+        self.buttons(
+            self.load_button, self.save_button, start=self.start_button, queue=self.queue_button
+        )
+
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(CHECK_DELAY_MS)
+        self._check_timer.timeout.connect(self._check_now)
+        self.watch(self.schedule_check, self.dataset, self.sampler, self.pruner, self.trials)
+        self.watch(self.schedule_check, self.timeout, self.parallel, self.trials_per_gpu)
+        self.watch(self.schedule_check, self.device, self.threads, self.seed, self.retries)
+        self.watch(self.schedule_check, self.name, self.experiment)
+        self.log_models.toggled.connect(self.schedule_check)
+        self.replace_stopped.toggled.connect(self.schedule_check)
+        catalog.datasets_changed.connect(self.schedule_check)
+        self._show_status()
+
+    # -- building ----------------------------------------------------------------------------
+    def _build_settings(self, catalog: Catalog) -> QGroupBox:
+        """The sweep's own settings (not the plugin's hyperparameters), in a box."""
         self.dataset = DatasetPicker(catalog)
         self.sampler = QComboBox()
         self.sampler.addItems([AUTO, *SAMPLERS])
@@ -173,16 +222,10 @@ class SweepForm(FormPage):
         rows.addRow("stopped trials", self.replace_stopped)
         rows.addRow("name", self.name)
         rows.addRow("experiment", self.experiment)
+        return settings_box
 
-        self.objective_box = QGroupBox("Objectives")
-        self.objective_layout = QVBoxLayout(self.objective_box)
-        self.add_objective_button = QPushButton("Add objective")
-        self.add_objective_button.clicked.connect(lambda: self.add_objective())
-        self.objective_layout.addWidget(self.add_objective_button, 0, Qt.AlignmentFlag.AlignLeft)
-
-        self.search_box = QGroupBox("Hyperparameters (tick to search)")
-        self.search_grid = QGridLayout(self.search_box)
-
+    def _build_studies(self) -> QGroupBox:
+        """The studies in the storage, to resume one."""
         self.studies = QListWidget()
         self.studies.setObjectName("studyList")
         self.studies.setMaximumHeight(110)
@@ -198,41 +241,8 @@ class SweepForm(FormPage):
         study_buttons.addWidget(self.resume_button)
         study_buttons.addStretch(1)
         studies_layout.addLayout(study_buttons)
+        return studies_box
 
-        self.preview = DatasetPreviewPanel(self, lambda: self.rows["val_fraction"].fixed.value())
-        self.content.addLayout(beside(settings_box, self.preview))
-        for box in (self.objective_box, self.search_box, studies_box):
-            self.content.addWidget(box)
-
-        self.load_button = QPushButton("Load spec…")
-        self.save_button = QPushButton("Save spec…")
-        self.start_button = QPushButton("Start sweep")
-        self.start_button.setObjectName("startSweepButton")
-        self.load_button.clicked.connect(self.choose_and_load)
-        self.save_button.clicked.connect(self.choose_and_save)
-        self.start_button.clicked.connect(self.start)
-        self.queue_button = QPushButton("Add to queue")
-        self.queue_button.setObjectName("queueSweepButton")
-        self.queue_button.setToolTip("Run it after the queue's earlier entries (Jobs panel)")
-        self.queue_button.clicked.connect(self.add_to_queue)
-        self.buttons(
-            self.load_button, self.save_button, start=self.start_button, queue=self.queue_button
-        )
-
-        self._check_timer = QTimer(self)
-        self._check_timer.setSingleShot(True)
-        self._check_timer.setInterval(CHECK_DELAY_MS)
-        self._check_timer.timeout.connect(self._check_now)
-        self.watch(self.schedule_check, self.dataset, self.sampler, self.pruner, self.trials)
-        self.watch(self.schedule_check, self.timeout, self.parallel, self.trials_per_gpu)
-        self.watch(self.schedule_check, self.device, self.threads, self.seed, self.retries)
-        self.watch(self.schedule_check, self.name, self.experiment)
-        self.log_models.toggled.connect(self.schedule_check)
-        self.replace_stopped.toggled.connect(self.schedule_check)
-        catalog.datasets_changed.connect(self.schedule_check)
-        self._show_status()
-
-    # -- building ----------------------------------------------------------------------------
     def set_plugin(self, plugin: type[Plugin]) -> None:
         if self.plugin is plugin:
             return

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.jobs._adapter import WorkerAdapter
 from engine.events import Event, RunStarted, StepMetrics
+from engine.runner import RunConfig
 from engine.states import Outcome, State, exited_outcome, outcome_of
-from engine.worker import can_fork_for
+from engine.worker import can_fork_for, command
 
 
 class Job(QObject):
@@ -119,31 +118,28 @@ class RunJob(ProcessJob):
     kind = "run"
 
     def __init__(
-        self,
-        config: Mapping[str, Any],
-        env: Mapping[str, str] | None = None,
-        parent: QObject | None = None,
+        self, config: RunConfig, env: Mapping[str, str] | None = None, parent: QObject | None = None
     ) -> None:
-        config, env = dict(config), dict(env or {})
+        env = dict(env or {})
         super().__init__(
-            f"{config['plugin']} on {config['dataset']} (seed {config.get('seed', 0)})",
+            f"{config.plugin} on {config.dataset} (seed {config.seed})",
             "engine.worker",
-            json.dumps({"job": 0, "config": config}),
+            command("run", job=0, config=config.to_dict()),
             env,
             # Forked from the app's zygote (training starts at once) unless it may use CUDA.
-            fork=can_fork_for(config.get("device", "auto")),
+            fork=can_fork_for(config.device),
             parent=parent,
         )
         self.config, self.env = config, env
         self.run_id: str | None = None
         self.experiment_id: str | None = None
         self.metrics: dict[str, float] = {}
-        self.total = int(self.config.get("hparams", {}).get("steps", 0))
+        self.total = int(config.hparams.get("steps", 0))  # 0: the plugin's, told when it starts
 
     def stop(self) -> None:
         if self.active:
             self.state = State.STOPPING
-            self.adapter.send("stop 0")  # the run stops after its current step, resumable
+            self.adapter.send(command("stop", job=0))  # after its current step, resumable
             self.changed.emit()
 
     def shutdown_stop(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.jobs._job import Job, RunJob
 from app.jobs._sweep_job import SweepJob
+from engine.runner import RunConfig
 
 STOP_GRACE_MS = 20000
 
@@ -25,7 +27,7 @@ class JobManager(QObject):
         self.job_added.emit(job)
         return job
 
-    def start_run(self, config: Mapping[str, Any], env: Mapping[str, str] | None = None) -> RunJob:
+    def start_run(self, config: RunConfig, env: Mapping[str, str] | None = None) -> RunJob:
         job = RunJob(config, env, parent=self)
         self.add(job)
         job.start()
@@ -45,7 +47,7 @@ class JobManager(QObject):
         A trial is re-run as a plain run with its hyperparameters.
         """
         if isinstance(job, RunJob):
-            return self.start_run({**job.config, "resume": None}, job.env)
+            return self.start_run(dataclasses.replace(job.config, resume=None), job.env)
         rerun_config = getattr(job, "rerun_config", None)
         if rerun_config is None:
             raise ValueError(f"{job.title} cannot be re-run")
@@ -55,7 +57,7 @@ class JobManager(QObject):
         """The active run that trains on from ``checkpoint``, if there is one."""
         return next(
             (job for job in self.active_jobs()
-             if isinstance(job, RunJob) and job.config.get("resume") == checkpoint),
+             if isinstance(job, RunJob) and job.config.resume == checkpoint),
             None,
         )  # fmt: skip
 

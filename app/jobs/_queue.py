@@ -1,5 +1,6 @@
 """The app's side of the run queue: the workspace's persisted queue (``engine.queue``) run
-through the app's ``JobManager``, as many entries at once as the queue allows.
+through the app's ``JobManager``, as many entries at once as the queue allows, each run placed
+(its GPU, its CPU threads) by ``engine.worker.place`` as the headless runner places its own.
 
 The queue file is the truth: every change goes through it (under its lock), and changes made
 elsewhere (``netyard queue add`` in a terminal, another window) are seen within a second.
@@ -19,8 +20,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.jobs._job import Job
 from app.jobs._manager import JobManager
 from engine.errors import UsageError
-from engine.queue import QueueEntry, QueueState, RunQueue, jobs_at_once, place_run, this_process
+from engine.queue import QueueEntry, QueueState, RunQueue, this_process
+from engine.runner import RunConfig
 from engine.states import State
+from engine.worker import jobs_at_once, place
 
 POLL_MS = 1000
 
@@ -39,7 +42,7 @@ class AppQueue(QObject):
         self.state = QueueState()
         self.gpus: list[str] = []
         self.jobs: dict[int, Job] = {}  # entry id -> the job this window started for it
-        self._gpu_of: dict[int, str] = {}
+        self._gpu_of: dict[int, str | None] = {}  # entry id -> the GPU its run is pinned to
         self._weight: dict[int, int] = {}  # entry id -> its share of the jobs at once
         self._ready = False  # the GPUs are known: entries may start
         self._closing = False
@@ -147,12 +150,12 @@ class AppQueue(QObject):
 
     def _start(self, entry: QueueEntry, jobs: int) -> None:
         if entry.kind == "run":
-            busy = Counter(self._gpu_of[i] for i, j in self.jobs.items()
-                           if j.active and i in self._gpu_of)  # fmt: skip
-            config, env, gpu = place_run(entry.payload, self.gpus, busy, jobs)
-            job = self.manager.start_run(config, env)
-            if gpu is not None:
-                self._gpu_of[entry.id] = gpu
+            busy = Counter(self._gpu_of.get(i) for i, job in self.jobs.items() if job.active)
+            config = RunConfig.from_dict(entry.payload)  # checked when the queue file was read
+            placement = place(config.device, self.gpus, busy, jobs)
+            config = RunConfig.from_dict(placement.run_config(config.to_dict()))
+            job = self.manager.start_run(config, placement.environment)
+            self._gpu_of[entry.id] = placement.gpu
         else:
             job = self.manager.start_sweep(entry.payload)
         job.queue_entry = entry.id

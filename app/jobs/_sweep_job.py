@@ -7,7 +7,6 @@ process) and Re-run (the same hyperparameters as a plain run).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -19,11 +18,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app._tasks import run_in_background
 from app.jobs._job import Job, ProcessJob
 from engine.events import Event
+from engine.runner import RunConfig
 from engine.states import State, outcome_of
 from engine.sweeps import (
     REMOTE_SLOT,
     RemoteTrials,
     SweepFinished,
+    SweepSpec,
     SweepStarted,
     TrialFailed,
     TrialFinished,
@@ -32,6 +33,7 @@ from engine.sweeps import (
     TrialStarted,
     TrialStopped,
 )
+from engine.worker import command
 
 REMOTE_POLL_MS = 3000  # other machines' trials: new ones, their curves, their ends
 
@@ -59,7 +61,7 @@ class TrialJob(Job):
 
     def stop(self) -> None:
         if self.active:
-            self.sweep.command(f"cancel_trial {self.trial_number}")
+            self.sweep.command("cancel_trial", trial=self.trial_number)
             self.message = "cancelling…"
             self.changed.emit()
 
@@ -70,21 +72,15 @@ class TrialJob(Job):
             except ProcessLookupError:
                 pass
 
-    def rerun_config(self) -> dict[str, Any]:
+    def rerun_config(self) -> RunConfig:
         """A plain run with this trial's hyperparameters and the sweep's fixed ones."""
-        spec = self.sweep.spec
-        return {
-            "plugin": spec["plugin"],
-            "dataset": spec["dataset"],
-            "hparams": {**spec.get("fixed", {}), **self.params},
-            "seed": spec.get("seed", 0),
-            "device": spec.get("device", "auto"),
-            "threads": spec.get("threads"),
-            "workspace": spec.get("workspace"),
-            "tracking_uri": spec.get("tracking_uri"),
-            "experiment": spec.get("experiment"),
-            "run_name": f"{self.sweep.name}-trial{self.trial_number}-rerun",
-        }
+        spec = SweepSpec.from_dict(self.sweep.spec)
+        return RunConfig(
+            spec.plugin, spec.dataset, {**spec.fixed, **self.params}, seed=spec.seed,
+            device=spec.device, threads=spec.threads, workspace=spec.workspace,
+            tracking_uri=spec.tracking_uri, experiment=spec.experiment,
+            run_name=f"{self.sweep.name}-trial{self.trial_number}-rerun",
+        )  # fmt: skip
 
     def end(self, state: State, message: str = "", values: list[float] | None = None) -> None:
         self.state = state
@@ -112,7 +108,7 @@ class SweepJob(ProcessJob):
         super().__init__(
             f"{title} ({spec['plugin']} on {spec['dataset']})",
             "engine.sweeps",
-            json.dumps(spec),
+            command("sweep", spec=dict(spec)),
             env,
             parent=parent,
         )
@@ -135,8 +131,8 @@ class SweepJob(ProcessJob):
         self._remote_timer.setInterval(REMOTE_POLL_MS)
         self._remote_timer.timeout.connect(self._poll_other_machines)
 
-    def command(self, line: str) -> None:
-        self.adapter.send(line)
+    def command(self, name: str, **fields: Any) -> None:
+        self.adapter.send(command(name, **fields))
 
     def stop(self) -> None:
         """Graceful: no new trials; running trials finish."""

@@ -52,10 +52,10 @@ def positive_int(text: str) -> int:
 
 
 def seed(text: str) -> int:
-    from engine.runner import check_seed
+    from engine.options import SEED
 
     try:
-        return check_seed(text)
+        return SEED.parse(text)
     except UsageError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 

@@ -7,17 +7,15 @@
 - ``QueueRunner``: runs the queue headless (``netyard queue start``), with the events
   ``EntryStarted`` and ``EntryEnded`` besides the entries' own; ``exclusive_runner`` keeps it
   to one runner per queue.
-- ``jobs_at_once``, ``place_run``, ``visible_gpus``: concurrency and GPU placement, shared by
-  the CLI runner and the app's.
+- How many entries run at once and where each run goes: ``engine.worker``'s ``jobs_at_once``
+  and ``place``, for the CLI runner and the app's alike.
 """
 
 from engine.queue._entries import ENDED_STATES, STATES, QueueEntry, QueueState, entry_title
 from engine.queue._owner import this_process
-from engine.queue._placement import jobs_at_once, place_run
 from engine.queue._runner import EntryEnded, EntryStarted, QueueRunner, QueueSummary
 from engine.queue._runner_lock import exclusive_runner
 from engine.queue._store import INTERRUPTED, RunQueue, queue_path
-from engine.sweeps import visible_gpus
 
 __all__ = [
     "ENDED_STATES",
@@ -32,9 +30,6 @@ __all__ = [
     "STATES",
     "entry_title",
     "exclusive_runner",
-    "jobs_at_once",
-    "place_run",
     "queue_path",
     "this_process",
-    "visible_gpus",
 ]

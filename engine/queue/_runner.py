@@ -1,6 +1,7 @@
 """Running the queue headless (``netyard queue start``): entries in order, as many at once as
-the queue allows, each in an engine process (``engine.worker`` for a run, ``engine.sweeps``
-for a sweep) through the one launcher, their events handed to ``emit(entry_id, event)``.
+the queue allows, each in an engine process of one ``WorkerPool`` (``engine.worker`` for a
+run, reused for the next run with its environment; ``engine.sweeps`` for a sweep), placed by
+``engine.worker.place``, their events handed to ``emit(entry_id, event)``.
 
 ``stop()`` (safe from a signal handler: it only sets a flag) starts nothing more and asks the
 running entries to stop; they go back in the queue at their place, so a later start runs
@@ -10,7 +11,6 @@ again every ``POLL_SECONDS``.
 
 from __future__ import annotations
 
-import json
 import queue as threads_queue
 from collections import Counter
 from collections.abc import Callable
@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 from engine.events import Event
 from engine.queue._entries import QueueEntry
 from engine.queue._owner import this_process
-from engine.queue._placement import jobs_at_once, place_run
 from engine.queue._store import RunQueue
 from engine.states import Outcome, State, exited_outcome, outcome_of
+from engine.worker import ProcessExited, WorkerPool, jobs_at_once, place, visible_gpus
 
 POLL_SECONDS = 0.5
 
@@ -48,19 +48,9 @@ class EntryEnded(Event):
     paused_queue: bool = False
 
 
-@dataclass(eq=False)
-class _Process:
-    """One engine process of the runner and the entry it runs now (None: an idle worker)."""
-
-    process: Any = None  # engine.worker.EngineProcess
-    env: dict[str, str] | None = None
-    entry_id: int | None = None
-
-
 @dataclass
 class _Running:
     entry: QueueEntry
-    holder: _Process
     weight: int
     gpu: str | None = None
     outcome: Outcome | None = None  # once the entry reported it
@@ -89,11 +79,8 @@ class QueueRunner:
         self.gpus = gpus
         self.stopping = False
         self.kill_requested = False
-        self._events: threads_queue.Queue[tuple[_Process, Any]] = threads_queue.Queue()
+        self._pool = WorkerPool()  # its keys: the entries' ids
         self._running: dict[int, _Running] = {}
-        # Workers whose run ended, kept for the next run with the same environment: the
-        # worker program takes job after job, so imports are paid once, not per entry.
-        self._idle: list[_Process] = []
         self._counts: Counter[str] = Counter()
         self._owner: dict[str, Any] = {}
 
@@ -104,11 +91,7 @@ class QueueRunner:
 
     def run(self) -> QueueSummary:
         """Until the queue has nothing left to start (or is paused) and nothing runs."""
-        from engine.worker import ProcessExited
-
         if self.gpus is None:
-            from engine.sweeps import visible_gpus
-
             self.gpus = visible_gpus()
         owner = self._owner = this_process()
         try:
@@ -120,19 +103,18 @@ class QueueRunner:
                 if not self._running:
                     break
                 try:
-                    holder, item = self._events.get(timeout=POLL_SECONDS)
+                    entry_id, item = self._pool.events.get(timeout=POLL_SECONDS)
                 except threads_queue.Empty:
                     continue
-                running = self._running.get(holder.entry_id) if holder.entry_id else None
+                running = self._running.get(entry_id)
+                if running is None:
+                    continue  # an idle worker's, or one of an entry that has ended
                 if isinstance(item, ProcessExited):
-                    if holder in self._idle:
-                        self._idle.remove(holder)
-                    if running is not None:
-                        self._ended(running, item)
-                elif running is not None:
+                    self._ended(running, item)
+                else:
                     self._on_event(running, item)
         finally:
-            self._close_idle()
+            self._pool.close()
         return QueueSummary(self._counts[State.FINISHED], self._counts[State.FAILED], self.stopping)
 
     # -- starting --------------------------------------------------------------------------------
@@ -147,51 +129,16 @@ class QueueRunner:
             self._start(entry, jobs)
 
     def _start(self, entry: QueueEntry, jobs: int) -> None:
-        busy = Counter(r.gpu for r in self._running.values() if r.gpu)
         gpu = None
         if entry.kind == "run":
-            config, env, gpu = place_run(entry.payload, self.gpus or [], busy, jobs)
-            holder = self._worker(env)
-            holder.entry_id = entry.id
-            holder.process.start_job(entry.id, config)
-        else:
-            holder = self._process("engine.sweeps", {})
-            holder.entry_id = entry.id
-            holder.process.send(json.dumps(entry.payload))
-        self._running[entry.id] = _Running(entry, holder, entry.weight(jobs), gpu)
+            busy = Counter(r.gpu for r in self._running.values() if r.gpu)
+            placement = place(entry.payload.get("device"), self.gpus or [], busy, jobs)
+            gpu, config = placement.gpu, placement.run_config(entry.payload)
+            self._pool.worker(entry.id, placement.environment).start_job(entry.id, config)
+        else:  # a sweep places its own trials
+            self._pool.start(entry.id, "engine.sweeps", {}).command("sweep", spec=entry.payload)
+        self._running[entry.id] = _Running(entry, entry.weight(jobs), gpu)
         self.emit(entry.id, EntryStarted(entry.id, entry.title, entry.kind, jobs))
-
-    def _worker(self, env: dict[str, str]) -> _Process:
-        for holder in self._idle:
-            if holder.env == env and holder.process.poll() is None:
-                self._idle.remove(holder)
-                return holder
-        return self._process("engine.worker", env)
-
-    def _process(self, module: str, env: dict[str, str]) -> _Process:
-        from engine.worker import EngineProcess, Worker
-
-        holder = _Process(env=env)
-
-        def on_event(event) -> None:
-            self._events.put((holder, event))
-
-        def on_exit(exited) -> None:
-            self._events.put((holder, exited))
-
-        # Their own session: a terminal's Ctrl-C reaches this runner only, which decides.
-        if module == "engine.worker":
-            holder.process = Worker(env, on_event, on_exit, new_session=True)
-        else:
-            holder.process = EngineProcess(module, env, on_event, on_exit, new_session=True)
-        return holder
-
-    def _close_idle(self) -> None:
-        for holder in self._idle:
-            holder.process.close_input()  # all at once: they end in parallel
-        for holder in self._idle:
-            holder.process.close()
-        self._idle.clear()
 
     # -- events and ends ---------------------------------------------------------------------------
     def _on_event(self, running: _Running, event: Event) -> None:
@@ -201,14 +148,13 @@ class QueueRunner:
             return
         running.outcome = outcome
         if running.entry.kind == "run":  # its worker is free for the next run
-            running.holder.entry_id = None
-            self._idle.append(running.holder)
             self._ended(running, None)
 
     def _ended(self, running: _Running, exited) -> None:
         """The entry reported its outcome (a run) or its process exited (``exited``)."""
         entry_id = running.entry.id
         del self._running[entry_id]
+        self._pool.release(entry_id)
         outcome = running.outcome or exited_outcome(
             running.entry.kind, exited.returncode, exited.stderr_tail
         )
@@ -223,9 +169,9 @@ class QueueRunner:
 
     def _stop_running(self) -> None:
         for running in self._running.values():
-            process = running.holder.process
+            process = self._pool.get(running.entry.id)
             if self.kill_requested:
-                process.kill()
+                self._pool.kill(running.entry.id)
             elif not running.stop_sent:
                 running.stop_sent = True
                 # A run stops after its step (stopped, with a checkpoint); a sweep cancels
@@ -233,4 +179,4 @@ class QueueRunner:
                 if running.entry.kind == "run":
                     process.stop_job(running.entry.id)
                 else:
-                    process.send("cancel")
+                    process.command("cancel")

@@ -36,7 +36,7 @@ from engine.sweeps._reconcile import (
     heartbeat_seconds,
     reconcile_stale_trials,
 )
-from engine.sweeps._slots import WorkerSlots
+from engine.sweeps._slots import slot_environments
 from engine.sweeps._spec import PARAM_COUNT, ResolvedSweep, SweepSpec, resolve_spec
 from engine.sweeps._study import (
     COORDINATOR_ATTR,
@@ -55,7 +55,8 @@ from engine.tracking import (
     check_sqlite_store,
     reconcile_dead_runs,
 )
-from engine.worker import JobModelSize, ProcessExited, UsageProblem
+from engine.worker import JobModelSize, ProcessExited, UsageProblem, WorkerPool
+from engine.workspace import STORE_FILE, Workspace
 
 POLL_SECONDS = 0.5
 # How often a coordinator whose own trials are done looks whether other machines' still run.
@@ -80,7 +81,8 @@ class SweepRunner:
         self.spec = spec
         self.emit = emit
         self.join = join  # a ``netyard worker``: the study and its parent run exist already
-        self.slots = WorkerSlots(spec)
+        self.environments = slot_environments(spec)  # one per trial slot
+        self.slots = WorkerPool()  # its keys: the slots
         self.optuna_clock = Stopwatch()  # time in the sampler, pruner and storage calls
         # A SimpleQueue's put is reentrant: ``stop`` is called from signal handlers.
         self._commands: queue.SimpleQueue = queue.SimpleQueue()
@@ -109,77 +111,18 @@ class SweepRunner:
 
     # -- the run ----------------------------------------------------------------------------
     def run(self) -> SweepFinished:
-        import optuna
-
-        from engine.runner import experiment_name
-        from engine.sweeps._storage import default_storage_url, open_storage
-        from engine.workspace import STORE_FILE, Workspace
-
-        resolved, spec = self.resolved, self.spec
         started = time.monotonic()
-        self.workspace = Workspace.resolve(spec.workspace).ensure()
-        self.slots.start_all()
+        self.workspace = Workspace.resolve(self.spec.workspace).ensure()
+        for slot, environment in enumerate(self.environments):  # imports overlap the set-up
+            self.slots.worker(slot, environment)
         try:
-            if not spec.tracking_uri and not self.join:
-                # A workspace store that is not MLflow's is refused before the study is made.
-                check_sqlite_store(self.workspace.root / STORE_FILE)
-            self.storage_url = spec.storage or default_storage_url(self.workspace.root)
-            storage = open_storage(self.storage_url)
-            optuna.logging.set_verbosity(optuna.logging.WARNING)
-            self.study = open_study(resolved, storage, self.join)
-            attrs = self.study.user_attrs
-            if self.join and not (attrs.get(PARENT_RUN_ATTR) and attrs.get(TRACKING_URI_ATTR)):
-                # Its trials would go to this machine's own store, lost to the sweep.
-                raise UsageError(
-                    f"sweep {resolved.name!r} has no MLflow parent run yet: start its "
-                    f"coordinator first (netyard worker waits for it with --wait SECONDS)"
-                )
-            self.tracking_uri = (
-                spec.tracking_uri or attrs.get(TRACKING_URI_ATTR) or self.workspace.tracking_uri
-            )
-            self.experiment = (
-                spec.experiment
-                or attrs.get(EXPERIMENT_ATTR)
-                or experiment_name(spec.plugin, spec.dataset)
-            )
-            reconciled = reconcile_stale_trials(self.study, self.tracking_uri)
-            reconcile_dead_runs(self.tracking_uri)
-            self.parent = ParentRun(self.tracking_uri, self.workspace.artifacts_dir)
-            if self.join:
-                self.parent.attach(attrs[PARENT_RUN_ATTR])
+            reconciled = self._open_study()
         except BaseException:
             self.slots.close()
             raise
         status, reason = State.FINISHED, ""
         try:
-            if not self.join:
-                self.parent.open(
-                    resolved, self.experiment, self.storage_url, attrs.get(PARENT_RUN_ATTR)
-                )
-                self.study.set_user_attr(PARENT_RUN_ATTR, self.parent.run_id)
-                self.study.set_user_attr(TRACKING_URI_ATTR, self.tracking_uri)
-                self.study.set_user_attr(EXPERIMENT_ATTR, self.experiment)
-            self.outcomes = TrialOutcomes(
-                self.study, resolved, self.parent, self.emit, self.optuna_clock
-            )
-            self.emit(
-                SweepStarted(
-                    name=resolved.name,
-                    plugin=spec.plugin,
-                    dataset=spec.dataset,
-                    storage=hide_password(self.storage_url),  # printed, and read by others
-                    metrics=resolved.metrics,
-                    directions=resolved.directions,
-                    trials=resolved.trials,
-                    parallel=len(self.slots),
-                    done_before=self.outcomes.counted(),
-                    reconciled=reconciled,
-                    parent_run_id=self.parent.run_id,
-                    experiment_id=self.parent.experiment_id,
-                    tracking_uri=self.tracking_uri,
-                )
-            )
-            self.outcomes.announce_best()
+            self._announce(reconciled)
             self._loop(started)
             if self._stopping:
                 status = State.STOPPED
@@ -198,20 +141,96 @@ class SweepRunner:
             self._abandon_running(f"the sweep coordinator stopped: {reason}")
             raise
         finally:
-            self.slots.close()  # every trial's run has ended once its worker is gone
-            if status != State.FAILED and not self.join:
-                self._log_best_models()
-            try:
-                self.parent.end(status.mlflow_status, reason or None)
-            except Exception:
-                if status != State.FAILED:
-                    raise  # else the store may be what failed: the sweep's own error is raised
-            if not self.join:
-                # A storage that failed must not hide the sweep's own error.
-                with contextlib.suppress(Exception):
-                    self.study.set_user_attr(COORDINATOR_ATTR, None)
-            finished = self._finished_event(status, reason, time.monotonic() - started)
-            self.emit(finished)
+            finished = self._wrap_up(status, reason, time.monotonic() - started)
+        return finished
+
+    def _open_study(self) -> list[int]:
+        """The storage, the study, where its runs go; reconciles what dead processes left
+        running and returns the trials it failed for that."""
+        import optuna
+
+        from engine.runner import experiment_name
+        from engine.sweeps._storage import default_storage_url, open_storage
+
+        resolved, spec = self.resolved, self.spec
+        if not spec.tracking_uri and not self.join:
+            # A workspace store that is not MLflow's is refused before the study is made.
+            check_sqlite_store(self.workspace.root / STORE_FILE)
+        self.storage_url = spec.storage or default_storage_url(self.workspace.root)
+        storage = open_storage(self.storage_url)
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.study = open_study(resolved, storage, self.join)
+        attrs = self.study.user_attrs
+        if self.join and not (attrs.get(PARENT_RUN_ATTR) and attrs.get(TRACKING_URI_ATTR)):
+            # Its trials would go to this machine's own store, lost to the sweep.
+            raise UsageError(
+                f"sweep {resolved.name!r} has no MLflow parent run yet: start its "
+                f"coordinator first (netyard worker waits for it with --wait SECONDS)"
+            )
+        self.tracking_uri = (
+            spec.tracking_uri or attrs.get(TRACKING_URI_ATTR) or self.workspace.tracking_uri
+        )
+        self.experiment = (
+            spec.experiment
+            or attrs.get(EXPERIMENT_ATTR)
+            or experiment_name(spec.plugin, spec.dataset)
+        )
+        reconciled = reconcile_stale_trials(self.study, self.tracking_uri)
+        reconcile_dead_runs(self.tracking_uri)
+        self.parent = ParentRun(self.tracking_uri, self.workspace.artifacts_dir)
+        if self.join:
+            self.parent.attach(attrs[PARENT_RUN_ATTR])
+        return reconciled
+
+    def _announce(self, reconciled: list[int]) -> None:
+        """Open the parent run (a coordinator), say where everything goes (``SweepStarted``)
+        and the best so far."""
+        resolved, spec = self.resolved, self.spec
+        if not self.join:
+            earlier = self.study.user_attrs.get(PARENT_RUN_ATTR)
+            self.parent.open(resolved, self.experiment, self.storage_url, earlier)
+            self.study.set_user_attr(PARENT_RUN_ATTR, self.parent.run_id)
+            self.study.set_user_attr(TRACKING_URI_ATTR, self.tracking_uri)
+            self.study.set_user_attr(EXPERIMENT_ATTR, self.experiment)
+        self.outcomes = TrialOutcomes(
+            self.study, resolved, self.parent, self.emit, self.optuna_clock
+        )
+        self.emit(
+            SweepStarted(
+                name=resolved.name,
+                plugin=spec.plugin,
+                dataset=spec.dataset,
+                storage=hide_password(self.storage_url),  # printed, and read by others
+                metrics=resolved.metrics,
+                directions=resolved.directions,
+                trials=resolved.trials,
+                parallel=len(self.environments),
+                done_before=self.outcomes.counted(),
+                reconciled=reconciled,
+                parent_run_id=self.parent.run_id,
+                experiment_id=self.parent.experiment_id,
+                tracking_uri=self.tracking_uri,
+            )
+        )
+        self.outcomes.announce_best()
+
+    def _wrap_up(self, status: State, reason: str, seconds: float) -> SweepFinished:
+        """However the sweep ended: its workers closed (every trial's run has ended once its
+        worker is gone), the best models, the parent run ended, ``SweepFinished`` emitted."""
+        self.slots.close()
+        if status != State.FAILED and not self.join:
+            self._log_best_models()
+        try:
+            self.parent.end(status.mlflow_status, reason or None)
+        except Exception:
+            if status != State.FAILED:
+                raise  # else the store may be what failed: the sweep's own error is raised
+        if not self.join:
+            # A storage that failed must not hide the sweep's own error.
+            with contextlib.suppress(Exception):
+                self.study.set_user_attr(COORDINATOR_ATTR, None)
+        finished = self._finished_event(status, reason, seconds)
+        self.emit(finished)
         return finished
 
     def _log_best_models(self) -> None:
@@ -259,7 +278,7 @@ class SweepRunner:
             if self._stopping:
                 accepting = False
             if accepting:
-                for slot in range(len(self.slots)):
+                for slot in range(len(self.environments)):
                     if slot in self._running:
                         continue
                     if not self._budget_left():
@@ -359,14 +378,14 @@ class SweepRunner:
             trial.set_user_attr(PID_ATTR, os.getpid())
             trial.set_user_attr(HEARTBEAT_ATTR, time.time())
         params = dict(trial.params)
-        worker = self.slots.worker(slot)
+        worker = self.slots.worker(slot, self.environments[slot])
         config = RunConfig(
             plugin=self.spec.plugin,
             dataset=self.spec.dataset,
             hparams={**resolved.overrides, **params},
             seed=self.spec.seed,
-            device=self.slots.device(slot),
-            threads=self.slots.threads,
+            device="cuda" if "CUDA_VISIBLE_DEVICES" in self.environments[slot] else "cpu",
+            threads=self.spec.threads,  # None: the cores the others leave free
             workspace=str(self.workspace.root),
             tracking_uri=self.tracking_uri,
             experiment=self.experiment,
@@ -394,7 +413,7 @@ class SweepRunner:
     def _handle(self, slot: int, event: Any) -> None:
         running = self._running.get(slot)
         if isinstance(event, ProcessExited):
-            self.slots.forget(slot)
+            self.slots.release(slot)
             if running is not None:
                 tail = event.stderr_tail.strip().splitlines()
                 detail = f": {tail[-1]}" if tail else ""

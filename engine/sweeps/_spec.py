@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.database_urls import hide_password
 from engine.errors import UsageError
+from engine.options import DEFAULT_DEVICE, SEED, THREADS, check_run_options
 from engine.sweeps._algorithms import PRUNERS, SAMPLERS, check_algorithms
 from engine.sweeps._search import SearchParam, check_search, distribution, grid_values
 
@@ -48,9 +49,9 @@ class SweepSpec:
     timeout: float | None = None  # seconds; no new trial starts after it
     parallel: int = 1
     trials_per_gpu: int = 1
-    device: str = "auto"
-    threads: int | None = None  # CPU threads per trial; None splits the cores among workers
-    seed: int = 0
+    device: str = DEFAULT_DEVICE
+    threads: int | None = THREADS.default  # per trial; None splits the cores among workers
+    seed: int = SEED.default
     retries: int = 0  # run a failed trial again with the same parameters up to N times
     # A trial you stop counts as one of the budget's trials (False), or another replaces it.
     replace_stopped: bool = False
@@ -320,9 +321,8 @@ def _resolve_hyperparameters(
 
 
 def _check_settings(spec: SweepSpec, trials: int | None) -> None:
-    """The trial budget (``trials``: a grid's size caps it), timeout, counts, seed and flags."""
-    from engine.runner import check_seed
-
+    """The trial budget (``trials``: a grid's size caps it), timeout, counts, the run options
+    (seed, threads, device) and flags."""
     if trials is None and spec.timeout is None:
         raise UsageError("a sweep needs a trial budget (--trials N) or a --timeout, or both")
     if trials is not None and (
@@ -338,9 +338,7 @@ def _check_settings(spec: SweepSpec, trials: int | None) -> None:
     _check_count("parallel", spec.parallel, 1, 256)
     _check_count("trials_per_gpu", spec.trials_per_gpu, 1, 64)
     _check_count("retries", spec.retries, 0, 100)
-    if spec.threads is not None:
-        _check_count("threads", spec.threads, 1, 1024)
-    check_seed(spec.seed)
+    check_run_options(spec)
     for flag in ("log_models", "replace_stopped"):
         if not isinstance(getattr(spec, flag), bool):
             raise UsageError(f"invalid {flag} {getattr(spec, flag)!r}: expected true or false")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from engine.errors import UsageError
+from engine.options import check_device
 from engine.training._threads import available_cores
-
-_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
 def default_threads() -> int:
@@ -20,9 +17,7 @@ def resolve_device(requested: str = "auto"):
     """``auto`` picks CUDA when present, else CPU; an unavailable device is a usage error."""
     import torch
 
-    requested = (requested or "auto").strip().lower()
-    if not _DEVICE.match(requested):
-        raise UsageError(f"invalid device {requested!r}: expected auto, cpu, cuda or cuda:N")
+    requested = check_device(requested)
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if requested.startswith("cuda"):

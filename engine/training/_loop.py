@@ -207,8 +207,6 @@ class Trainer:
     def _fit(self, resume_state: dict[str, Any] | None) -> TrainResult:
         self._build()
         step = self._restore(resume_state) if resume_state else 0
-        optimization = self.optimization
-        automatic = self.plugin.automatic_optimization
         pending_steps: list[int] = []
         pending: dict[str, list[Any]] = {}
         last_flush = time.monotonic()
@@ -231,23 +229,7 @@ class Trainer:
                 return TrainResult(State.STOPPED, step, last_eval, checkpoint=checkpoint)
             step += 1
             self.step = step  # read by the runner to say where a failed run stopped
-            batch = self.sampler.next()
-            if automatic:
-                # No zero_grad first: optimization.step clears the gradients after every
-                # update, so they are already None here (a second clear cost ~1 % of a step).
-                with optimization.autocast():
-                    outputs = self.plugin.training_step(self.model, batch, step)
-                optimization.backward(outputs["loss"])
-                for optimizer in optimization.optimizers:
-                    optimization.step(optimizer)
-            else:
-                # A manual step may leave an optimizer unstepped (and its gradients set).
-                optimization.zero_grad()
-                outputs = self.plugin.training_step(self.model, batch, step, optimization)
-            optimization.end_step()
-            for scheduler in self.schedulers:
-                scheduler.step()
-
+            outputs = self._train_step(step)
             pending_steps.append(step)
             for key, value in outputs.items():
                 pending.setdefault(key, []).append(
@@ -273,6 +255,27 @@ class Trainer:
                 self._checkpoint(step)
 
         return self._result(step, last_eval, stopped_early, save_checkpoint=True)
+
+    def _train_step(self, step: int) -> dict[str, Any]:
+        """One optimizer step (the plugin's own steps where it optimizes manually) and the
+        schedulers'; the step's outputs."""
+        optimization, batch = self.optimization, self.sampler.next()
+        if self.plugin.automatic_optimization:
+            # No zero_grad first: optimization.step clears the gradients after every update,
+            # so they are already None here (a second clear cost ~1 % of a step).
+            with optimization.autocast():
+                outputs = self.plugin.training_step(self.model, batch, step)
+            optimization.backward(outputs["loss"])
+            for optimizer in optimization.optimizers:
+                optimization.step(optimizer)
+        else:
+            # A manual step may leave an optimizer unstepped (and its gradients set).
+            optimization.zero_grad()
+            outputs = self.plugin.training_step(self.model, batch, step, optimization)
+        optimization.end_step()
+        for scheduler in self.schedulers:
+            scheduler.step()
+        return outputs
 
     def finish(self, resume_state: dict[str, Any]) -> TrainResult:
         """The result of a run whose checkpoint holds its training done (``training_done``)

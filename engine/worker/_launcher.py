@@ -10,7 +10,6 @@ protocol. Callbacks run on the reader thread: ``on_event(event)`` per event, the
 from __future__ import annotations
 
 import collections
-import json
 import os
 import subprocess
 import threading
@@ -20,6 +19,7 @@ from typing import Any
 
 from engine.events import Event
 from engine.worker._processes import start_process
+from engine.worker._protocol import command
 
 STDERR_TAIL_CHARS = 8000
 
@@ -100,6 +100,10 @@ class EngineProcess:
         with self._stderr_lock:
             return "".join(self._stderr)[-STDERR_TAIL_CHARS:]
 
+    def command(self, name: str, **fields: Any) -> bool:
+        """Send one command (``engine.worker._protocol``); False if the process is gone."""
+        return self.send(command(name, **fields))
+
     def send(self, line: str) -> bool:
         """Write one line to the process's stdin; False if it is gone."""
         try:
@@ -148,9 +152,8 @@ class Worker(EngineProcess):
         super().__init__("engine.worker", env, *callbacks, **options)
 
     def start_job(self, number: int, config: Mapping[str, Any], param_count: bool = False) -> bool:
-        job = {"job": number, "config": dict(config), "param_count": param_count}
-        return self.send(json.dumps(job))
+        return self.command("run", job=number, config=dict(config), param_count=param_count)
 
     def stop_job(self, number: int) -> None:
         """Ask job ``number`` to stop after its current step (even if it has not started)."""
-        self.send(f"stop {number}")
+        self.command("stop", job=number)

@@ -1,8 +1,9 @@
 """``python -m engine.worker``: the one worker program, for single runs and sweep trials alike.
 
-Its parent writes one JSON line per job, ``{"job": N, "config": RunConfig, "param_count":
-bool}``, and ``stop N`` to stop job N after its current step (it ends KILLED with a
-checkpoint, or pruned/cancelled for a trial); a stop may come before the job has started.
+Its parent sends commands (``engine.worker._protocol``): ``run`` one job (``job`` N, its
+``RunConfig``, whether to report the model's size), ``stop`` job N after its current step (it
+ends stopped with a checkpoint, or pruned/stopped for a trial); a stop may come before the
+job has started.
 Every event of every job comes back as a JSON line on stdout. Jobs run one at a time in the
 order they came; the process is reused, so imports are paid once per worker, not per job.
 
@@ -14,16 +15,17 @@ orphan keeps training. Exit status 0; outcomes are in the events.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import queue
 import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from engine.worker._emit import JsonLines
+from engine.worker._protocol import read_command
 
 
 def die_with_parent(signum: int = signal.SIGTERM) -> None:
@@ -76,20 +78,21 @@ class _Jobs:
         self.watchdog.start()  # cancelled once the running job has stopped
 
 
-def _close_on_signals(jobs: _Jobs) -> None:
-    """SIGTERM and SIGINT close the jobs. The handler only writes a byte to a pipe (no lock,
-    safe however often signals come); a thread reading the pipe does the closing."""
+def on_stop_signals(stop: Callable[[], None]) -> None:
+    """SIGTERM and SIGINT call ``stop`` once, on a thread: the handler only writes a byte to a
+    pipe (no lock, safe however often signals come), so ``stop`` may take locks. An engine
+    process's one way to hear signals (the worker, the sweep coordinator)."""
     read_end, write_end = os.pipe()
 
     def on_signal(signum, frame) -> None:
         with contextlib.suppress(OSError):
             os.write(write_end, b"!")
 
-    def closer() -> None:
+    def stopper() -> None:
         os.read(read_end, 1)
-        jobs.close()
+        stop()
 
-    threading.Thread(target=closer, name="netyard-signals", daemon=True).start()
+    threading.Thread(target=stopper, name="netyard-signals", daemon=True).start()
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
@@ -100,15 +103,15 @@ def main(stdin: TextIO, stdout: TextIO) -> int:
         return 0
     jobs = _Jobs()
     emit = JsonLines(stdout)
-    _close_on_signals(jobs)
+    on_stop_signals(jobs.close)
 
     def read_commands() -> None:
         for line in stdin:
-            words = line.split()
-            if len(words) == 2 and words[0] == "stop" and words[1].lstrip("-").isdigit():
-                jobs.stop_flag(int(words[1])).set()
-            elif line.lstrip().startswith("{"):
-                jobs.waiting.put(json.loads(line))
+            fields = read_command(line) or {}
+            if fields.get("command") == "stop" and isinstance(fields.get("job"), int):
+                jobs.stop_flag(fields["job"]).set()
+            elif fields.get("command") == "run":
+                jobs.waiting.put(fields)
         jobs.close()  # end of file: the parent is gone or done with us
 
     threading.Thread(target=read_commands, name="netyard-commands", daemon=True).start()

@@ -18,6 +18,7 @@ from app.dashboards import WALL_TIME, CurveChoice, CurveOptions, LiveRunsView, e
 from app.dashboards._smoothing import extend_ema
 from app.jobs import RunJob
 from engine.events import EvalMetrics, RunStarted, StepMetrics
+from engine.runner import RunConfig
 
 NOISY = [1.0, 3.0, 0.5, 2.5, 0.2, 2.0, 0.1, 1.5]
 
@@ -44,7 +45,7 @@ def live(qtbot):
     view.timer.stop()  # the test draws when it wants to
     clock = [100.0]
     view.now = lambda: clock[0]
-    job = RunJob({"plugin": "cnn", "dataset": "digits", "track": False})
+    job = RunJob(RunConfig("cnn", "digits", track=False))
     view.add_job(job)
     trace = view.trace_for(job)
     job.event.emit(RunStarted(None, "cnn", "digits", 8, 0, "cpu"))
@@ -80,7 +81,7 @@ def test_the_live_view_smooths_with_the_slider_and_keeps_the_raw_curve_faint(liv
 
 def test_the_live_view_lays_out_and_lists_only_the_runs_in_sight(live):
     view, first = live
-    second_job = RunJob({"plugin": "cnn", "dataset": "digits", "track": False})
+    second_job = RunJob(RunConfig("cnn", "digits", track=False))
     view.add_job(second_job)  # not overlaid: the first run is hidden
     second_job.event.emit(StepMetrics([1, 2], {"train_loss": [1.0, 0.5]}, 8))
     view.redraw()
@@ -90,7 +91,7 @@ def test_the_live_view_lays_out_and_lists_only_the_runs_in_sight(live):
         return [label.text for _sample, label in view.plots["loss"].legend.items]
 
     assert legend() == [f"{two} train_loss"]
-    third_job = RunJob({"plugin": "rnn", "dataset": "sines", "track": False})
+    third_job = RunJob(RunConfig("rnn", "sines", track=False))
     view.add_job(third_job)  # a forecaster alone: only its plot is laid out
     third_job.event.emit(EvalMetrics(4, {"val_mse": 0.5}, 8))
     view.redraw()

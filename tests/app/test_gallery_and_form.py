@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import textwrap
 
@@ -176,7 +177,7 @@ def test_the_form_shows_the_defaults_of_the_datasets_task(window, qtbot):
     assert fields["layers"].value() == 2  # the user's
     cli = shlex.split(form.command_line())
     assert "hidden_size=16" not in cli and "layers=2" in cli  # the CLI fills the task's in
-    from_form = prepare_run(RunConfig.from_dict({**form.config(), "track": False}))
+    from_form = prepare_run(dataclasses.replace(form.config(), track=False))
     args = build_parser().parse_args(cli[1:])
     from_cli = prepare_run(
         RunConfig(

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QImage
 from app.dashboards import LiveRunsView
 from app.jobs import RunJob
 from engine.events import RunFinished
+from engine.runner import RunConfig
 
 WAIT_MS = 30_000
 RED, BLUE = QColor(200, 30, 30), QColor(30, 30, 200)
@@ -40,7 +41,7 @@ def test_a_forecasters_plot_and_a_classifiers_matrix_each_under_their_own_title(
     jobs = {}
     for name, (plugin, dataset) in (("forecast.png", ("rnn", "sines")),
                                     ("confusion_matrix.png", ("cnn", "digits"))):  # fmt: skip
-        job = RunJob({"plugin": plugin, "dataset": dataset, "tracking_uri": uri})
+        job = RunJob(RunConfig(plugin, dataset, tracking_uri=uri))
         view.add_job(job)
         job.event.emit(RunFinished(logged[name], 10, {}))
         jobs[name] = job

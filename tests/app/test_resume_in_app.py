@@ -83,11 +83,11 @@ def test_resume_continues_the_same_mlflow_run_past_its_last_step(
 
     assert len(window.jobs.jobs) == jobs_before + 1
     job = window.jobs.jobs[-1]
-    assert isinstance(job, RunJob) and job.config["resume"]
+    assert isinstance(job, RunJob) and job.config.resume
     assert window.jobs_panel.item_for_job(job) is not None
     assert window.live.trace_for(job) is not None
     # The same resume asked for again while it trains starts nothing.
-    organiser.resume_requested.emit(dict(job.config))
+    organiser.resume_requested.emit(job.config)
     assert len(window.jobs.jobs) == jobs_before + 1
     assert "is resuming that run already" in browser.status.text()
     qtbot.waitUntil(lambda: not job.active, timeout=LONG_MS)

@@ -57,7 +57,7 @@ def test_a_queued_run_survives_reopening_the_window_and_runs_when_resumed(
         qtbot.mouseClick(section.pause_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: len(reopened.jobs.jobs) == 1, timeout=LONG_MS)
         job = reopened.jobs.jobs[0]
-        assert job.config["hparams"]["steps"] == 4 and job.config["threads"] == 1
+        assert job.config.hparams["steps"] == 4 and job.config.threads == 1
         qtbot.waitUntil(lambda: entry_rows(reopened)[0][1] == "FINISHED", timeout=LONG_MS)
         assert job.state == "finished"
         stored = RunQueue.of_workspace(app_workspace).state()

@@ -59,7 +59,7 @@ def test_a_three_trial_sweep_fills_the_trial_table(window, qtbot):
     )
     trial = sweep.trials[0]
     rerun = window.jobs.rerun(trial)
-    assert rerun.config["hparams"]["lr"] == trial.params["lr"]
+    assert rerun.config.hparams["lr"] == trial.params["lr"]
     qtbot.waitUntil(lambda: rerun.state == "finished", timeout=LONG_MS)
     # "Open in Optuna Dashboard" brings up a dashboard on the sweep's storage, on loopback.
     qtbot.mouseClick(window.sweeps.optuna_button, Qt.MouseButton.LeftButton)

@@ -8,6 +8,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 
 from engine.cli import main
 from engine.errors import UsageError
+from engine.runner import RunConfig
 from engine.sweeps import Objective, SweepSpec, parse_search, resolve_spec
 
 
@@ -88,6 +89,24 @@ def test_invalid_specs_are_rejected_with_one_message(search, fields, message):
         resolve_spec(spec(*search, **fields))
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "sentence"),
+    [
+        ("seed", -1, "invalid seed -1: expected a whole number from 0 to 4294967295"),
+        ("seed", "7", "invalid seed '7': expected a whole number from 0 to 4294967295"),
+        ("threads", 0, "invalid thread count 0: expected a whole number from 1 to 1024"),
+        ("threads", 2000, "invalid thread count 2000: expected a whole number from 1 to 1024"),
+        ("device", "tpu", "invalid device 'tpu': expected auto, cpu, cuda or cuda:N"),
+    ],
+)
+def test_a_run_and_a_sweep_refuse_a_bad_run_option_with_the_same_sentence(option, value, sentence):
+    with pytest.raises(UsageError) as run:
+        RunConfig("cnn", "digits", **{option: value}).check()  # what the app's forms do
+    with pytest.raises(UsageError) as sweep:
+        resolve_spec(spec("lr", **{option: value}))
+    assert str(run.value) == str(sweep.value) == sentence
 
 
 def test_yaml_round_trip(tmp_path):

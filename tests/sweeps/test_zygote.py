@@ -18,7 +18,14 @@ from netyard_test_support import TINY_CNN
 
 from engine.events import Event, RunFinished
 from engine.sweeps import SweepRunner, TrialFailed, TrialStarted
-from engine.worker import ForkedProcess, UsageProblem, start_process, start_zygote, stop_zygote
+from engine.worker import (
+    ForkedProcess,
+    UsageProblem,
+    command,
+    start_process,
+    start_zygote,
+    stop_zygote,
+)
 from tests.sweeps.conftest import Recorder, tiny_cli_sweep, tiny_spec, wait_for_exit
 
 
@@ -61,7 +68,7 @@ def close_streams(process) -> None:
 def run_in_worker(config: dict, env: dict | None = None):
     """One job in an ``engine.worker`` process: (the process, its events)."""
     process = start_process("engine.worker", env or {})
-    process.stdin.write(json.dumps({"job": 0, "config": config}) + "\n")
+    process.stdin.write(command("run", job=0, config=config) + "\n")
     process.stdin.flush()
     events = []
     for line in process.stdout:
@@ -141,7 +148,7 @@ def test_bad_input_and_a_kill_give_what_a_fresh_process_would(zygote, workspace)
     }
     process = start_process("engine.worker", {})
     assert parent_of(process.pid) == zygote.process.pid
-    process.stdin.write(json.dumps({"job": 0, "config": long_run}) + "\n")
+    process.stdin.write(command("run", job=0, config=long_run) + "\n")
     process.stdin.flush()
     assert process.stdout.readline().startswith("{")  # it is training
     process.kill()
