@@ -309,56 +309,30 @@ def _execute_run(
     prepared: PreparedRun, emit: Callable[[Event], None], should_stop: Callable[[], bool]
 ) -> RunOutcome:
 
-    from engine.training import NonFiniteLoss, ThreadGovernor, Trainer
+    from engine.training import NonFiniteLoss
 
     config = prepared.config
-    # The cores others leave free, unless chosen; a run that must repeat exactly keeps one
-    # count (CPU results depend on it).
-    threads = ThreadGovernor(config.threads, follow_load=not prepared.hparams["deterministic"])
     plugin = prepared.plugin_cls(prepared.hparams, prepared.dataset.spec)
     dataset = prepared.dataset.to(prepared.device)
     tracker = _start_tracking(prepared) if config.track else None
     if tracker is not None and config.log_model:
         _warm_model_logging()
     run_id = tracker.run_id if tracker else None
-    checkpoint_dir = prepared.workspace.checkpoints_dir / (run_id or _untracked_name(config))
-    start_step = int(prepared.resume_state["step"]) if prepared.resume_state else 0
-
-    def forward(event: Event) -> None:
-        if tracker is not None:
-            if isinstance(event, StepMetrics):
-                tracker.log_series(event.steps, event.metrics)
-            elif isinstance(event, EvalMetrics):
-                tracker.log_metrics(event.step, event.metrics)
-            elif isinstance(event, Snapshot):
-                tracker.log_json(event.data, f"snapshots/step_{event.step:07d}.json")
-        emit(event)
-
+    step = int(prepared.resume_state["step"]) if prepared.resume_state else 0
     emit(
         RunStarted(
             run_id=run_id,
             plugin=plugin.id,
             dataset=config.dataset,
             total_steps=int(prepared.hparams["steps"]),
-            start_step=start_step,
+            start_step=step,
             device=str(prepared.device),
             params=dict(prepared.hparams),
             experiment_id=tracker.experiment_id if tracker else None,
             tracking_uri=prepared.tracking_uri if tracker else None,
         )
     )
-    trainer = Trainer(
-        plugin,
-        dataset,
-        prepared.device,
-        config.seed,
-        forward,
-        should_stop,
-        checkpoint_path=checkpoint_dir / "last.ckpt" if config.checkpoints else None,
-        checkpoint_extra={"dataset": config.dataset, "mlflow_run_id": run_id},
-        threads=threads,
-    )
-    step = start_step
+    trainer = _trainer(prepared, plugin, dataset, run_id, _tracked(tracker, emit), should_stop)
 
     def outcome(status: State, metrics=None, error=None, checkpoint=None) -> RunOutcome:
         experiment_id = tracker.experiment_id if tracker else None
@@ -383,38 +357,7 @@ def _execute_run(
             STOPPED_EARLY_TAG: str(result.stopped_early).lower(),
             RESTORED_STEP_TAG: str(result.restored_step or ""),
         }
-        notes = prepared.plugin_cls.run_notes(result.metrics)
-        if tracker is not None:
-            # The val_* values were logged at the last evaluation; again here they would
-            # appear twice at the final step in the metric history. A run finished from its
-            # checkpoint may have lost them with its killed process: the writer drops the
-            # ones the store holds at that step already. With ``restore_best`` the model is
-            # an earlier evaluation's: its val_* go last at the final step, so the value
-            # MLflow shows for the run is the model's (MLflow's latest is the last logged).
-            restored = result.restored_step is not None and result.restored_step != step
-            tracker.log_metrics(
-                step,
-                {
-                    k: v
-                    for k, v in result.metrics.items()
-                    if prepared.finish_only or restored or not k.startswith("val_")
-                },
-            )
-
-        def finish(tracker) -> None:
-            if tracker is not None:
-                _log_run_artifacts(tracker, prepared, plugin, dataset, result.model)
-                if notes:  # the run's description in MLflow, below what the user wrote there
-                    tracker.write_summary("\n".join(notes))
-            _end(tracker, State.FINISHED, tags=end_tags)
-
-        if not (
-            config.finish_in_background
-            and tracker is not None
-            and prepared.device.type == "cpu"  # a forked child cannot use CUDA
-            and tracker.finish_in_background(_in_one_thread(finish))
-        ):
-            finish(tracker)
+        _record_finished(prepared, tracker, plugin, dataset, result, end_tags)
         emit(RunFinished(run_id, step, result.metrics, result.stopped_early, checkpoint))
         return outcome(State.FINISHED, result.metrics, checkpoint=checkpoint)
     except BaseException as error:
@@ -425,15 +368,92 @@ def _execute_run(
             _end(tracker, State.STOPPED, error="interrupted")
             emit(RunCancelled(run_id=run_id, step=step))
             raise
-        no_space = as_no_space(error, str(prepared.workspace.root))
-        if no_space is not None:
-            # The held-back room lets the FAILED status and its reason reach the store.
-            prepared.workspace.release_space_reserve()
-            error = no_space
-        reason = _failure_reason(error, NonFiniteLoss)
-        _end_failed(tracker, reason)
+        reason = _record_failed(prepared, tracker, error)
         emit(RunFailed(run_id=run_id, step=step, reason=reason, traceback=traceback.format_exc()))
         return outcome(State.FAILED, error=reason)
+
+
+def _trainer(prepared: PreparedRun, plugin, dataset, run_id, emit, should_stop):
+    """The run's ``Trainer``: its checkpoints beside the run's, its threads governed."""
+    from engine.training import ThreadGovernor, Trainer
+
+    config = prepared.config
+    checkpoint_dir = prepared.workspace.checkpoints_dir / (run_id or _untracked_name(config))
+    return Trainer(
+        plugin,
+        dataset,
+        prepared.device,
+        config.seed,
+        emit,
+        should_stop,
+        checkpoint_path=checkpoint_dir / "last.ckpt" if config.checkpoints else None,
+        checkpoint_extra={"dataset": config.dataset, "mlflow_run_id": run_id},
+        # The cores others leave free, unless chosen; a run that must repeat exactly keeps
+        # one count (CPU results depend on it).
+        threads=ThreadGovernor(config.threads, follow_load=not prepared.hparams["deterministic"]),
+    )
+
+
+def _record_failed(prepared: PreparedRun, tracker, error: BaseException) -> str:
+    """End the run FAILED with the one line that says why; that line."""
+    from engine.training import NonFiniteLoss
+
+    no_space = as_no_space(error, str(prepared.workspace.root))
+    if no_space is not None:
+        # The held-back room lets the FAILED status and its reason reach the store.
+        prepared.workspace.release_space_reserve()
+        error = no_space
+    reason = _failure_reason(error, NonFiniteLoss)
+    _end_failed(tracker, reason)
+    return reason
+
+
+def _tracked(tracker, emit: Callable[[Event], None]) -> Callable[[Event], None]:
+    """``emit``, with each event's metrics and snapshots written to the run's tracker first."""
+
+    def forward(event: Event) -> None:
+        if tracker is not None:
+            if isinstance(event, StepMetrics):
+                tracker.log_series(event.steps, event.metrics)
+            elif isinstance(event, EvalMetrics):
+                tracker.log_metrics(event.step, event.metrics)
+            elif isinstance(event, Snapshot):
+                tracker.log_json(event.data, f"snapshots/step_{event.step:07d}.json")
+        emit(event)
+
+    return forward
+
+
+def _record_finished(prepared: PreparedRun, tracker, plugin, dataset, result, tags) -> None:
+    """A finished run's final metrics, artifacts, notes and FINISHED status; the artifacts and
+    the status in a helper process where the worker may take its next job meanwhile."""
+    notes = prepared.plugin_cls.run_notes(result.metrics)
+    if tracker is not None:
+        # The val_* values were logged at the last evaluation; again here they would appear
+        # twice at the final step in the metric history. A run finished from its checkpoint
+        # may have lost them with its killed process: the writer drops the ones the store
+        # holds at that step already. With ``restore_best`` the model is an earlier
+        # evaluation's: its val_* go last at the final step, so the value MLflow shows for
+        # the run is the model's (MLflow's latest is the last logged).
+        restored = result.restored_step is not None and result.restored_step != result.step
+        final = {k: v for k, v in result.metrics.items()
+                 if prepared.finish_only or restored or not k.startswith("val_")}  # fmt: skip
+        tracker.log_metrics(result.step, final)
+
+    def finish(tracker) -> None:
+        if tracker is not None:
+            _log_run_artifacts(tracker, prepared, plugin, dataset, result.model)
+            if notes:  # the run's description in MLflow, below what the user wrote there
+                tracker.write_summary("\n".join(notes))
+        _end(tracker, State.FINISHED, tags=tags)
+
+    if not (
+        prepared.config.finish_in_background
+        and tracker is not None
+        and prepared.device.type == "cpu"  # a forked child cannot use CUDA
+        and tracker.finish_in_background(_in_one_thread(finish))
+    ):
+        finish(tracker)
 
 
 def run(
