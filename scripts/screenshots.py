@@ -76,7 +76,8 @@ def main(names: list[str]) -> int:
         deadline = time.monotonic() + seconds
         while not condition():
             if time.monotonic() > deadline:
-                raise TimeoutError("the app did not get there in time")
+                jobs = "; ".join(f"{j.title}: {j.state} {j.message}" for j in window.jobs.jobs)
+                raise TimeoutError(f"the app did not get there in time ({jobs})")
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
     def flush() -> None:
@@ -222,9 +223,12 @@ def main(names: list[str]) -> int:
     if needs(*SWEEP):
         sweep_form.start()
         sweep = window.jobs.jobs[-1]
+        # One trial stopped from the Jobs panel: the table shows it STOPPED (it counts).
+        wait(lambda: 2 in sweep.trials and sweep.trials[2].progress > 0)
+        sweep.trials[2].stop()
         wait(lambda: not sweep.active)
         dashboard = window.sweeps
-        wait(lambda: getattr(dashboard, "importances", None) is not None, 120)
+        wait(lambda: bool(dashboard.importance.importances), 120)
         for index, name in enumerate(SWEEP[1:]):
             dashboard.tabs.setCurrentIndex(index)
             shot(name, window.sweeps_page)
