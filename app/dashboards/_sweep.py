@@ -268,7 +268,7 @@ class SweepDashboard(QWidget):
             self._draw_intermediate(trial)
         counts = Counter(trial.state for trial in sweep.trials.values())
         states = ", ".join(f"{counts[s]} {s}" for s in State if s in counts)
-        self.summary.setText(f"{sweep.state}: {states or 'no trials yet'}")
+        self.summary.setText(f"sweep {sweep.state}; trials: {states or 'none yet'}")
         self.dirty.clear()
         self.structure_dirty = self.summary_dirty = False
         complete = self._complete()
