@@ -278,18 +278,18 @@ class SweepRunner:
             if self._stopping:
                 accepting = False
             if accepting:
+                # The budget is looked at each time round: trials of a coordinator that died
+                # meanwhile give theirs back (``_keep_alive``), to be run again here.
                 for slot in range(len(self.environments)):
-                    if slot in self._running:
-                        continue
-                    if not self._budget_left():
-                        accepting = False
-                        break
-                    self._start_trial(slot)
+                    if slot not in self._running and self._budget_left():
+                        self._start_trial(slot)
             if not self._running:
                 # The budget may be held by trials of coordinators that died (a worker
                 # machine killed): reclaim it and run those trials again, or end here.
                 if self._stopping:
                     return
+                if accepting and self._budget_left():
+                    continue  # given back since the slots were filled: start its trials
                 if not self._reclaim_dead_trials():
                     if not self._others_running():
                         return
