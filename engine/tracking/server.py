@@ -215,6 +215,10 @@ class MlflowServer(LoopbackServer):
 
     def environment(self) -> Mapping[str, str] | None:
         environment = dict(os.environ)
+        # MLflow's job runner (GenAI evaluation jobs, trace roll-ups) starts worker
+        # interpreters beside the server that Netyard never uses: the server starts about
+        # 1 s sooner and stops 2 s sooner without them.
+        environment.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
         _store, password = split_password(self.backend_store_uri)
         if password:  # libpq (PostgreSQL) reads it there; the URL on the command line has none
             environment["PGPASSWORD"] = password
