@@ -2,7 +2,12 @@
 
 Every test runs with ``MPLBACKEND=Agg`` and ``NETYARD_WORKSPACE`` pointing into a temporary
 folder, so nothing ever reaches the user's real workspace. A test that leaves a child process
-running fails: a worker that outlives its test is a bug (in the test or in the code).
+running fails: a worker that outlives its test is a bug (in the test or in the code); workers
+forked by a zygote of ours count as our children.
+
+Tests that start workers ask for the session's ``zygote``, as the app starts one at launch:
+their workers (and those of the ``netyard`` processes they start) fork from it instead of
+each importing torch and MLflow afresh. The other tests start theirs fresh.
 """
 
 from __future__ import annotations
@@ -25,16 +30,48 @@ from netyard_test_support import command_line, live_children, wait_for_exit  # n
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# ``pytester``: the example plugin's own tests run in this process (tests/plugins).
+pytest_plugins = ["pytester"]
+
 CHILD_GRACE_SECONDS = 10.0
+ZYGOTE_ENV = "NETYARD_ZYGOTE"  # engine.worker._zygote.ENV_VAR, without importing the engine
+
+
+# -- the worker zygote ------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def zygote():
+    """The worker zygote, started by the first test that asks for it and ended with the
+    session (session scope: it is there before that test's check for leftover processes)."""
+    from engine.worker import start_zygote, stop_zygote
+
+    started = start_zygote()
+    assert started.wait_ready(300), started.error()
+    yield started
+    stop_zygote()
+
+
+@pytest.fixture(autouse=True)
+def _zygote_only_where_asked(request: pytest.FixtureRequest, monkeypatch) -> None:
+    """Once started, the zygote is named in this process's environment; a test that did not
+    ask for it starts its workers fresh, whichever tests ran before it."""
+    if "zygote" not in request.fixturenames:
+        monkeypatch.delenv(ZYGOTE_ENV, raising=False)
 
 
 # -- child processes ------------------------------------------------------------------------
+def _our_processes() -> set[int]:
+    """Our running children, and the children of a zygote of ours (its forked workers)."""
+    children = set(live_children(os.getpid()))
+    zygotes = [pid for pid in children if "engine.worker._zygote" in command_line(pid)]
+    return children.union(*(live_children(pid) for pid in zygotes))
+
+
 @pytest.fixture(autouse=True)
 def no_leftover_child_processes() -> Iterator[None]:
     """Fail the test if a child process it started is still running after a grace period."""
-    before = set(live_children(os.getpid()))
+    before = _our_processes()
     yield
-    leftovers = [pid for pid in live_children(os.getpid()) if pid not in before]
+    leftovers = [pid for pid in _our_processes() if pid not in before]
     if not leftovers:
         return
     still_running = wait_for_exit(leftovers, time.monotonic() + CHILD_GRACE_SECONDS)

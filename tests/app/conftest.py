@@ -7,6 +7,7 @@ The app's error reporter is replaced by a list so an unexpected error dialog fai
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,30 +30,11 @@ from app._tasks import wait_for_background_tasks  # noqa: E402
 LONG_MS = 180_000  # worker start-up imports torch and MLflow; generous on a busy machine
 
 
-APP_TESTS = Path(__file__).parent
-
-
-@pytest.fixture(scope="session", autouse=True)
-def zygote() -> None:
-    """The worker zygote the app starts at launch (app.main): the app's runs and sweeps fork
-    from it, as they do for a user, instead of each importing torch and MLflow afresh.
-    Started before the first app test (session scope: before each test's check for child
-    processes left behind) and ended after the last one by ``pytest_runtest_teardown`` below:
-    this folder is no Python package, so a package-scoped fixture would live on for the
-    whole session too. The other tests start their workers as they choose, and the
-    team-server tests' "machines" must not fork from this process."""
-    from engine.worker import start_zygote
-
-    started = start_zygote()
-    assert started.wait_ready(300), started.error()
-
-
-def pytest_runtest_teardown(item, nextitem) -> None:
-    """End the zygote after the last app test (no next test, or one outside this folder)."""
-    if nextitem is None or APP_TESTS not in Path(nextitem.path).parents:
-        from engine.worker import stop_zygote
-
-        stop_zygote()
+@pytest.fixture(autouse=True)
+def _forks_from_the_zygote(zygote) -> None:
+    """The app starts a worker zygote at launch (app.main): its runs and sweeps fork from it,
+    as they do for a user, instead of each importing torch and MLflow afresh. The tests ask
+    for the session's (tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)
@@ -81,8 +63,19 @@ def errors() -> Iterator[list[tuple[str, str, str]]]:
     _errors.set_reporter(_errors.show_error_dialog)
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "new_workspace: the window opens a workspace with no MLflow store yet"
+    )
+
+
 @pytest.fixture
-def app_workspace(workspace: Path) -> Path:
+def app_workspace(request, workspace: Path, _empty_mlflow_store: Path) -> Path:
+    """The window's workspace, with its MLflow store made already (a copy of a migrated one:
+    the window would otherwise run MLflow's migrations on a new one in each test), as a
+    workspace the user opens again. A test marked ``new_workspace`` gets none."""
+    if request.node.get_closest_marker("new_workspace") is None:
+        shutil.copyfile(_empty_mlflow_store, workspace / "mlflow.db")
     return workspace
 
 

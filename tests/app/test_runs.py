@@ -7,6 +7,7 @@ import os
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import LONG_MS, answer_next_dialog
 from mlflow.tracking import MlflowClient
 from netyard_test_support import all_runs, tracking_uri
@@ -24,6 +25,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.new_workspace  # the first run in a workspace: its MLflow store is made for it
 def test_a_short_cnn_run_trains_live_finishes_and_is_listed(window, qtbot, fill_tiny_cnn):
     fill_tiny_cnn(window, steps=60)
     form = window.run_form

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 import torch
-from netyard_test_support import fill_disk, wait_while_running
+from netyard_test_support import fill_disk, netyard_here, wait_while_running
 
 from engine.errors import NoSpaceLeft
 from engine.training import load_checkpoint, save_checkpoint
@@ -28,16 +28,15 @@ def test_a_checkpoint_that_does_not_fit_keeps_the_previous_one(small_disk):
 
 
 @pytest.mark.parametrize("command", ["run", "sweep"])
-def test_a_run_or_sweep_on_a_full_disk_says_so_and_writes_nothing(small_disk, command):
-    from tests.sweeps.conftest import netyard
-
+def test_a_run_or_sweep_on_a_full_disk_says_so_and_writes_nothing(small_disk, command, capsys):
     workspace = small_disk / "workspace"
     args = ["cnn", "--dataset", "digits", "--workspace", str(workspace), "--set", "steps=2"]
     if command == "sweep":
         args += ["--search", "lr=1e-3:1e-1:log", "--trials", "1"]
-    done = subprocess.run(netyard(command, *args), capture_output=True, text=True, timeout=300)
-    assert done.returncode == 3, done.stderr[-2000:]
-    assert done.stderr == f"netyard: error: no space left on {workspace} (need ~20 MB)\n"
+    code = netyard_here(command, *args)
+    err = capsys.readouterr().err
+    assert code == 3, err[-2000:]
+    assert err == f"netyard: error: no space left on {workspace} (need ~20 MB)\n"
     assert not any(p.is_file() for p in workspace.rglob("*"))  # no store, no journal
 
 
@@ -72,11 +71,12 @@ def _has_metrics(store) -> bool:
 
 @pytest.mark.parametrize("command", ["run", "sweep"])
 def test_a_disk_that_fills_during_a_run_or_sweep_ends_it_failed_with_exit_3(
-    disk_for_a_run, command
+    disk_for_a_run, command, zygote, capsys
 ):
     """Another program fills the disk while a run (or a sweep's trials) trains: one line
     naming the folder, exit 3, the runs (and the trials) FAILED with that reason, and once
-    the disk has room the same sweep goes on from a readable journal."""
+    the disk has room the same sweep goes on from a readable journal. (The sweep's workers
+    fork from the zygote, as in the app.)"""
     from mlflow import MlflowClient
 
     from tests.sweeps.conftest import netyard
@@ -119,8 +119,9 @@ def test_a_disk_that_fills_during_a_run_or_sweep_ends_it_failed_with_exit_3(
         )
         assert {t.state.name for t in study.trials} == {"FAIL"}
         assert {t.user_attrs["netyard.fail_reason"] for t in study.trials} == {reason}
-        again = subprocess.run(netyard("sweep", *args, "--steps", "30"), capture_output=True,
-                               text=True, timeout=300)  # fmt: skip
-        assert again.returncode == 0, again.stderr[-3000:]
+        capsys.readouterr()
+        again = netyard_here("sweep", *args, "--steps", "30")
+        err = capsys.readouterr().err
+        assert again == 0, err[-3000:]
         # The full disk used none of the budget: two new trials complete beside the two FAIL.
-        assert "finished in" in again.stderr and ": 2 complete, 2 fail" in again.stderr
+        assert "finished in" in err and ": 2 failed, 2 finished" in err

@@ -13,17 +13,23 @@ from pathlib import Path
 import pytest
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
+from netyard_test_support import netyard_here
 
 from tests.sweeps.conftest import netyard
 
 TINY = ("--set", "channels=4", "--set", "depth=2", "--set", "batch_size=16")
 
 
-def cpu_run(workspace: Path, steps: int, *extra: str) -> list[str]:
-    return netyard(
+def cpu_run_args(workspace: Path, steps: int, *extra: str) -> list[str]:
+    return [
         "run", "cnn", "--dataset", "digits", "--steps", str(steps), "--device", "cpu",
         "--threads", "1", "--workspace", str(workspace), *extra,
-    )  # fmt: skip
+    ]  # fmt: skip
+
+
+def cpu_run(workspace: Path, steps: int, *extra: str) -> list[str]:
+    """The command line of ``netyard run`` (see ``cpu_run_args``) for a process of its own."""
+    return netyard(*cpu_run_args(workspace, steps, *extra))
 
 
 def start_long_run(workspace: Path, *extra: str, **popen) -> tuple[subprocess.Popen, str]:
@@ -42,8 +48,8 @@ def start_long_run(workspace: Path, *extra: str, **popen) -> tuple[subprocess.Po
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_a_signal_stops_a_run_with_a_checkpoint(tmp_path, signum):
-    process, run_id = start_long_run(tmp_path, stdout=subprocess.PIPE)
+def test_a_signal_stops_a_run_with_a_checkpoint(tracked_workspace, signum):
+    process, run_id = start_long_run(tracked_workspace, stdout=subprocess.PIPE)
     try:
         process.send_signal(signum)
         out, err = process.communicate(timeout=120)
@@ -51,17 +57,20 @@ def test_a_signal_stops_a_run_with_a_checkpoint(tmp_path, signum):
         process.kill()
     assert process.returncode == 130, err[-2000:]
     assert "stopping after this step" in err
-    run = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}").get_run(run_id)
+    run = MlflowClient(f"sqlite:///{tracked_workspace / 'mlflow.db'}").get_run(run_id)
     assert run.info.status == "KILLED"
     checkpoint = Path(run.data.tags["netyard.checkpoint"])
-    assert checkpoint.is_file() and checkpoint.is_relative_to(tmp_path)
+    assert checkpoint.is_file() and checkpoint.is_relative_to(tracked_workspace)
 
 
-def test_a_run_killed_after_its_checkpoint_resumes_without_repeating_steps(tmp_path):
+def test_a_run_killed_after_its_checkpoint_resumes_without_repeating_steps(
+    tracked_workspace, zygote, capsys
+):
     """kill -9 of the whole process group (the metric writer too) after steps beyond the last
     checkpoint reached MLflow: the resumed run replays those steps but logs each step once.
 
-    The run is a worker job, so its events (steps every 0.2 s, checkpoints) pace the wait."""
+    The run is a worker job (forked from the zygote, in a session of its own), so its events
+    (steps every 0.2 s, checkpoints) pace the wait; ``netyard run --resume`` runs here."""
     import queue
 
     from engine.events import Checkpointed, RunStarted
@@ -73,13 +82,13 @@ def test_a_run_killed_after_its_checkpoint_resumes_without_repeating_steps(tmp_p
         return logged_steps(client, client.get_run(run_id)).get("train_loss", -1)
 
     events: queue.Queue = queue.Queue()
-    worker = Worker({}, events.put, events.put, new_session=True, fork=False)
+    worker = Worker({}, events.put, events.put, new_session=True)
     hparams = {"channels": 4, "depth": 2, "batch_size": 16, "checkpoint_every": 300}
     config = {
         "plugin": "cnn", "dataset": "digits", "hparams": {**hparams, "steps": 1_000_000},
-        "device": "cpu", "threads": 1, "workspace": str(tmp_path),
+        "device": "cpu", "threads": 1, "workspace": str(tracked_workspace),
     }  # fmt: skip
-    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    client = MlflowClient(f"sqlite:///{tracked_workspace / 'mlflow.db'}")
     run_id, checkpointed = None, None
     try:
         worker.start_job(0, config)
@@ -109,13 +118,8 @@ def test_a_run_killed_after_its_checkpoint_resumes_without_repeating_steps(tmp_p
     checkpoint = checkpointed.path
     assert saved < logged, (saved, logged)  # the kill left steps after the checkpoint
 
-    resumed = subprocess.run(
-        cpu_run(tmp_path, logged + 50, "--resume", str(checkpoint)),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    code = netyard_here(*cpu_run_args(tracked_workspace, logged + 50, "--resume", str(checkpoint)))
+    assert code == 0, capsys.readouterr().err[-2000:]
     finished = client.get_run(run_id)
     assert finished.info.status == "FINISHED"
     for key in finished.data.metrics:

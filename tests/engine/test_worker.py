@@ -1,6 +1,8 @@
 """The one worker program in real processes: jobs in, their events out, stop and end of file.
 
-Started through the one launcher (``engine.worker.Worker``) as the app and sweeps start it.
+Started through the one launcher (``engine.worker.Worker``) as the app and sweeps start it:
+forked from the session's zygote, but for the test of a stop that comes while a fresh
+worker still imports.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ def config(workspace, **changes) -> dict:
 class Started:
     """A worker whose events (and its exit, last) go into one queue."""
 
-    def __init__(self) -> None:
+    def __init__(self, fork: bool) -> None:
         self.events: queue.Queue = queue.Queue()
-        self.worker = Worker({}, self.events.put, self.events.put, fork=False)
+        self.worker = Worker({}, self.events.put, self.events.put, fork=fork)
 
     def until(self, *kinds, timeout: float = 120) -> list:
         """Events up to and including the first of ``kinds``."""
@@ -45,12 +47,13 @@ class Started:
 
 
 @pytest.fixture
-def started():
-    """Workers started by a test; killed if the test ends before they do."""
+def started(zygote):
+    """Workers started by a test (forked from the zygote unless ``fork=False``); killed if
+    the test ends before they do."""
     workers: list[Started] = []
 
-    def start() -> Started:
-        workers.append(Started())
+    def start(fork: bool = True) -> Started:
+        workers.append(Started(fork))
         return workers[-1]
 
     yield start
@@ -102,7 +105,7 @@ def test_an_invalid_config_is_a_usage_problem(workspace, started, changes, messa
 
 @pytest.mark.timeout(120)
 def test_a_stop_sent_before_the_job_starts_cancels_it_with_a_checkpoint(tracked_workspace, started):
-    each = started()
+    each = started(fork=False)
     each.worker.start_job(7, config(tracked_workspace, hparams={**TINY_CNN, "steps": 100_000}))
     each.worker.stop_job(7)  # while the worker still imports: the stop waits for the job
     cancelled = each.until(*OUTCOMES)[-1]

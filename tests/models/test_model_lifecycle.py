@@ -1,6 +1,9 @@
 """From a finished run to a used model, on real runs of every plugin and a real MLflow store:
 the MLflow Model loads in a fresh process and predicts what the engine predicts, exports
-reload (ONNX Runtime, torch.jit) and match, the registry gets versions, predict reads files."""
+reload (ONNX Runtime, torch.jit) and match, the registry gets versions, predict reads files.
+
+One fresh process loads every plugin's model (a process of its own per model would only
+import MLflow and torch again); ``netyard register`` runs in this process."""
 
 from __future__ import annotations
 
@@ -11,24 +14,46 @@ import sys
 import numpy as np
 import pytest
 from mlflow.tracking import MlflowClient
+from netyard_test_support import netyard_here
 
 from engine.models import load_run_model
 from engine.models._export import FORMATS, export_model
-from tests.sweeps.conftest import netyard
 
 PLUGINS = ["cnn", "rnn", "sort", "text", "gan"]
+GAN_SAMPLING = {"count": 3, "seed": 5}  # a GAN's model also takes a count and a seed
 
+# Loads each model named in argv[2] ({key: [model URI, params]}) and predicts its example.
 FRESH_PROCESS = """
 import json, sys
 import mlflow, numpy as np
 mlflow.set_tracking_uri(sys.argv[1])
-model = mlflow.pyfunc.load_model(f"runs:/{sys.argv[2]}/model")
-example = model.input_example
-params = json.loads(sys.argv[3])
-frame = model.predict(example, params=params or None)
-print(json.dumps({"input": np.asarray(example).tolist(), "columns": list(frame.columns),
-                  "rows": frame.astype(object).values.tolist()}))
+results = {}
+for key, (uri, params) in json.loads(sys.argv[2]).items():
+    model = mlflow.pyfunc.load_model(uri)
+    example = model.input_example
+    frame = model.predict(example, params=params or None)
+    results[key] = {"input": np.asarray(example).tolist(), "columns": list(frame.columns),
+                    "rows": frame.astype(object).values.tolist()}
+print(json.dumps(results))
 """
+
+
+def predicted_in_a_fresh_process(tracking: str, models: dict[str, tuple[str, dict]]) -> dict:
+    """What each model (key: model URI and predict params) predicts for its own input
+    example when loaded by MLflow alone in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS, tracking, json.dumps(models)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def fresh_predictions(trained_runs, tracking) -> dict:
+    models = {key: (f"runs:/{trained_runs[key]}/model", {}) for key in PLUGINS}
+    models["gan-sampled"] = (f"runs:/{trained_runs['gan']}/model", GAN_SAMPLING)
+    return predicted_in_a_fresh_process(tracking, models)
 
 
 def engine_prediction(client, run_id, inputs):
@@ -38,16 +63,11 @@ def engine_prediction(client, run_id, inputs):
 
 @pytest.mark.parametrize("key", PLUGINS)
 def test_the_mlflow_model_predicts_in_a_fresh_process_what_the_engine_does(
-    key, trained_runs, tracking
+    key, trained_runs, tracking, fresh_predictions
 ):
     run_id = trained_runs[key]
-    for params in ({}, {"count": 3, "seed": 5}) if key == "gan" else ({},):
-        done = subprocess.run(
-            [sys.executable, "-c", FRESH_PROCESS, tracking, run_id, json.dumps(params)],
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr[-3000:]
-        result = json.loads(done.stdout.splitlines()[-1])
+    for params in ({}, GAN_SAMPLING) if key == "gan" else ({},):
+        result = fresh_predictions[f"{key}-sampled" if params else key]
         client = MlflowClient(tracking)
         trained, _run = load_run_model(client, run_id)
         inputs = trained.noise(3, 5) if params else np.asarray(result["input"])
@@ -86,14 +106,15 @@ def test_an_export_reloads_and_matches_the_model(key, fmt, trained_runs, trackin
 
 
 def test_netyard_register_creates_a_version_with_the_runs_metrics_and_tags(
-    trained_runs, tracking, model_workspace
+    trained_runs, tracking, model_workspace, capsys
 ):
-    command = netyard("register", trained_runs["cnn"], "--name", "digits-cnn",
-                      "--tracking-uri", tracking, "--workspace", str(model_workspace))  # fmt: skip
+    command = ["register", trained_runs["cnn"], "--name", "digits-cnn",
+               "--tracking-uri", tracking, "--workspace", str(model_workspace)]  # fmt: skip
     for expected_version in ("1", "2"):
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert f"version {expected_version}" in done.stdout
+        code = netyard_here(*command)
+        done = capsys.readouterr()
+        assert code == 0, done.err[-2000:]
+        assert f"version {expected_version}" in done.out
     versions = MlflowClient(tracking).search_model_versions("name = 'digits-cnn'")
     assert sorted(int(v.version) for v in versions) == [1, 2]
     version = versions[0]
@@ -102,7 +123,7 @@ def test_netyard_register_creates_a_version_with_the_runs_metrics_and_tags(
     assert "test_accuracy" in version.description
 
 
-def test_a_run_logged_without_a_model_gets_one_when_registered(tracking, model_workspace):
+def test_a_run_logged_without_a_model_gets_one_when_registered(tracking, model_workspace, capsys):
     from engine.models._registry import has_mlflow_model
     from engine.runner import RunConfig, run
 
@@ -111,17 +132,9 @@ def test_a_run_logged_without_a_model_gets_one_when_registered(tracking, model_w
                             workspace=str(model_workspace)))  # fmt: skip
     client = MlflowClient(tracking)
     assert not has_mlflow_model(client, outcome.run_id)
-    done = subprocess.run(
-        netyard("register", outcome.run_id, "--name", "late", "--workspace", str(model_workspace)),
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+    code = netyard_here("register", outcome.run_id, "--name", "late",
+                        "--workspace", str(model_workspace))  # fmt: skip
+    assert code == 0, capsys.readouterr().err[-2000:]
     assert has_mlflow_model(client, outcome.run_id)
-    predicted = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", FRESH_PROCESS.replace("runs:/{sys.argv[2]}/model",
-             "models:/late/1"), tracking, "-", "{}"],
-            capture_output=True, text=True, timeout=300, check=True,
-        ).stdout.splitlines()[-1]
-    )  # fmt: skip
-    assert predicted["columns"][0] == "label"
+    predicted = predicted_in_a_fresh_process(tracking, {"late": ("models:/late/1", {})})
+    assert predicted["late"]["columns"][0] == "label"

@@ -11,6 +11,8 @@ from engine.models import has_mlflow_model
 from engine.sweeps import SweepRunner, default_storage_url, open_storage
 from tests.sweeps.conftest import tiny_spec
 
+pytestmark = pytest.mark.usefixtures("zygote")  # trial workers fork from it, as in the app
+
 
 @pytest.mark.parametrize("log_models", [False, True], ids=["best-only", "every-trial"])
 def test_the_best_trial_gets_a_model_and_the_others_when_asked(workspace, log_models):

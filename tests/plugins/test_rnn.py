@@ -163,7 +163,7 @@ def artifact_names(workspace: Workspace, run) -> set[str]:
 
 def test_classifies_mnist1d_into_mlflow(rnn_workspace):
     outcome, run = run_into_store(rnn_workspace, "mnist1d", readout="last", cell="lstm")
-    assert outcome.status == run.info.status == "FINISHED"
+    assert outcome.status == "finished" and run.info.status == "FINISHED"
     assert {"val_accuracy", "test_accuracy", "test_loss", "train_loss"} <= set(run.data.metrics)
     assert run.data.params["monitor"] == "val_accuracy"
     names = artifact_names(rnn_workspace, run)
@@ -172,7 +172,7 @@ def test_classifies_mnist1d_into_mlflow(rnn_workspace):
 
 def test_forecasts_sines_into_mlflow(rnn_workspace):
     outcome, run = run_into_store(rnn_workspace, "sines")
-    assert outcome.status == run.info.status == "FINISHED"
+    assert outcome.status == "finished" and run.info.status == "FINISHED"
     expected = {"val_mse_ratio", "test_mse", "test_naive_mse", "test_mse_ratio", "train_loss"}
     assert expected <= set(run.data.metrics)
     assert "test_accuracy" not in run.data.metrics
@@ -185,7 +185,7 @@ def test_forecasts_sines_into_mlflow(rnn_workspace):
 def test_forecasts_a_csv_column_into_mlflow(rnn_workspace, wave_csv):
     dataset = f"csv:{wave_csv}?target=wave&inputs=other&window=8&horizon=2"
     outcome, run = run_into_store(rnn_workspace, dataset, monitor="val_mse", patience=5)
-    assert outcome.status == run.info.status == "FINISHED"
+    assert outcome.status == "finished" and run.info.status == "FINISHED"
     assert run.data.params["dataset"] == dataset
     assert np.isfinite(run.data.metrics["test_mse_ratio"])
 

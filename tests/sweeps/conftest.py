@@ -1,5 +1,6 @@
-"""Shared pieces of the sweep tests: one workspace per module (the MLflow store is created
-once), a plugin that can fail on purpose, and waiting for processes without sleeping."""
+"""Shared pieces of the sweep tests: workers forked from the session's zygote, one workspace
+per module (the MLflow store is created once), a plugin that can fail on purpose, and
+waiting for processes without sleeping."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ class TrapPlugin(CNNPlugin):
             raise RuntimeError("the trap went off")
         return outputs
 '''
+
+
+@pytest.fixture(autouse=True)
+def _forks_from_the_zygote(zygote) -> None:
+    """Sweeps fork their trial workers from the session's zygote (tests/conftest.py), as in
+    the app: a trial starts at once instead of after its imports. The team-server tests'
+    machines take it out of their environments (a machine of its own forks from nothing)."""
 
 
 @pytest.fixture(scope="session")

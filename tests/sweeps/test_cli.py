@@ -1,4 +1,5 @@
-"""The CLI: a sweep from a YAML spec with its progress lines, the listing, the dashboard."""
+"""The CLI: a sweep from a YAML spec with its progress lines, the listing, the dashboard.
+The sweep runs in this process (its trials fork from the zygote); the dashboard in its own."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import optuna
+from netyard_test_support import netyard_here
 
 from engine.cli import main
 from engine.sweeps import default_storage_url
@@ -23,16 +25,11 @@ def test_sweep_from_a_yaml_file_then_listed(workspace, tmp_path, capsys):
         "fixed: {steps: 20, depth: 2, channels: 8, batch_size: 32}\n"
         "trials: 2\nthreads: 1\nname: from-yaml\n"
     )
-    done = subprocess.run(
-        netyard(
-            "sweep", "--config", str(config), "--workspace", str(workspace), "--pruner", "none"
-        ),
-        capture_output=True,
-        text=True,
-        timeout=300,
+    code = netyard_here(
+        "sweep", "--config", str(config), "--workspace", str(workspace), "--pruner", "none"
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    err = done.stderr
+    err = capsys.readouterr().err
+    assert code == 0, err[-2000:]
     assert "Sweep from-yaml: cnn on mnist1d, maximize val_accuracy, 2 trials, 1 at once" in err
     assert "trial 0 done: val_accuracy" in err and "trial 1 done: val_accuracy" in err
     assert "trials 2/2  done 2  pruned 0  failed 0" in err

@@ -26,7 +26,8 @@ def dashboard(request, tmp_path):
     storage = open_storage(default_storage_url(tmp_path))
     optuna.create_study(study_name="precious", storage=storage)
     server = dashboard_server(storage, 0, allow_writes=request.param)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled every 50 ms, not every 0.5 s: shutdown() waits for the next poll.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server.server_port, storage, request.param
     server.shutdown()

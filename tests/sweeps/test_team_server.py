@@ -426,7 +426,12 @@ def test_a_killed_worker_machine_and_a_restarted_tracking_server_lose_no_trial(t
     and its budget run again), then the tracking server (a second ``mlflow server`` on the
     team's MLflow database) stopped and started again on its port while trials run: the
     clients retry, and every completed trial lands once, each metric step once. The
-    coordinator is given the storage with its password typed in: none reaches MLflow."""
+    coordinator is given the storage with its password typed in: none reaches MLflow.
+
+    The worker machine starts with the coordinator (it waits for the sweep, and its imports
+    overlap the coordinator's); trials are long enough that the coordinator is training when
+    the worker is killed and the server goes down: it runs them back to back until the
+    budget is met, and the budget cannot be met before the killed trial is reconciled."""
     name = f"team-accidents-{uuid.uuid4().hex[:8]}"
     backend = PostgresCluster(team["postgres_dir"]).load().mlflow_url()
     port, artifacts = free_port(), tmp_path / "artifacts"
@@ -449,21 +454,21 @@ def test_a_killed_worker_machine_and_a_restarted_tracking_server_lose_no_trial(t
     coordinator = worker = None
     try:
         coordinator = subprocess.Popen(
-            tiny_cli_sweep(name, 3000, budget, "--storage", typed, "--tracking-uri", tracking_uri),
+            tiny_cli_sweep(name, 2000, budget, "--storage", typed, "--tracking-uri", tracking_uri),
             stdout=subprocess.PIPE,
             text=True,
             env=coordinator_env,
         )
-        for line in coordinator.stdout:
-            if json.loads(line)["kind"] == "sweep_started":
-                assert password not in line
-                break
         worker = subprocess.Popen(
             netyard("worker", "--study", name, "--storage", team["storage"], "--json"),
             stdout=subprocess.PIPE,
             text=True,
             env=worker_env,
         )
+        for line in coordinator.stdout:
+            if json.loads(line)["kind"] == "sweep_started":
+                assert password not in line
+                break
         killed = None
         for line in worker.stdout:
             event = json.loads(line)
