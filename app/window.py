@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
     def start_run(self, config: RunConfig) -> RunJob:
         job = self.jobs.start_run(config)
         self.statusBar().showMessage(f"Started {job.title}", 5000)
+        self.show_job(job)
         return job
 
     def resume_run(self, config: RunConfig) -> RunJob | None:
@@ -258,16 +259,23 @@ class MainWindow(QMainWindow):
     def start_sweep(self, spec: dict) -> SweepJob:
         job = self.jobs.start_sweep(spec)
         self.statusBar().showMessage(f"Started {job.title}", 5000)
+        self.show_job(job)
         return job
+
+    def show_job(self, job) -> None:
+        """The page of a job the user just started (Start, Re-run, Resume). Jobs that start on
+        their own (the queue's) never move the window: the next click would land elsewhere."""
+        if isinstance(job, RunJob):
+            self.tabs.setCurrentWidget(self.live_page)
+        elif isinstance(job, SweepJob):
+            self.tabs.setCurrentWidget(self.sweeps_page)
 
     def _job_added(self, job) -> None:
         self.finish_startup()
         if isinstance(job, RunJob):
             self.live.add_job(job)
-            self.tabs.setCurrentWidget(self.live_page)
         elif isinstance(job, SweepJob):
             self.sweeps.add_sweep(job)
-            self.tabs.setCurrentWidget(self.sweeps_page)
         job.changed.connect(self._jobs_changed)
         self._jobs_changed()
 
@@ -307,7 +315,7 @@ class MainWindow(QMainWindow):
 
     def rerun_selected(self) -> None:
         if (job := self.jobs_panel.selected_job()) is not None and not job.active:
-            self.jobs.rerun(job)
+            self.show_job(self.jobs.rerun(job))
 
     def with_selected_run(self, what: str) -> None:
         """Register or export the model of the run selected in the Runs browser."""

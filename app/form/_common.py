@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app._catalog import Catalog
+from app._wheel_guard import install_wheel_guard
 from app.form._schema_form import ERROR_STYLE
 from engine.errors import UsageError
 from engine.options import SEED, THREADS
@@ -34,6 +35,7 @@ class FormPage(QWidget):
 
     def __init__(self, title_name: str, status_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_wheel_guard()  # scrolling the form never changes a field under the pointer
         self.title = QLabel("Choose a plugin")
         self.title.setObjectName(title_name)
         self.title.setStyleSheet("font-size: 14pt; font-weight: 600;")
