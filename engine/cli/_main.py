@@ -15,6 +15,7 @@ from engine.cli import (
     _sweep_commands,
 )
 from engine.cli._options import (
+    WORKSPACE_HELP,
     Parser,
     add_set_option,
     add_workspace_options,
@@ -34,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="netyard", description="Netyard: train deep-learning plugins, track runs in MLflow."
     )
     parser.add_argument("--version", action="version", version=_version())
+    # Before the command too (netyard --workspace DIR plugins); the command's own one wins. A
+    # dest of its own: argparse lets a subcommand's default overwrite the main parser's.
+    parser.add_argument("--workspace", dest="main_workspace", metavar="DIR", help=WORKSPACE_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     plugins = commands.add_parser("plugins", help="list plugins, or show one plugin's parameters")
@@ -114,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "workspace", None) is None:
+            args.workspace = args.main_workspace
         if args.command is None:
             return _launch_gui(args)
         return int(args.handler(args) or 0)

@@ -189,7 +189,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     apply_team_file(args)
     spec = spec_from_args(args)
     if args.save_config:
-        resolve_spec(spec)
+        typed = {item.name: item.choices for item in resolve_spec(spec).search}
+        for item in spec.search:  # choices as the hyperparameter's values (16, not '16')
+            if item.choices is not None:
+                item.choices = typed[item.name]
         spec.save(args.save_config)
         print(f"Sweep spec written to {args.save_config}")
         return 0

@@ -227,5 +227,6 @@ def test_cli_flags_build_the_same_spec_as_yaml(tmp_path):
     loaded = SweepSpec.load(path)
     assert loaded.fixed == {"depth": 3, "steps": 40}
     assert [s.to_text() for s in loaded.search] == ["lr=0.0001:0.1:log", "channels=16,32"]
+    assert "- 16\n" in path.read_text()  # integer choices as integers, not '16'
     assert loaded.objectives == [Objective("val_loss", "minimize")]
     assert (loaded.trials, loaded.sampler, loaded.name) == (5, "random", "flags")
