@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from app._catalog import Catalog
-from app._wheel_guard import install_wheel_guard
+from app._wheel_guard import WheelGuard, guard_fields
 from app.form._schema_form import ERROR_STYLE
 from engine.errors import UsageError
 from engine.options import SEED, THREADS
@@ -35,7 +35,6 @@ class FormPage(QWidget):
 
     def __init__(self, title_name: str, status_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        install_wheel_guard()  # scrolling the form never changes a field under the pointer
         self.title = QLabel("Choose a plugin")
         self.title.setObjectName(title_name)
         self.title.setStyleSheet("font-size: 14pt; font-weight: 600;")
@@ -54,6 +53,17 @@ class FormPage(QWidget):
         self._layout.addWidget(self.title)
         self._layout.addWidget(self.scroll, 1)
         self._layout.addWidget(self.status)
+
+    def guard_fields(self) -> None:
+        """Scrolling the form never changes a field under the pointer (``app._wheel_guard``);
+        call again once fields were added (a plugin's rows, an objective)."""
+        if getattr(self, "_wheel_guard", None) is None:
+            self._wheel_guard = WheelGuard(self)
+        guard_fields(self, self._wheel_guard)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.guard_fields()
+        super().showEvent(event)
 
     def buttons(
         self, *left: QPushButton, start: QPushButton, queue: QPushButton | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -98,6 +98,7 @@ class RunForm(FormPage):
 
     # -- plugin ------------------------------------------------------------------------------
     def set_plugin(self, plugin: type[Plugin]) -> None:
+        QTimer.singleShot(0, self.guard_fields)  # the plugin's fields, once they are built
         if self.plugin is not None and self.plugin is plugin:
             return
         if self.schema_form is not None:

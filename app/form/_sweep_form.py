@@ -246,6 +246,7 @@ class SweepForm(FormPage):
     def set_plugin(self, plugin: type[Plugin]) -> None:
         if self.plugin is plugin:
             return
+        QTimer.singleShot(0, self.guard_fields)  # the plugin's rows, once they are built
         self.plugin = plugin
         self.defaults.reset(plugin)
         self.title.setText(f"Sweep: {plugin.name} ({plugin.id})")
@@ -288,6 +289,7 @@ class SweepForm(FormPage):
         row.remove.clicked.connect(lambda: self._remove_objective(row))
         self.objective_layout.insertWidget(self.objective_layout.count() - 1, row)
         self.objectives.append(row)
+        self.guard_fields()
         self.schedule_check()
         return row
 
