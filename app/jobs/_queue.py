@@ -12,6 +12,7 @@ moves on.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Any
 
@@ -153,7 +154,7 @@ class AppQueue(QObject):
             busy = Counter(self._gpu_of.get(i) for i, job in self.jobs.items() if job.active)
             config = RunConfig.from_dict(entry.payload)  # checked when the queue file was read
             placement = place(config.device, self.gpus, busy, jobs)
-            config = RunConfig.from_dict(placement.run_config(config.to_dict()))
+            config = dataclasses.replace(config, threads=placement.threads_for(config.threads))
             job = self.manager.start_run(config, placement.environment)
             self._gpu_of[entry.id] = placement.gpu
         else:

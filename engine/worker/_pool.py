@@ -27,11 +27,14 @@ class Placement:
     gpu: str | None = None
     threads: int | None = None
 
+    def threads_for(self, chosen: int | None) -> int | None:
+        """A run's threads: its own count if it chose one, else its share of the cores."""
+        return chosen or self.threads
+
     def run_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
-        """A run's config with its share of the cores, unless it asks for a count itself."""
-        if self.threads and not config.get("threads"):
-            return {**config, "threads": self.threads}
-        return dict(config)
+        """A run's config (``RunConfig.to_dict()``) with ``threads_for`` its threads."""
+        threads = self.threads_for(config.get("threads"))
+        return {**config, "threads": threads} if threads else dict(config)
 
 
 def place(device: str | None, gpus: Sequence[str], busy: Mapping[str, int], jobs: int) -> Placement:
