@@ -127,11 +127,14 @@ def run_config_from_args(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from engine.cli._progress import ProgressPrinter, format_metrics
+    from engine.cli._status import clear, cleared_first, say
     from engine.runner import execute_run, prepare_run
 
+    say(f"Loading plugin {args.plugin} and dataset {args.dataset}")
     config = run_config_from_args(args)
     prepared = prepare_run(config)
     if prepared.finish_only:
+        clear()
         state = prepared.resume_state or {}
         print(
             f"Run {state.get('mlflow_run_id')} had finished training (step {state.get('step')}) "
@@ -140,11 +143,13 @@ def run(args: argparse.Namespace) -> int:
     if config.track:
         from engine.tracking import reconcile_dead_runs
 
+        say(f"Opening the tracking store {prepared.tracking_uri}")
         reconcile_dead_runs(prepared.tracking_uri)
+    say("Starting the run (building the model, creating its MLflow run)")
     stop = _StopFlag()
     previous_handlers = stop.install()
     try:
-        outcome = execute_run(prepared, ProgressPrinter(), stop)
+        outcome = execute_run(prepared, cleared_first(ProgressPrinter()), stop)
     finally:
         stop.restore(previous_handlers)
 
@@ -166,13 +171,19 @@ def run(args: argparse.Namespace) -> int:
             f"(then #/experiments/{outcome.experiment_id}/runs/{outcome.run_id})"
         )
     if outcome.status == State.STOPPED and outcome.checkpoint:
-        print(
-            f"Resume: netyard run {args.plugin} --dataset {args.dataset} --resume "
-            f"{outcome.checkpoint}"
-        )
+        print(f"Resume: {_resume_command(config, outcome.checkpoint)}")
     if outcome.status == State.FAILED and (outcome.error or "").startswith(NO_SPACE_PREFIX):
         return 3  # engine.cli._main.EXIT_NO_SPACE: a full disk, not a bad run
     return outcome.status.exit_code
+
+
+def _resume_command(config, checkpoint) -> str:
+    """The ``netyard run`` line that resumes ``config``'s run from ``checkpoint``, quoted for
+    the shell: every option it was started with (its ``--set``s, seed, workspace, store), so
+    the resumed run trains on the same data split and logs to the same MLflow run."""
+    import dataclasses
+
+    return dataclasses.replace(config, resume=str(checkpoint)).to_command_line()
 
 
 class _ServerStopSignal(Exception):
@@ -208,32 +219,42 @@ def _install_server_stop_handlers() -> dict:
 
 def _reconcile_workspace_runs(workspace) -> None:
     """Fail the workspace's runs whose process died, so listings do not show them RUNNING; a
-    workspace without a store yet is left without one."""
-    if (workspace.root / "mlflow.db").exists():
+    workspace without a store yet is left without one. MLflow is loaded only when the store
+    may hold such a run (``may_hold_dead_runs``: seconds saved on nearly every listing)."""
+    from engine.tracking import may_hold_dead_runs
+
+    database = workspace.root / "mlflow.db"
+    if database.exists() and may_hold_dead_runs(database):
         from engine.tracking import reconcile_dead_runs
 
         reconcile_dead_runs(workspace.tracking_uri)
 
 
 def ui_mlflow(args: argparse.Namespace) -> int:
-    """Serve the MLflow UI until the server exits or a signal asks to stop (``serve``)."""
+    """Serve the MLflow UI until the server exits or a signal asks to stop (``serve``).
+
+    This process never imports MLflow: the server's process opens (creates) the store and,
+    on the workspace's own, marks the runs whose process died FAILED before it serves."""
+    from pathlib import Path
+
+    from engine.cli._status import clear, say
+    from engine.tracking import check_sqlite_store
     from engine.tracking.server import MlflowServer
     from engine.workspace import Workspace
 
     workspace = Workspace.resolve(args.workspace).ensure()
-    if not args.tracking_uri:
-        _reconcile_workspace_runs(workspace)
-    elif args.tracking_uri.startswith("sqlite:///"):
-        from engine.tracking import open_client
-
-        open_client(args.tracking_uri)  # refuses a file that is not an MLflow store
-    server = MlflowServer(args.tracking_uri or workspace.tracking_uri, workspace.artifacts_dir)
+    store = args.tracking_uri or workspace.tracking_uri
+    if store.startswith("sqlite:///"):  # a file that is not an MLflow store: one line, here
+        check_sqlite_store(Path(store.removeprefix("sqlite:///")))
+    server = MlflowServer(store, workspace.artifacts_dir, reconcile_dead_runs=not args.tracking_uri)
 
     def start() -> str:
+        say(f"Starting the MLflow UI server on {store}")
         try:
             url = server.start(port=args.port)
         except RuntimeError as error:
             raise UsageError(str(error)) from None
+        clear()
         return f"MLflow UI for {server.backend_store_uri}\n  {url}\nPress Ctrl-C to stop."
 
     return serve(start, server.wait, server.stop)

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 
 from engine.cli import (
     _commands,
+    _completion,
     _model_commands,
     _queue_command,
     _report_command,
+    _runs_command,
     _server_command,
     _sweep_commands,
 )
@@ -23,6 +25,7 @@ from engine.cli._options import (
     positive_int,
     seed,
 )
+from engine.cli._status import clear as clear_status
 from engine.errors import NoSpaceLeft, UsageError
 from engine.mlflow_output import quiet_mlflow_output
 
@@ -57,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     _server_command.add_command(commands)
     _queue_command.add_command(commands)
     _report_command.add_command(commands)
+    _runs_command.add_command(commands)
+    _completion.add_command(commands, parser)
     return parser
 
 
@@ -113,8 +118,27 @@ def _version() -> str:
     return f"netyard {engine.__version__}"
 
 
+def _exit_quickly() -> None:
+    """Freeze the heap when the process exits, before the interpreter tears it down: its
+    last garbage collections over torch's and MLflow's objects took 1.5-4 s after a
+    command's last line (2.3 s -> 0.13 s for a process holding both, measured here). The
+    exit handlers (flushes, temporary folders) still run; only those collections skip
+    objects that end with the process anyway. Registered once per process."""
+    import atexit
+    import gc
+
+    global _exit_registered
+    if not _exit_registered:
+        atexit.register(gc.freeze)
+        _exit_registered = True
+
+
+_exit_registered = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_mlflow_output()
+    _exit_quickly()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -122,7 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.workspace = args.main_workspace
         if args.command is None:
             return _launch_gui(args)
-        return int(args.handler(args) or 0)
+        try:
+            return int(args.handler(args) or 0)
+        finally:
+            clear_status()  # before an error's line, which would land after a spinner
     except NoSpaceLeft as error:
         print(f"netyard: error: {error}", file=sys.stderr)
         return EXIT_NO_SPACE

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from engine.cli._options import add_workspace_options
+from engine.cli._status import clear, say
 from engine.errors import UsageError
 
 RUN_HELP = "a run id, or models:/NAME/VERSION from the model registry"
@@ -62,21 +63,32 @@ def _client(args: argparse.Namespace):
 
 
 def predict_command(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from engine.models import load_run_model, read_inputs
+    from engine.models import check_input_kind, load_run_model, read_inputs
 
     out = _output_path(args.out) if args.out else None
+    if args.input is not None and not Path(args.input).expanduser().exists():
+        raise UsageError(f"input {args.input!r} does not exist")  # said before MLflow loads
     started = time.monotonic()
+    say(f"Reading run {args.run} from the tracking store")
     client, _workspace = _client(args)
-    trained, run = load_run_model(client, args.run)
+    say(f"Loading the model of run {args.run}")
+    # An input of the wrong kind is refused from the run's config, before the model loads.
+    trained, run = load_run_model(
+        client,
+        args.run,
+        before_loading=lambda config: check_input_kind(config, args.input, args.count),
+    )
     inputs, names = read_inputs(trained, args.input, args.count, args.seed)
     loaded = time.monotonic()
+    say(f"Predicting {len(names)} input(s)")
     columns = trained.predict(inputs)
     if args.generate is not None:
         columns.update(trained.continuations(inputs, args.generate, args.seed))
+    import pandas as pd  # here: said nothing for a second before the first status line
+
     table = pd.DataFrame({"input": names, **columns})
     done = time.monotonic()
+    clear()
     if out is None:
         table.to_csv(sys.stdout, index=False)
     else:
@@ -114,8 +126,11 @@ def _write_table(table, path: Path) -> None:
 def register_command(args: argparse.Namespace) -> int:
     from engine.models import register_model
 
+    say(f"Reading run {args.run} from the tracking store")
     client, workspace = _client(args)
+    say(f"Registering the model of run {args.run} as {args.name}")
     version = register_model(client, args.run, args.name, workspace.datasets_dir)
+    clear()
     print(
         f"Registered {version.name} version {version.version} from run {version.run_id}\n"
         f"  load it with mlflow.pyfunc.load_model('models:/{version.name}/{version.version}')"
@@ -126,12 +141,17 @@ def register_command(args: argparse.Namespace) -> int:
 def export_command(args: argparse.Namespace) -> int:
     from engine.models import ExportMismatch, export_run
 
+    say(f"Reading run {args.run} from the tracking store")
     client, workspace = _client(args)
     try:
-        exported, run = export_run(client, args.run, args.format, args.out, workspace.datasets_dir)
+        exported, run = export_run(
+            client, args.run, args.format, args.out, workspace.datasets_dir, say=say
+        )
     except ExportMismatch as error:
+        clear()
         print(f"netyard: export failed: {error}", file=sys.stderr)
         return 1
+    clear()
     print(
         f"Exported run {run.info.run_id} as {exported.format} to {exported.path}\n"
         f"  {exported.how}; checked on the input example: max abs diff "

@@ -65,7 +65,10 @@ def server_command(args: argparse.Namespace) -> int:
     )
 
     def start() -> str:
-        services.start(args.port)
+        from engine.cli._status import clear, say
+
+        services.start(args.port, say=say)
+        clear()
         return services.announcement()
 
     return serve(start, services.wait, services.stop)

@@ -12,6 +12,7 @@ import time
 from typing import Any, TextIO
 
 from engine.cli._options import add_set_option, add_workspace_options, port, positive_int, seed
+from engine.cli._status import clear, cleared_first, say
 from engine.errors import UsageError
 from engine.states import State
 
@@ -196,8 +197,9 @@ def sweep_command(args: argparse.Namespace) -> int:
         spec.save(args.save_config)
         print(f"Sweep spec written to {args.save_config}")
         return 0
+    say(f"Preparing the sweep of {spec.plugin} on {spec.dataset} (storage, MLflow run)")
     printer = JsonLines() if args.json else SweepProgress()
-    runner = SweepRunner(spec, printer)
+    runner = SweepRunner(spec, cleared_first(printer))
     return _run(runner)
 
 
@@ -266,8 +268,11 @@ def sweeps_command(args: argparse.Namespace) -> int:
     apply_team_file(args)
     workspace = Workspace.resolve(args.workspace)
     storage = args.storage or default_storage_url(workspace.root)
+    say("Checking the workspace's runs")
     _reconcile_workspace_runs(workspace)
+    say(f"Reading the sweeps in {hide_password(storage)}")
     studies = list_studies(storage)
+    clear()
     if args.json:
         listed = [{**s.to_dict(), "storage": hide_password(s.storage)} for s in studies]
         print(json.dumps(listed, indent=2))
@@ -289,6 +294,8 @@ def sweeps_command(args: argparse.Namespace) -> int:
 
 
 def ui_optuna_command(args: argparse.Namespace) -> int:
+    say("Starting the Optuna dashboard")
+    from engine.database_urls import hide_password
     from engine.sweeps import default_storage_url, open_storage
     from engine.workspace import Workspace
 
@@ -299,11 +306,13 @@ def ui_optuna_command(args: argparse.Namespace) -> int:
             "optuna-dashboard is not installed: pip install optuna-dashboard"
         ) from None
     storage_url = args.storage or default_storage_url(Workspace.resolve(args.workspace).root)
+    say(f"Starting the Optuna dashboard on {hide_password(storage_url)}")
     storage = open_storage(storage_url)
     try:
         server = dashboard_server(storage, args.port, allow_writes=args.allow_writes)
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror}") from None
+    clear()
     mode = "" if args.allow_writes else " (read-only; --allow-writes to edit studies)"
     print(
         f"Optuna dashboard for {storage_url}{mode}\n"

@@ -6,6 +6,7 @@ test deterministically by seed, and described by a ``DataSpec`` that plugins bui
 
 from typing import TYPE_CHECKING, Any
 
+from engine.data._characters import character_name
 from engine.data._folder import image_for
 from engine.data._preview import DatasetPreview, PreviewKind, PreviewSample, preview
 from engine.data._registry import (
@@ -32,6 +33,7 @@ __all__ = [
     "PreviewKind",
     "PreviewSample",
     "Split",
+    "character_name",
     "dataset_info",
     "image_for",
     "iterate_batches",

@@ -14,10 +14,12 @@ from engine.models._export import (
     export_run,
 )  # fmt: skip
 from engine.models._finishing import run_left_unfinished
-from engine.models._inputs import read_inputs, test_inputs
+from engine.models._input_kinds import check_input_kind, describe_inputs
+from engine.models._inputs import read_inputs
 from engine.models._publish import MODEL_ARTIFACT, log_mlflow_model
 from engine.models._registry import ensure_mlflow_model, has_mlflow_model, register_model
 from engine.models._runs import MODELS_PREFIX, finished_run, load_run_model
+from engine.models._test_samples import TestSamples, test_samples
 from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE, TrainedModel, load_trained
 
 
@@ -60,6 +62,8 @@ __all__ = [
     "ExportMismatch",
     "Exported",
     "check_destination",
+    "check_input_kind",
+    "describe_inputs",
     "ensure_mlflow_model",
     "export_model",
     "export_run",
@@ -67,10 +71,11 @@ __all__ = [
     "read_inputs",
     "register_model",
     "run_left_unfinished",
-    "test_inputs",
+    "test_samples",
     "MODELS_PREFIX",
     "MODEL_ARTIFACT",
     "WEIGHTS_FILE",
+    "TestSamples",
     "TrainedModel",
     "finished_run",
     "load_run_model",

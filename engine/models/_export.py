@@ -17,6 +17,7 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,11 +174,22 @@ def _weights_bytes(trained: TrainedModel, x) -> tuple[bytes, np.ndarray]:
         return data, trained.plugin.inference_module(fresh.eval())(x).float().numpy()
 
 
-def export_run(client, reference: str, fmt: str, out: str | Path, datasets_dir: Path):
+def export_run(
+    client,
+    reference: str,
+    fmt: str,
+    out: str | Path,
+    datasets_dir: Path,
+    say: Callable[[str], None] = lambda text: None,
+):
     """Export the model of the finished run ``reference`` names, checked on its input
-    example; returns (``Exported``, the run)."""
+    example; returns (``Exported``, the run). ``say`` hears each step as it begins (seconds
+    each: the model's loading, torch's exporter on its first use)."""
     from engine.models._runs import load_run_model
 
     check_destination(out)
+    say(f"Loading the model of run {reference}")
     trained, run = load_run_model(client, reference)
-    return export_model(trained, trained.example_inputs(datasets_dir), fmt, out), run
+    examples = trained.example_inputs(datasets_dir)
+    say(f"Exporting it as {fmt} and checking the file on its input example")
+    return export_model(trained, examples, fmt, out), run

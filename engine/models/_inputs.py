@@ -19,9 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import UsageError
+from engine.models._input_kinds import IMAGE_SUFFIXES, check_input
 from engine.models._trained import TrainedModel
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 def read_inputs(
@@ -29,20 +28,15 @@ def read_inputs(
 ) -> tuple[np.ndarray, list[str]]:
     """The inputs and a name for each (a file name or a row number)."""
     plugin = trained.plugin
+    kind = plugin.spec.kind
+    check_input(plugin.id, kind, plugin.generative, path, count)  # what CLI predict checks first
     if plugin.generative and count is None and path is not None:
         count = _count_in(Path(path))
     if count is not None:
-        if not plugin.generative:
-            raise UsageError(f"--count is for generators; plugin {plugin.id!r} needs --input")
         if count < 1:
             raise UsageError(f"invalid count {count}: expected a whole number >= 1")
         return trained.noise(count, seed), [str(i) for i in range(count)]
-    if path is None:
-        raise UsageError("give --input FILE (what to predict on)")
     source = Path(path).expanduser()
-    if not source.exists():
-        raise UsageError(f"input {str(path)!r} does not exist")
-    kind = plugin.spec.kind
     if kind == "image" and not plugin.generative:
         return _images(source, plugin.input_shape())
     if kind == "timeseries":
@@ -173,22 +167,3 @@ def _prompts(source: Path, spec) -> tuple[np.ndarray, list[str]]:
         padded = (pad * block + line)[-block:]
         codes.append([lookup[char] for char in padded])
     return np.asarray(codes, dtype=np.int64), lines
-
-
-def test_inputs(trained: TrainedModel, datasets_dir: Path, count: int = 1, seed: int = 0):
-    """``count`` samples of the run's own test part (noise for a generator), as ``predict``
-    takes them (the plugin's ``example_inputs`` of each), with their names."""
-    from dataclasses import replace
-
-    from engine.data import Split
-
-    if trained.plugin.generative:
-        return trained.noise(count, seed), [f"noise {i}" for i in range(count)]
-    dataset = trained.run_dataset(datasets_dir)
-    rng = np.random.default_rng(seed)
-    picked = rng.choice(len(dataset.test), size=min(count, len(dataset.test)), replace=False)
-    rows = [
-        trained.plugin.example_inputs(replace(dataset, test=Split(dataset.test.x[i : i + 1])))[0]
-        for i in picked
-    ]
-    return np.stack(rows), [f"test #{int(i)}" for i in picked]

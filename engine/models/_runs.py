@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from engine.errors import UsageError
 from engine.models._quiet import quiet_mlflow
-from engine.models._trained import CONFIG_FILE, WEIGHTS_FILE, TrainedModel, load_trained
+from engine.models._trained import (
+    CONFIG_FILE,
+    WEIGHTS_FILE,
+    TrainedModel,
+    load_trained,
+    read_run_config,
+)
 from engine.tracking import PLUGIN_TAG
 
 MODELS_PREFIX = "models:/"
@@ -75,9 +83,16 @@ def _registered_run_id(client, name_and_version: str) -> str:
         ) from None
 
 
-def load_run_model(client, reference: str, into: Path | None = None) -> tuple[TrainedModel, object]:
+def load_run_model(
+    client,
+    reference: str,
+    into: Path | None = None,
+    before_loading: Callable[[dict[str, Any]], None] | None = None,
+) -> tuple[TrainedModel, object]:
     """The trained model of a finished run, and the run. Its ``config.json`` and
-    ``model.safetensors`` are downloaded ``into`` that folder, or a temporary one."""
+    ``model.safetensors`` are downloaded ``into`` that folder, or a temporary one.
+    ``before_loading`` gets the run's config (``read_run_config``) before the weights are
+    downloaded and the network built, the slow part: a check that raises there costs nothing."""
     from engine.plugin import get_plugin
 
     run = finished_run(client, reference)
@@ -95,6 +110,8 @@ def load_run_model(client, reference: str, into: Path | None = None) -> tuple[Tr
                 raise UsageError(
                     f"run {run.info.run_id} has no {name} artifact: it holds no trained model"
                 ) from None
+            if name == CONFIG_FILE and before_loading is not None:
+                before_loading(read_run_config(folder))
         return load_trained(folder), run
 
 

@@ -92,6 +92,22 @@ class TrainedModel:
             raise UsageError(str(error)) from None
 
 
+def read_run_config(folder: Path) -> dict[str, Any]:
+    """The run config in ``folder / config.json`` (plugin, hyperparameters, data spec), read
+    without torch: what a model takes is known before it is built."""
+    from engine.data import DataSpec
+
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text())
+        missing = [key for key in ("plugin", "hparams", "data_spec") if key not in config]
+        if missing:
+            raise KeyError(", ".join(missing))
+        DataSpec.from_dict(config["data_spec"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"{folder / CONFIG_FILE} is not a Netyard run config: {error}") from None
+    return config
+
+
 def load_trained(folder: Path) -> TrainedModel:
     """The model in ``folder`` (a run's ``config.json`` and ``model.safetensors``)."""
     from safetensors.torch import load_model
@@ -99,12 +115,9 @@ def load_trained(folder: Path) -> TrainedModel:
     from engine.data import DataSpec
     from engine.plugin import get_plugin
 
-    try:
-        config = json.loads((folder / CONFIG_FILE).read_text())
-        spec = DataSpec.from_dict(config["data_spec"])
-        plugin_id, hparams = config["plugin"], config["hparams"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise UsageError(f"{folder / CONFIG_FILE} is not a Netyard run config: {error}") from None
+    config = read_run_config(folder)
+    spec = DataSpec.from_dict(config["data_spec"])
+    plugin_id, hparams = config["plugin"], config["hparams"]
     plugin = get_plugin(plugin_id)(hparams, spec)
     model = plugin.build_model()
     try:

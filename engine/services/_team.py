@@ -11,6 +11,7 @@ commands that use it. No password is printed.
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,10 @@ from engine.tracking.server import MlflowServer
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_PORT = 5000
+
+
+def _quiet(text: str) -> None:
+    """Where ``TeamServices.start`` says its steps when nobody listens."""
 
 
 def public_host(bind: str) -> str:
@@ -62,14 +67,17 @@ class TeamServices:
     def loopback_only(self) -> bool:
         return self.host in LOOPBACK
 
-    def start(self, port: int = DEFAULT_PORT) -> None:
+    def start(self, port: int = DEFAULT_PORT, say: Callable[[str], None] = _quiet) -> None:
         """Start the database (if private) and the tracking server, and write the team file;
-        on a failure, stop what had started."""
+        on a failure, stop what had started. ``say`` hears each step as it begins (the
+        command's status line: each takes seconds)."""
         try:
             self.secrets = ServerSecrets(self.secrets_folder)
             storage_password = ""
             if self.postgres is not None:
                 self.postgres.listen = self.host if not self.loopback_only else "127.0.0.1"
+                new = not (self.postgres.data / "PG_VERSION").exists()
+                say(f"{'Creating' if new else 'Starting'} PostgreSQL in {self.postgres.folder}")
                 self.postgres.start()
                 self.backend_store_uri = self.postgres.mlflow_url()
                 self.storage_url = self.postgres.storage_url(public_host(self.host))
@@ -88,6 +96,7 @@ class TeamServices:
                 workers=2,
                 auth=self.secrets.basic_auth(),
             )
+            say(f"Starting the MLflow tracking server on {self.host}:{port or 'a free port'}")
             try:
                 self.tracking.start(port)
             except RuntimeError as error:

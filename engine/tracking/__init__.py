@@ -1,6 +1,8 @@
 """Tracking: every run is an MLflow run, its metrics written in batches off the training path."""
 
+from engine.tracking._dead_runs import may_hold_dead_runs
 from engine.tracking._forking import close_inherited_descriptors, reap_helpers, wait_for_helpers
+from engine.tracking._histories import History, fetch_histories, fetch_runs_with_histories
 from engine.tracking._mlflow import (
     ERROR_TAG,
     HOST_TAG,
@@ -53,6 +55,7 @@ __all__ = [
     "GIT_BRANCH_TAG",
     "GIT_COMMIT_TAG",
     "GIT_DIRTY_TAG",
+    "History",
     "HOST_TAG",
     "MAX_PARAM_VALUE",
     "MetricWriter",
@@ -69,10 +72,13 @@ __all__ = [
     "VERSION_PARAMS",
     "check_sqlite_store",
     "close_inherited_descriptors",
+    "fetch_histories",
+    "fetch_runs_with_histories",
     "git_tags",
     "open_client",
     "process_alive",
     "reap_helpers",
+    "may_hold_dead_runs",
     "reconcile_dead_runs",
     "requirements_text",
     "run_exists",

@@ -11,16 +11,19 @@ from __future__ import annotations
 import os
 import platform
 import socket
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from engine.database_urls import with_installed_driver
+from engine.tracking._default_experiment import place_default_experiment
 from engine.tracking._forking import fork_helper, leave_unwaited
 from engine.tracking._notes import NOTE_TAG, SUMMARY_TAG, merged_note
 from engine.tracking._provenance import git_tags, log_requirements
-from engine.tracking._records import VERSION_PARAMS
+from engine.tracking._records import VERSION_PARAMS, resume_tags
 from engine.tracking._store_check import check_sqlite_store
+from engine.tracking._store_template import seed_new_store
 from engine.tracking._system_metrics import SystemMetrics
 from engine.tracking._writer import MetricWriter, logged_steps
 
@@ -73,8 +76,10 @@ def open_client(tracking_uri: str):
         fcntl.flock(lock, fcntl.LOCK_EX)
         # Under the lock: a store another process is creating is not taken for a foreign one.
         check_sqlite_store(database)
+        seed_new_store(database)  # a new store: a copy of an empty one, not 2-8 s of migrations
         client = MlflowClient(tracking_uri=tracking_uri)
         client.search_experiments(max_results=1)  # the store is created and migrated by now
+        place_default_experiment(database)  # inside the workspace, not the current folder
     _READY_STORES.add(tracking_uri)
     return client
 
@@ -144,6 +149,8 @@ class RunTracker:
             self.experiment_id = run.info.experiment_id
             self.client.update_run(resume_run_id, status=RunStatus.to_string(RunStatus.RUNNING))
             self.client.set_tag(resume_run_id, PID_TAG, str(os.getpid()))
+            # Its duration counts the time it ran, not the time it lay stopped.
+            self.set_tags(resume_tags(run, int(time.time() * 1000)))
             if ERROR_TAG in run.data.tags:  # the reason it stopped before no longer holds
                 self.client.delete_tag(resume_run_id, ERROR_TAG)
         else:

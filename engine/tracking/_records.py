@@ -33,6 +33,12 @@ RESTORED_STEP_TAG = "netyard.restored_step"  # the evaluation whose weights ende
 # The steps a resumed run was last asked to run to: its ``steps`` param (MLflow's params
 # cannot change) is what it was started with.
 STEPS_TAG = "netyard.steps"
+# A resumed run's time. MLflow keeps a run's first start time and sets its end time at each
+# end, so end - start counts the time it lay stopped between a stop and its resume. Each
+# resume records the seconds the run had run so far and when this part began
+# (``resume_tags``); ``RunRecord.duration_s`` adds them up. Runs without them: end - start.
+RAN_BEFORE_TAG = "netyard.seconds_before_resume"
+RESUMED_AT_TAG = "netyard.resumed_at_ms"
 
 
 @dataclass
@@ -88,9 +94,12 @@ class RunRecord:
 
     @property
     def duration_s(self) -> float | None:
-        if self.start_ms is None or self.end_ms is None:
+        """The seconds the run ran, its parts added up if it was resumed; None while it runs
+        (a resumed run keeps its earlier end time until it ends again)."""
+        if self.start_ms is None or self.end_ms is None or self.status == "RUNNING":
             return None
-        return (self.end_ms - self.start_ms) / 1000
+        before, part_start = _parts_before(self.start_ms, self.tags)
+        return before + max(self.end_ms - part_start, 0) / 1000
 
     @property
     def started(self) -> str:
@@ -105,3 +114,23 @@ class RunRecord:
         """The Optuna trial number of a sweep's trial run; None for other runs."""
         text = self.tags.get(TRIAL_NUMBER_TAG)
         return int(text) if text is not None and text.isdigit() else None
+
+
+def resume_tags(run, now_ms: int) -> dict[str, str]:
+    """The tags a resume of ``run`` (an MLflow ``Run``) at ``now_ms`` sets: the seconds it ran
+    in its parts so far, and when its new part starts. A part whose end was never recorded (a
+    process killed while it ran, not yet reconciled) counts nothing: its end is not known."""
+    info, tags = run.info, run.data.tags
+    before, part_start = _parts_before(info.start_time or now_ms, tags)
+    if info.end_time is not None and info.end_time >= part_start:
+        before += (info.end_time - part_start) / 1000
+    return {RAN_BEFORE_TAG: f"{before:.3f}", RESUMED_AT_TAG: str(now_ms)}
+
+
+def _parts_before(start_ms: int, tags: dict[str, str]) -> tuple[float, int]:
+    """(seconds run before the latest part, when the latest part started), from the tags of
+    ``resume_tags``; (0, start) for a run never resumed or with tags that do not parse."""
+    try:
+        return float(tags[RAN_BEFORE_TAG]), int(tags[RESUMED_AT_TAG])
+    except (KeyError, ValueError):
+        return 0.0, start_ms

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+CONFUSION_DPI = 100
+
 
 def predict_classes(model, split, batch_size: int) -> np.ndarray:
     import torch
@@ -37,22 +39,37 @@ def confusion_matrix_png(
     from matplotlib.figure import Figure
 
     matrix = confusion_matrix(true, predicted, len(class_names))
-    figure = Figure(figsize=(5.5, 5), dpi=100)
+    classes = len(class_names)
+    # Cells of half an inch (50 pixels) hold a count of four digits in 10-point type (14
+    # pixels), read at 100 % in the app (8-point counts in 33-pixel cells were too small);
+    # with many classes the cells and type shrink to keep the matrix within 9.5 inches.
+    cell = min(0.5, 9.5 / max(classes, 1))
+    count_points = 10 if cell >= 0.5 else max(5, round(cell * 20))
+    side = max(3.5, cell * classes)  # room for the title over a few classes
+    figure = Figure(figsize=(side + 2.3, side + 1.6), dpi=CONFUSION_DPI)
     axes = figure.add_subplot()
     image = axes.imshow(matrix, cmap="Blues")
     figure.colorbar(image, ax=axes, fraction=0.046)
-    ticks = np.arange(len(class_names))
-    axes.set_xticks(ticks, class_names)
-    axes.set_yticks(ticks, class_names)
-    axes.set_xlabel("predicted")
-    axes.set_ylabel("true")
+    ticks = np.arange(classes)
+    long_names = max((len(str(name)) for name in class_names), default=0) > 3
+    axes.set_xticks(
+        ticks,
+        class_names,
+        rotation=45 if long_names else 0,
+        ha="right" if long_names else "center",
+        fontsize=min(10, count_points),
+    )
+    axes.set_yticks(ticks, class_names, fontsize=min(10, count_points))
+    axes.set_xlabel("predicted", fontsize=11)
+    axes.set_ylabel("true", fontsize=11)
     accuracy = float(np.trace(matrix)) / max(1, int(matrix.sum()))
-    axes.set_title(f"Test confusion matrix (accuracy {accuracy:.1%})")
+    axes.set_title(f"Test confusion matrix (accuracy {accuracy:.1%})", fontsize=12)
     threshold = matrix.max() / 2 if matrix.size else 0
-    if len(class_names) <= 20:
+    if classes <= 20:
         for (row, col), count in np.ndenumerate(matrix):
             color = "white" if count > threshold else "black"
-            axes.text(col, row, str(count), ha="center", va="center", color=color, fontsize=8)
+            axes.text(col, row, str(count), ha="center", va="center", color=color,
+                      fontsize=count_points)  # fmt: skip
     figure.tight_layout()
     figure.savefig(path)
     np.savetxt(path.with_suffix(".csv"), matrix, fmt="%d", delimiter=",")

@@ -1,11 +1,14 @@
-"""Running ``mlflow server`` on a store: bound to loopback on a free port for the app's and
-``netyard ui mlflow``'s viewer, or to the address a team chooses for ``netyard server``.
+"""Running an MLflow tracking server on a store: bound to loopback on a free port for the
+app's and ``netyard ui mlflow``'s viewer, or to the address a team chooses for
+``netyard server``.
 
-Its security middleware stays on (the default allows localhost and private-network hosts),
-behind Netyard's guard against cross-site writes (``engine.tracking._cross_site``); for a
-team, MLflow's own basic-auth app behind the same guard (``BasicAuth``). No secret goes on
-the server's command line (``ps`` shows it to every user): a database password goes in its
-environment.
+The server is one process (``engine.tracking._server_process``: uvicorn serving MLflow's app
+in the process that prepared it, not ``mlflow server`` and a uvicorn child); a team's server
+with N workers is uvicorn's supervisor and its N workers. Its security middleware stays on
+(the default allows localhost and private-network hosts), behind Netyard's guard against
+cross-site writes (``engine.tracking._cross_site``); for a team, MLflow's own basic-auth app
+behind the same guard (``BasicAuth``). No secret goes on the server's command line (``ps``
+shows it to every user): a database password goes in its environment.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from engine.database_urls import split_password, with_installed_driver
 from engine.tracking._mlflow import process_alive
 
 START_TIMEOUT_SECONDS = 90
+USER_ERROR_PREFIX = "netyard: error: "  # how engine.cli and _server_process say a user's error
 STOP_GRACE_SECONDS = 10
 
 
@@ -80,14 +84,21 @@ class LoopbackServer:
         deadline = time.monotonic() + self.start_timeout_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited with {self.process.returncode}: {self._error_tail()}"
-                )
+                raise RuntimeError(self._exit_message())
             if self.answers():
                 return self.url
             time.sleep(0.25)
         self.stop()
         raise RuntimeError(f"{self.name} did not answer on {self.url} in time")
+
+    def _exit_message(self) -> str:
+        """Why it exited: the one line a Netyard server process gives for a user's error
+        (``netyard: error: ...``), or the tail of its stderr."""
+        tail = self._error_tail()
+        for line in reversed(tail.splitlines()):
+            if line.startswith(USER_ERROR_PREFIX):
+                return line.removeprefix(USER_ERROR_PREFIX)
+        return f"{self.name} exited with {self.process.returncode}: {tail}"
 
     def _error_tail(self) -> str:
         self._stderr.seek(0)
@@ -111,8 +122,8 @@ class LoopbackServer:
         """Stop the server's whole process group, not only its leader.
 
         The server runs in its own session (``start_new_session``), so its group id is its
-        pid; ``mlflow server`` keeps helpers there (uvicorn workers, huey consumers) that
-        would otherwise outlive it. SIGTERM goes to the group; the leader gets
+        pid; a server may keep helpers there (uvicorn workers of a team's server) that would
+        otherwise outlive it. SIGTERM goes to the group; the leader gets
         ``STOP_GRACE_SECONDS`` to exit, then the group is killed. Members still alive after
         the leader exited are killed too. Safe to call more than once.
         """
@@ -145,7 +156,8 @@ def _group_alive(pgid: int) -> bool:
     return process_alive(pgid, group=True)
 
 
-# MLflow's app behind ``CrossSiteGuard``: an ``mlflow.app`` entry point of Netyard (pyproject).
+# MLflow's app behind ``CrossSiteGuard``: an ``mlflow.app`` entry point of Netyard (pyproject),
+# served by ``engine.tracking._server_process`` under the same name.
 VIEWER_APP = "netyard-viewer"
 # MLflow's basic-auth app behind the same guard, for a team's server (``BasicAuth``).
 TEAM_APP = "netyard-team"
@@ -163,15 +175,19 @@ class BasicAuth:
 
 
 class MlflowServer(LoopbackServer):
-    """``mlflow server`` on a store; its security middleware stays on.
+    """An MLflow tracking server on a store (``engine.tracking._server_process``); its
+    security middleware stays on.
 
-    ``app_name``: the ``mlflow.app`` it serves (``mlflow server --app-name``), by default
-    ``VIEWER_APP``, which refuses state-changing requests from other sites.
+    ``app_name``: the app it serves, by default ``VIEWER_APP``, which refuses
+    state-changing requests from other sites.
 
     ``artifact_root``: where the server tells clients to write artifacts themselves (a
     folder they share, the viewer's case). ``proxied_artifacts``: a folder the server keeps
-    and serves (``--serve-artifacts``), so clients on other machines upload through it.
-    ``auth``: MLflow's basic-auth app behind the guard instead (``TEAM_APP``), for a team.
+    and serves (``mlflow server --serve-artifacts``), so clients on other machines upload
+    through it. ``auth``: MLflow's basic-auth app behind the guard instead (``TEAM_APP``),
+    for a team. ``reconcile_dead_runs``: mark FAILED the runs whose process died before
+    serving (``netyard ui mlflow`` on a workspace), in the server's process, which has
+    MLflow loaded anyway.
     """
 
     name = "mlflow server"
@@ -188,6 +204,7 @@ class MlflowServer(LoopbackServer):
         workers: int = 1,
         app_name: str = VIEWER_APP,
         auth: BasicAuth | None = None,
+        reconcile_dead_runs: bool = False,
     ) -> None:
         super().__init__()
         self.auth = auth
@@ -198,27 +215,25 @@ class MlflowServer(LoopbackServer):
         self.allowed_hosts = allowed_hosts
         self.workers = workers
         self.app_name = TEAM_APP if auth is not None else app_name
+        self.reconcile_dead_runs = reconcile_dead_runs
 
     def command(self, port: int) -> list[str]:
         store, _password = split_password(with_installed_driver(self.backend_store_uri))
-        command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", store,
-                   "--host", self.host, "--port", str(port),
-                   "--workers", str(self.workers)]  # fmt: skip
+        command = [sys.executable, "-m", "engine.tracking._server_process",
+                   "--backend-store-uri", store, "--host", self.host, "--port", str(port),
+                   "--workers", str(self.workers), "--app-name", self.app_name]  # fmt: skip
         if self.proxied_artifacts is not None:
-            command += ["--serve-artifacts", "--artifacts-destination",
-                        self.proxied_artifacts.as_uri()]  # fmt: skip
+            command += ["--artifacts-destination", self.proxied_artifacts.as_uri()]
         elif self.artifact_root is not None:
             command += ["--default-artifact-root", self.artifact_root.as_uri()]
         if self.allowed_hosts:
             command += ["--allowed-hosts", self.allowed_hosts]
-        return [*command, "--app-name", self.app_name]
+        if self.reconcile_dead_runs:
+            command.append("--reconcile-dead-runs")
+        return command
 
     def environment(self) -> Mapping[str, str] | None:
         environment = dict(os.environ)
-        # MLflow's job runner (GenAI evaluation jobs, trace roll-ups) starts worker
-        # interpreters beside the server that Netyard never uses: the server starts about
-        # 1 s sooner and stops 2 s sooner without them.
-        environment.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
         _store, password = split_password(self.backend_store_uri)
         if password:  # libpq (PostgreSQL) reads it there; the URL on the command line has none
             environment["PGPASSWORD"] = password
@@ -226,22 +241,6 @@ class MlflowServer(LoopbackServer):
             environment["MLFLOW_AUTH_CONFIG_PATH"] = str(self.auth.config)
             environment["MLFLOW_FLASK_SERVER_SECRET_KEY"] = self.auth.secret_key
         return environment
-
-    def start(self, port: int = 0) -> str:
-        _check_app_installed(self.app_name)
-        return super().start(port)
-
-
-def _check_app_installed(app_name: str) -> None:
-    """``mlflow server`` finds its app through installed entry points: a Netyard installed
-    before the guard had none, and the server would exit with a usage message nobody reads."""
-    from importlib.metadata import entry_points
-
-    if app_name not in {entry.name for entry in entry_points(group="mlflow.app")}:
-        raise RuntimeError(
-            f"MLflow app {app_name!r} is not installed; reinstall Netyard (pip install -e . "
-            f"in its folder) to register it"
-        )
 
 
 def check_tracking_uri(tracking_uri: str, timeout: float = 5.0) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from engine.data import character_name
 from engine.errors import UsageError
 from engine.plugin import ClassifierPlugin, OptimizationContext, optimizer_params
 from engine.schema import Choice, Float, Int, Schema
@@ -217,8 +218,9 @@ class TransformerPlugin(ClassifierPlugin):
     # -- using the trained model ----------------------------------------------------------
     def outputs(self, result: torch.Tensor) -> dict[str, np.ndarray]:
         """Classes as any classifier; sorting: the predicted token at each position; the
-        character model: the next character and its distribution (``p_CODE``, the code of
-        each character of the alphabet in the model's data spec)."""
+        character model: the next character and its distribution, a ``p_`` column per
+        character of the alphabet in the model's data spec, in its order, named by the
+        character (``p_a``, ``p_space``: ``engine.data.character_name``)."""
         if self.task == CLASSIFICATION:
             return super().outputs(result)
         if self.task == SORT:
@@ -227,7 +229,8 @@ class TransformerPlugin(ClassifierPlugin):
         probabilities = result[:, -1].float().softmax(dim=-1).cpu().numpy()
         alphabet = np.asarray(list(self.spec.extra["alphabet"]), dtype=object)
         columns = {"next": alphabet[probabilities.argmax(axis=1)]}
-        columns.update({f"p_{code}": probabilities[:, code] for code in range(len(alphabet))})
+        names = [f"p_{character_name(char)}" for char in alphabet]
+        columns.update({name: probabilities[:, code] for code, name in enumerate(names)})
         return columns
 
     def continuations(self, model: torch.nn.Module, inputs: np.ndarray, count: int, seed: int = 0):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from netyard_test_support import TINY_CNN, all_runs, step_losses, tracking_uri
+from netyard_test_support import TINY_CNN, all_runs, step_losses, tracking_uri, without_status
 
 from engine.cli import main
 from engine.errors import UsageError
@@ -118,7 +118,7 @@ def test_a_checkpoint_being_resumed_is_not_resumed_twice(workspace, capsys):
         argv = ["run", "cnn", "--dataset", "digits", "--resume", finished.checkpoint,
                 "--steps", str(2 * N), "--workspace", str(workspace), "--no-track"]  # fmt: skip
         assert main(argv) == 2
-        err = capsys.readouterr().err
+        err = without_status(capsys.readouterr().err)
         assert "already being resumed" in err and err.count("\n") == 1
     assert run(again).step == 2 * N  # once that run has ended, it can be resumed
 
@@ -155,7 +155,7 @@ def test_a_pickle_payload_is_refused_without_running(tmp_path, workspace, capsys
         ["run", "cnn", "--dataset", "digits", "--resume", str(evil), "--workspace", str(workspace)]
     )
     assert code == 2
-    err = capsys.readouterr().err
+    err = without_status(capsys.readouterr().err)
     assert err.startswith("netyard: error: checkpoint") and err.count("\n") == 1
     assert not marker.exists()
     assert not (workspace / "mlflow.db").exists()
@@ -222,7 +222,7 @@ def test_a_foreign_pickle_or_torchscript_file_prints_only_netyards_line(tmp_path
         capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert done.stdout.split() == ["2", "2"], done.stderr
-    outputs = done.stderr.split("--\n")[:2]
+    outputs = [without_status(err) for err in done.stderr.split("--\n")[:2]]
     for path, err in zip((plain_pickle, torchscript), outputs, strict=True):
         assert err.startswith(f"netyard: error: checkpoint {str(path)!r} "), err
         assert err.count("\n") == 1, err

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 import torch
-from netyard_test_support import all_runs, tracking_uri
+from netyard_test_support import all_runs, tracking_uri, without_status
 
 from engine.cli import main
 
@@ -114,7 +114,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_tracked(
     assert main(argv) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    lines = captured.err.splitlines()
+    lines = without_status(captured.err).splitlines()
     assert len(lines) == 1, captured.err
     assert lines[0].startswith("netyard: error: ")
     for fragment in fragments:

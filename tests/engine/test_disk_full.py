@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 import torch
-from netyard_test_support import fill_disk, netyard_here, wait_while_running
+from netyard_test_support import fill_disk, netyard_here, wait_while_running, without_status
 
 from engine.errors import NoSpaceLeft
 from engine.training import load_checkpoint, save_checkpoint
@@ -34,7 +34,7 @@ def test_a_run_or_sweep_on_a_full_disk_says_so_and_writes_nothing(small_disk, co
     if command == "sweep":
         args += ["--search", "lr=1e-3:1e-1:log", "--trials", "1"]
     code = netyard_here(command, *args)
-    err = capsys.readouterr().err
+    err = without_status(capsys.readouterr().err)
     assert code == 3, err[-2000:]
     assert err == f"netyard: error: no space left on {workspace} (need ~20 MB)\n"
     assert not any(p.is_file() for p in workspace.rglob("*"))  # no store, no journal

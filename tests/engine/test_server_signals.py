@@ -1,8 +1,8 @@
-"""``netyard ui mlflow`` stopped by a signal takes its whole ``mlflow server`` with it.
+"""``netyard ui mlflow`` stopped by a signal takes its whole MLflow server with it.
 
-Real processes: the CLI in a child interpreter, the server it starts, the server's helpers
-(uvicorn worker, huey consumers). After the signal, the port is closed and nothing of the
-server's process group, nor anything naming the workspace or the port, is left.
+Real processes: the CLI in a child interpreter and the server it starts (one process). After
+the signal, the port is closed and nothing of the server's process group, nor anything naming
+the workspace or the port, is left.
 """
 
 from __future__ import annotations
@@ -123,6 +123,9 @@ def test_a_signal_stops_the_whole_server(tmp_path, signum, status):
         assert groups, "no mlflow server process names the workspace"
         assert os.getpgid(netyard.pid) not in groups
         members = [pid for pid, info in running.items() if info[1] in groups]
+        # One server process (uvicorn in the process that prepared MLflow's app), not
+        # ``mlflow server`` and the uvicorn child it starts.
+        assert len(members) == 1, [running[pid][2] for pid in members]
 
         netyard.send_signal(signum)
         assert netyard.wait(timeout=EXIT_SECONDS) == status, netyard.stderr.read()[-2000:].decode(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from mlflow.tracking import MlflowClient
+from netyard_test_support import without_status
 
 from engine.cli import main
 from engine.tracking import open_client
@@ -47,7 +48,10 @@ def test_processes_opening_a_new_store_together_all_succeed(tmp_path):
         process.stdin.flush()
     errors = [p.communicate(timeout=240)[1] for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0], "\n".join(e[-1500:] for e in errors)
-    assert [e.name for e in MlflowClient(uri).search_experiments()] == ["Default"]
+    [default] = MlflowClient(uri).search_experiments()
+    assert default.name == "Default"
+    # In the store's folder, not mlruns/ of the folder the processes ran in (issue 25).
+    assert default.artifact_location == (tmp_path / "artifacts" / "Default").as_uri()
 
 
 # -- a file that is not an MLflow store ---------------------------------------------------------
@@ -90,7 +94,7 @@ def test_a_file_that_is_not_an_mlflow_store_is_one_line_and_left_untouched(
     code = main(
         ["run", "cnn", "--dataset", "digits", "--steps", "2", "--workspace", str(workspace)]
     )
-    err = capsys.readouterr().err
+    err = without_status(capsys.readouterr().err)
     assert code == 2, err
     assert err.count("\n") == 1, err
     assert err.startswith(f"netyard: error: {store} is not an MLflow store ("), err
@@ -104,7 +108,7 @@ def test_a_sweep_on_a_foreign_store_is_refused_before_its_study_is_made(tmp_path
     _foreign_database(workspace / "mlflow.db")
     args = ["sweep", "cnn", "--dataset", "digits", "--search", "lr=1e-3:1e-1:log"]
     code = main([*args, "--trials", "1", "--steps", "2", "--workspace", str(workspace)])
-    err = capsys.readouterr().err
+    err = without_status(capsys.readouterr().err)
     assert code == 2 and err.count("\n") == 1 and "is not an MLflow store" in err, err
     assert not (workspace / "optuna.journal").exists()
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from netyard_test_support import fill_disk
+from netyard_test_support import fill_disk, without_status
 
 from engine.cli import main
 
@@ -44,6 +44,7 @@ def in_process(*args: str) -> tuple[int, str]:
 
 
 def assert_said_and_left_nothing(code: int, stderr: str, disk) -> None:
+    stderr = without_status(stderr)
     assert code == 3, stderr[-3000:]
     assert stderr.startswith(f"netyard: error: no space left on {disk} (need ~"), stderr
     assert stderr.count("\n") == 1, stderr

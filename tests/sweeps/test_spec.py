@@ -4,6 +4,7 @@ spec rejected with one message before anything runs."""
 from __future__ import annotations
 
 import pytest
+from netyard_test_support import without_status
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 from engine.cli import main
@@ -186,10 +187,10 @@ def test_cli_rejects_an_invalid_spec_before_anything_is_written(tmp_path, capsys
             str(workspace),
         ]
     )
-    err = capsys.readouterr().err.strip()
+    err = without_status(capsys.readouterr().err).splitlines()
     assert code == 2
-    assert err.startswith("netyard: error: search range 0.0001:10 for lr is outside")
-    assert len(err.splitlines()) == 1
+    assert len(err) == 1, err
+    assert err[0].startswith("netyard: error: search range 0.0001:10 for lr is outside")
     assert not workspace.exists()
 
 

@@ -33,6 +33,7 @@ from unittest import mock
 import optuna
 import pytest
 from mlflow.tracking import MlflowClient
+from netyard_test_support import without_status
 from optuna.trial import TrialState
 from sqlalchemy.engine import make_url
 
@@ -416,7 +417,7 @@ def test_the_tracking_server_asks_for_the_team_password(team, tmp_path, capsys):
             os.environ.pop(name, None)
         code = main(["run", "cnn", "--dataset", "digits", "--steps", "2", "--workspace",
                      str(tmp_path / "ws"), "--tracking-uri", team["tracking"]])  # fmt: skip
-    error = capsys.readouterr().err.strip().splitlines()
+    error = without_status(capsys.readouterr().err).splitlines()
     assert code == 2 and len(error) == 1, error
     assert error[0].startswith("netyard: error: the tracking server asks for a user name")
 
