@@ -1,6 +1,7 @@
 """What the Runs browser and the sweep dashboard do with a run's model: register it (a name
 asked for), export it (a file asked for) or any such task, off the GUI thread, its outcome
-said in a message box and a status line."""
+said in a message box and a status line. The busy indicator says it is under way; closing
+the app waits for it (a registry version or a file half made is worse than a slower exit)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ def ask_model_name(parent: QWidget, what: str, default: str) -> str | None:
 
 
 def model_task(
-    owner: QWidget, work: Callable[[], str], say: Callable[[str], None], done: Callable[[], None]
+    owner: QWidget,
+    work: Callable[[], str],
+    say: Callable[[str], None],
+    done: Callable[[], None],
+    busy: str = "Working on the run's model…",
 ) -> None:
     """Run ``work`` (it returns a line saying what it did); ``say`` each line on the way and
-    call ``done`` at the end, the outcome also in a message box."""
+    call ``done`` at the end, the outcome also in a message box. ``busy``: what the busy
+    indicator says meanwhile."""
 
     def finished(message: str) -> None:
         say(message)
@@ -35,7 +41,9 @@ def model_task(
         done()
         QMessageBox.warning(owner, "Model", text)
 
-    run_in_background(work, finished, failed, queue="mlflow", owner=owner)
+    run_in_background(
+        work, finished, failed, queue="mlflow", owner=owner, busy=busy, finish_before_exit=True
+    )
 
 
 def register_run(tracking_uri: str, run_id: str, name: str, datasets_dir) -> str:

@@ -1,7 +1,8 @@
 """Reports of runs from the app, for the Runs browser and the sweep dashboard alike: a file
 name asked for, the CSV table or HTML report written by ``engine.reports`` on the "mlflow"
 queue (the code of the CLI's ``netyard report``), the outcome in one status line. A refusal
-(a bad file name, a run gone from the store) is said there and leaves no file.
+(a bad file name, a run gone from the store) is said there and leaves no file. The busy
+indicator says a report is being written; closing the app waits for it to be whole.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def write_report_in_background(
 ) -> None:
     """Write the report off the GUI thread: ``say`` that it is on its way, then ``done`` with
     the outcome (what was written, or why nothing was)."""
-    say(f"Writing the {KINDS[fmt][0]} to {path}…")
+    doing = f"Writing the {KINDS[fmt][0]} to {path}…"
+    say(doing)
 
     def work() -> str:
         from engine.reports import write_report
@@ -67,7 +69,9 @@ def write_report_in_background(
     def failed(message: str, _details: str) -> None:
         done(f"Export failed: {message.removeprefix('UsageError: ')}")
 
-    run_in_background(work, done, failed, queue="mlflow", owner=owner)
+    run_in_background(
+        work, done, failed, queue="mlflow", owner=owner, busy=doing, finish_before_exit=True
+    )
 
 
 class ReportMenu(QObject):

@@ -54,15 +54,25 @@ def main(argv: Sequence[str] | None = None, workspace: str | None = None) -> int
 
     # Trial workers fork from it with torch and MLflow already imported: a sweep's first
     # trial starts at once instead of after seconds of imports (engine/worker/_zygote.py).
-    start_zygote()
+    # Its imports wait for the first dataset preview (a run started before then starts a
+    # fresh worker, as without a zygote).
+    zygotes = []
+    window.after_first_preview(lambda: zygotes.append(start_zygote()))
     # The plots (pyqtgraph) and the dataset list (torch) load once the window is on screen.
     QTimer.singleShot(0, lambda: (window.finish_startup(), notify_ready()))
     code = app.exec()
+    # Ended by a signal: the shell's convention, 128 + its number (143 for SIGTERM).
+    if window.ended_by is not None:
+        code = 128 + window.ended_by
+    from app._exit import leave_now, prepare_exit
     from app._tasks import wait_for_background_tasks
 
+    # Closing never waits for start-up work still on a pool thread (imports, the runs
+    # browser's first load, a preview): see app/_exit.py.
+    if prepare_exit(zygotes[0] if zygotes else None, window.tracking_uris_used):
+        leave_now(code)
     wait_for_background_tasks()
-    # Ended by a signal: the shell's convention, 128 + its number (143 for SIGTERM).
-    return 128 + window.ended_by if window.ended_by is not None else code
+    return code
 
 
 if __name__ == "__main__":

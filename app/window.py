@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app._busy import BusyIndicator
 from app._catalog import Catalog
 from app._icons import icon
 from app._servers import WebUIs
@@ -40,6 +43,8 @@ from engine.workspace import Workspace
 
 TITLE = "Netyard"
 DOCK_HEIGHT = 220
+# Start-up work that can wait for the first dataset preview waits this long at most.
+AFTER_PREVIEW_AT_THE_LATEST_MS = 15000
 
 
 class MainWindow(QMainWindow):
@@ -56,6 +61,7 @@ class MainWindow(QMainWindow):
         self.custom_tracking_uri = tracking_uri
         self._tracking_uri_given = tracking_uri is not None  # overrides what is remembered
         self.stores = Stores()
+        self.tracking_uris_used: set[str] = set()  # the stores whose creation the exit awaits
         self.confirm_close = self._ask_to_close  # tests answer the real dialog; see conftest
 
         # The dashboards and the runs browser draw with pyqtgraph, whose import alone takes
@@ -81,6 +87,8 @@ class MainWindow(QMainWindow):
 
         self.workspace_label = QLabel()
         self.jobs_label = QLabel()
+        self.busy = BusyIndicator()  # what the app is doing that takes more than a moment
+        self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.jobs_label)
         self.statusBar().addPermanentWidget(self.workspace_label)
         self.menus = MainMenus(self)
@@ -91,7 +99,7 @@ class MainWindow(QMainWindow):
         QApplication.styleHints().colorSchemeChanged.connect(self._color_scheme_changed)
 
     def finish_startup(self) -> None:
-        """Build the pyqtgraph pages, then list datasets; called once the window is shown.
+        """List datasets, build the pyqtgraph pages; called once the window is shown.
         Not after it was closed (a signal may end the app before its first event)."""
         if self.live is not None or not self.isVisible():
             return
@@ -104,6 +112,8 @@ class MainWindow(QMainWindow):
             install_svg_exporter,
         )
 
+        # First: the form's dataset preview, what the user looks at, waits for the list.
+        self.catalog.load_in_background()
         apply_theme()
         install_svg_exporter()  # the plots' right-click Export… writes SVG that works
         self.live = LiveRunsView()
@@ -123,10 +133,34 @@ class MainWindow(QMainWindow):
         ):
             page.layout().addWidget(widget)
         self.browser.set_tracking_uri(self.tracking_uri)
-        self.browser.warm_up()
         self.browser.datasets_dir = self.sweeps.datasets_dir = self.workspace.datasets_dir
         self._restore_splitters()
-        self.catalog.load_in_background()
+        # The Runs browser's first listing pays MLflow's import and the store's checks ahead
+        # of time; the Runs tab opened before then lists its runs at once all the same.
+        self.after_first_preview(self.browser.warm_up)
+
+    def after_first_preview(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once, when the Train form's first dataset preview has settled
+        (shown, or a message or an error instead), at once when the form is not on screen,
+        and ``AFTER_PREVIEW_AT_THE_LATEST_MS`` from now at the latest.
+
+        For start-up work that can wait (the worker zygote, the Runs browser's warm-up):
+        the preview is what the user waits for after launch, and side by side with it on a
+        2-core machine, that work's imports of torch and MLflow made it take a minute.
+        """
+        pending = [True]
+
+        def call(*_args) -> None:
+            if pending:
+                pending.clear()
+                callback()
+
+        preview = self.run_form.preview
+        if not preview.isVisible():
+            QTimer.singleShot(0, self, call)
+            return
+        preview.settled.connect(call)
+        QTimer.singleShot(AFTER_PREVIEW_AT_THE_LATEST_MS, self, call)
 
     def refresh_runs(self) -> None:
         if self.browser is not None:
@@ -201,6 +235,7 @@ class MainWindow(QMainWindow):
         self.run_form.tracking_uri = self.sweep_form.tracking_uri = self.custom_tracking_uri
         self.sweep_form.set_storage(self.stores.storage or default_storage_url(self.workspace.root))
         self.sweep_form.schedule_check()
+        self.tracking_uris_used.add(self.tracking_uri)
         where = f" · tracking {self.custom_tracking_uri}" if self.custom_tracking_uri else ""
         self.workspace_label.setText(f"Workspace: {self.workspace.root}{where}")
         self.setWindowTitle(TITLE)
@@ -334,7 +369,6 @@ class MainWindow(QMainWindow):
             path = f"#/experiments/{experiment_id}/runs/{run_id}"
         elif experiment_id:
             path = f"#/experiments/{experiment_id}"
-        self.statusBar().showMessage("Starting the MLflow UI…", 5000)
         self.web.open_mlflow(
             self.tracking_uri,
             self.workspace.artifacts_dir,
@@ -345,7 +379,6 @@ class MainWindow(QMainWindow):
     def open_optuna(self) -> None:
         sweep = self.sweeps.sweep if self.sweeps is not None else None
         storage = sweep.storage if sweep and sweep.storage else self.sweep_form.storage
-        self.statusBar().showMessage("Starting Optuna Dashboard…", 5000)
         self.web.open_optuna(
             storage,
             "",
@@ -405,7 +438,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Stopping jobs…")
         self.queue.shutdown()  # its running entries go back in the queue, for next time
         self.jobs.shutdown()
-        self.web.stop_all()
+        self.web.close()  # and no web UI starts after this
         self.save_layout()
         event.accept()
 

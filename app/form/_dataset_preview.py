@@ -3,7 +3,8 @@ balance and a few samples of the chosen dataset, as the run would split it.
 
 The engine's ``engine.data.preview`` loads the data (it imports torch and may read many
 files), so it runs on a pool thread a moment after the last change; only the latest answer
-is shown. The panel never decides whether Start is enabled: the form does.
+is shown, and a busy bar moves under "Loading a preview…" until it comes. The panel never
+decides whether Start is enabled: the form does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFontDatabase, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app._busy import BusyBar
 from app._catalog import check_dataset
 from app._tasks import LatestTask
 from app.form._schema_form import ERROR_STYLE
@@ -61,7 +63,12 @@ def beside(box: QWidget, panel: DatasetPreviewPanel) -> QLayout:
 class DatasetPreviewPanel(QGroupBox):
     """The preview of ``form.dataset``'s choice, split with ``form.seed`` and the
     ``val_fraction()`` the form holds; ``form`` is a run or sweep form (it has ``catalog``,
-    ``dataset``, ``seed``, ``plugin`` and ``workspace``). Call ``schedule()`` on any change."""
+    ``dataset``, ``seed``, ``plugin`` and ``workspace``). Call ``schedule()`` on any change.
+    ``shown(preview)`` once a preview is on screen; ``settled`` whenever the panel has
+    stopped waiting (a preview, an error or a message is shown)."""
+
+    shown = Signal(object)
+    settled = Signal()
 
     def __init__(self, form: Any, val_fraction: Callable[[], float]) -> None:
         super().__init__("Dataset preview")
@@ -75,6 +82,9 @@ class DatasetPreviewPanel(QGroupBox):
         self.summary = QLabel()
         self.summary.setObjectName("datasetPreviewSummary")
         self.summary.setStyleSheet("font-weight: 600;")
+        self.busy = BusyBar()  # while a preview or the dataset list is on its way
+        self.busy.setObjectName("datasetPreviewBusy")
+        self.busy.hide()
         self.details = QLabel()
         self.details.setObjectName("datasetPreviewDetails")
         self.details.setWordWrap(True)
@@ -95,7 +105,7 @@ class DatasetPreviewPanel(QGroupBox):
         self.excerpt.setMaximumHeight(120)
         self.bars = self.plot = None  # pyqtgraph widgets, made on first use
         self._layout = QVBoxLayout(self)
-        for widget in (self.summary, self.details, self.error, self.balance_caption):
+        for widget in (self.summary, self.busy, self.details, self.error, self.balance_caption):
             self._layout.addWidget(widget)
         # pyqtgraph widgets go in these slots when first needed: the bars under their
         # caption, the series or points plot under the thumbnails.
@@ -132,7 +142,10 @@ class DatasetPreviewPanel(QGroupBox):
         form = self.form
         self._loading.cancel()  # the choice changed: a preview on its way is out of date
         if not form.catalog.datasets_loaded:
-            self._show_message(form.catalog.dataset_error or "Datasets are still loading…")
+            if form.catalog.dataset_error:
+                self._show_message(form.catalog.dataset_error)
+            else:
+                self._show_loading("Datasets are still loading…")
             return
         dataset_id = form.dataset.dataset_id().strip()
         if not dataset_id:
@@ -154,7 +167,9 @@ class DatasetPreviewPanel(QGroupBox):
         val_fraction = self._val_fraction()
         key = (dataset_id, seed, val_fraction, form.workspace)
         if key != self._shown_key:
-            self._show_message(f"Loading a preview of {dataset_id}…")
+            self._show_loading(f"Loading a preview of {dataset_id}…")
+        else:
+            self.busy.show()  # the same preview again: kept on screen meanwhile
         workspace = form.workspace
 
         def done(result: Any) -> None:
@@ -162,6 +177,8 @@ class DatasetPreviewPanel(QGroupBox):
                 self._show_error(result)
             elif result is not self.preview or key != self._shown_key:
                 self._show_preview(result, key)
+            else:
+                self._settle()
 
         def failed(message: str, details: str) -> None:
             from app._errors import report_error
@@ -185,6 +202,7 @@ class DatasetPreviewPanel(QGroupBox):
     # -- showing -----------------------------------------------------------------------------
     def _clear(self) -> None:
         self.preview, self._shown_key = None, None
+        self.busy.hide()
         self.error.hide()
         self.details.hide()
         self.balance_caption.hide()
@@ -199,17 +217,29 @@ class DatasetPreviewPanel(QGroupBox):
                 widget.setParent(None)
                 widget.deleteLater()
 
-    def _show_message(self, text: str) -> None:
+    def _settle(self) -> None:
+        self.busy.hide()
+        self.settled.emit()
+
+    def _show_loading(self, text: str) -> None:
+        """``text`` above the busy bar, until an answer comes."""
+        self._show_message(text, settle=False)
+        self.busy.show()
+
+    def _show_message(self, text: str, settle: bool = True) -> None:
         self._clear()
         self.summary.setText(text)
         self.summary.setStyleSheet(MUTED_STYLE)
         self.summary.show()
+        if settle:
+            self._settle()
 
     def _show_error(self, text: str) -> None:
         self._clear()
         self.summary.hide()
         self.error.setText(text)
         self.error.show()
+        self._settle()
 
     def _show_preview(self, preview: Any, key: tuple) -> None:
         from engine.data import PreviewKind as Kind
@@ -252,6 +282,8 @@ class DatasetPreviewPanel(QGroupBox):
         self.thumbnails.setVisible(self.thumbnail_row.count() > 0)
         if self.thumbnails.isVisibleTo(self):
             self.thumbnail_row.addStretch(1)
+        self._settle()
+        self.shown.emit(preview)
 
     def _add_thumbnail(self, pixmap: QPixmap, caption: str) -> None:
         cell = QWidget()
@@ -272,9 +304,12 @@ class DatasetPreviewPanel(QGroupBox):
     def _plot_widget(self, attribute: str, height: int):
         import pyqtgraph as pg  # loaded lazily: the window opens without it
 
+        from app.dashboards import plain_axes
+
         plot = getattr(self, attribute)
         if plot is None:
             plot = pg.PlotWidget()
+            plain_axes(plot.getPlotItem())  # values as they are, as on every plot
             plot.setObjectName(f"datasetPreview_{attribute}")
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=False, y=False)

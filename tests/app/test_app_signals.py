@@ -32,10 +32,16 @@ def test_a_signal_closes_the_app_and_leaves_no_process(tmp_path, signum):
     ready = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     ready.bind(str(tmp_path / "notify"))
     ready.settimeout(START_SECONDS)
+    # Closed on the Runs browser last time: its first listing (MLflow's import) is under way
+    # when the signal comes, and the zygote starts at once (no dataset preview to wait for).
+    settings = tmp_path / "config" / "Netyard" / "Netyard.conf"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("[window]\ntab=3\n")
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
         "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "NOTIFY_SOCKET": str(tmp_path / "notify"),
     }
     app = subprocess.Popen(
@@ -47,7 +53,9 @@ def test_a_signal_closes_the_app_and_leaves_no_process(tmp_path, signum):
     try:
         with ready:
             assert ready.recv(64) == b"READY=1"
-        family = _descendants(app.pid)
+        deadline = time.monotonic() + START_SECONDS
+        while not (family := _descendants(app.pid)) and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert family, "the app started no zygote"
         app.send_signal(signum)
         assert app.wait(timeout=60) == 128 + signum, app.stderr.read().decode()[-2000:]
