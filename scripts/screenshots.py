@@ -18,13 +18,13 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SIZE = (1440, 900)
-FORM = ("gallery", "dataset_preview", "run_form_invalid")
+FORM = ("gallery", "dataset_preview", "run_form_invalid", "busy", "url_dialog")
 LIVE = ("live_run", "live_run_finished")
 SWEEP = ("sweep_form", "sweep_trials", "sweep_history", "sweep_intermediate",
          "sweep_parallel", "sweep_slices", "sweep_importance")  # fmt: skip
 BROWSER = ("runs_comparison", "runs_params_diff", "curves_smoothing", "artifact_compare",
-           "organise_runs", "export_menu")  # fmt: skip
-SHOTS = (*FORM, *LIVE, "run_queue", *SWEEP, "forecast_baselines", *BROWSER)
+           "predict", "organise_runs", "export_menu")  # fmt: skip
+SHOTS = (*FORM, *LIVE, "run_queue", *SWEEP, "sweep_hover", "forecast_baselines", *BROWSER)
 
 
 def write_series(path: Path) -> None:
@@ -141,6 +141,30 @@ def main(names: list[str]) -> int:
     shot("run_form_invalid", window.train_splitter)
     fields["lr"].edit.setText("0.003")
 
+    if needs("busy", "url_dialog"):
+        import threading
+
+        from app._tasks import run_in_background
+        from app._url_dialog import UrlDialog
+
+        # Two waits, said at once: a preview behind other work on its queue (its busy bar),
+        # and a web UI starting (the status bar's busy indicator).
+        release = threading.Event()
+        run_in_background(lambda: release.wait(120), queue="dataset-preview")
+        run_in_background(lambda: release.wait(120), busy="Starting the MLflow UI…")
+        form.dataset.set_dataset_id("mnist1d")
+        wait(lambda: form.preview.busy.isVisible() and window.busy.isVisible(), 60)
+        form.findChild(QScrollArea).verticalScrollBar().setValue(0)  # the preview, on top
+        shot("busy", window.train_splitter)
+        release.set()
+        dialog = UrlDialog("http://127.0.0.1:38517/#/experiments/1", "the MLflow UI", window)
+        dialog.open()
+        wait(dialog.isVisible)
+        shot("url_dialog", window.train_splitter, screen=True)
+        dialog.close()
+        form.dataset.set_dataset_id("digits")
+        wait(lambda: not window.busy.isVisible() and form.preview.summary.text() != "", 120)
+
     runs = []
     if needs(*LIVE, *BROWSER):
         for seed in (0, 1):  # overlapping, so the shot shows two live runs
@@ -162,7 +186,7 @@ def main(names: list[str]) -> int:
         window.live.overlay.setChecked(False)  # the next runs are shown alone
 
     sweep_form = window.sweep_form
-    if needs(*SWEEP, "run_queue"):
+    if needs(*SWEEP, "sweep_hover", "run_queue"):
         sweep_form.set_plugin(window.run_form.plugin)
         window.forms.setCurrentWidget(sweep_form)
         sweep_form.dataset.set_dataset_id("digits")
@@ -220,7 +244,7 @@ def main(names: list[str]) -> int:
         queued[-1].stop()  # it has shown what it was for; the queue stays paused
         wait(lambda: not queued[-1].active)
 
-    if needs(*SWEEP):
+    if needs(*SWEEP, "sweep_hover"):
         sweep_form.start()
         sweep = window.jobs.jobs[-1]
         # One trial stopped from the Jobs panel: the table shows it STOPPED (it counts).
@@ -229,9 +253,30 @@ def main(names: list[str]) -> int:
         wait(lambda: not sweep.active)
         dashboard = window.sweeps
         wait(lambda: bool(dashboard.importance.importances), 120)
+        # The best trial chosen in the table: its curves below it, from its MLflow run.
+        trial_curves = dashboard.trial_curves
+        trial_curves.select_trial(sweep.best_number)
+        wait(lambda: bool(trial_curves.curves.drawn), 120)
+        trial_curves.curves.metric.setCurrentText("val_accuracy")
         for index, name in enumerate(SWEEP[1:]):
             dashboard.tabs.setCurrentIndex(index)
             shot(name, window.sweeps_page)
+
+        # The pointer on the best trial of the history: its tooltip names the trial, its
+        # value and params (a grab of the screen: the tooltip is a window of its own).
+        from PySide6.QtCore import QPointF
+        from PySide6.QtTest import QTest
+        from PySide6.QtWidgets import QToolTip
+
+        dashboard.tabs.setCurrentWidget(dashboard.history)
+        flush()
+        best = sweep.trials[sweep.best_number]
+        point = QPointF(best.trial_number, best.values[0])
+        view = dashboard.history
+        QTest.mouseMove(view.viewport(), view.mapFromScene(
+            dashboard.history_plot.vb.mapViewToScene(point)))  # fmt: skip
+        wait(QToolTip.isVisible, 10)
+        shot("sweep_hover", window.sweeps_page, screen=True)
 
     if needs("forecast_baselines"):
         # An RNN forecasting a CSV series with dates and a yearly season: its curves beside
@@ -305,6 +350,15 @@ def main(names: list[str]) -> int:
         browser.tabs.setCurrentWidget(images)
         wait(lambda: images.kind.count() > 0 and not images.loading, 120)
         shot("artifact_compare", window.browser_page)
+
+        # One run's model on a sample of its own test part: the digit, the class bars, the
+        # true label beside the predicted one.
+        select(run_ids[-1])
+        predict = browser.predict
+        browser.tabs.setCurrentWidget(predict)
+        predict.sample_button.click()
+        wait(lambda: predict.result is not None, 300)
+        shot("predict", window.browser_page)
 
         # Organised: one run starred, tags set on each and on both, the tags dialog open.
         organiser = browser.organiser

@@ -1,6 +1,7 @@
 """The runs browser's "Compare images" tab: the selected runs' image artifacts side by side,
 one column per run, one kind at a time (confusion matrices, GAN sample grids, attention maps,
-forecasts).
+forecasts). The columns zoom and pan together, so the same cells of two confusion matrices
+sit side by side at a size that reads.
 
 An image's kind is its artifact path without a step in it, so ``samples/step_0000200.png``
 and ``samples/step_0000400.png`` are two steps of the kind ``samples``; for such kinds a step
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from app._tasks import LatestTask
 from app.browser._query import RunRecord
-from app.dashboards import ScaledImage
+from app.dashboards import ZoomImage, link_views
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 # "step_0000200", "step-200", "step200" as a whole path part or at the end of a name.
@@ -163,7 +164,7 @@ class ArtifactCompare(QWidget):
         self.grid = QGridLayout()
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.titles: list[QLabel] = []
-        self.pictures: list[ScaledImage] = []
+        self.pictures: list[ZoomImage] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -244,15 +245,16 @@ class ArtifactCompare(QWidget):
             title = QLabel(row.name)
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
             title.setToolTip(row.run_id)
-            picture = ScaledImage("…")
+            picture = ZoomImage("…", opens=ZoomImage.WIDTH)
             picture.setObjectName(f"comparedImage{column}")
-            picture.setMinimumSize(120, 120)
+            picture.setMinimumSize(160, 160)
             self.grid.addWidget(title, 0, column)
             self.grid.addWidget(picture, 1, column)
             self.grid.setColumnStretch(column, 1)
             self.titles.append(title)
             self.pictures.append(picture)
         self.grid.setRowStretch(1, 1)
+        link_views(self.pictures)  # the same part of each run's image, side by side
 
     def _show(self, *_args) -> None:
         step = self.chosen_step

@@ -114,8 +114,16 @@ class RunsTableModel(QAbstractTableModel):
         if column < len(self.metric_names):
             name = self.metric_names[column]
             summary = self.summary_of.get(name, LAST)
-            return name if summary == LAST else f"{name} ({summary})"
+            if summary == LAST and not self._is_setting(name):
+                return name
+            return f"{name} ({summary})"
         return "param: " + self.param_names[column - len(self.metric_names)]
+
+    def _is_setting(self, metric: str) -> bool:
+        """Whether ``metric`` is a hyperparameter logged as it changed (``lr`` under a
+        schedule): its last value (a cosine schedule's final 0) is not the configured one,
+        so its column says "last" beside the param's column."""
+        return metric in self.param_names
 
     def metric_at(self, column: int) -> str | None:
         """The metric a column shows, None for a fixed or a param column."""
@@ -178,6 +186,12 @@ class RunsTableModel(QAbstractTableModel):
         if metric is None:
             return None if self.order_key(column) else "MLflow cannot sort runs by this column"
         summary = self.summary_of.get(metric, LAST)
+        if summary == LAST and self._is_setting(metric):
+            return (
+                f"{metric}: each run's last logged value, where a schedule ended; the value "
+                f"it was configured with is the param: {metric} column. Right-click for Best, "
+                f"Min or Max."
+            )
         if summary == LAST:
             return f"{metric}: each run's last value. Right-click for Best, Min or Max."
         return (

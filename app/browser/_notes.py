@@ -50,4 +50,5 @@ class RunNotes(QWidget):
             lambda _run_id: self.saved.emit(f"Note saved on run {row.name}"),
             queue="mlflow",
             owner=self,
+            finish_before_exit=True,  # closing the app waits for the note to be written
         )

@@ -291,13 +291,16 @@ class RunsOrganiser(QObject):
             on_failure()
             QMessageBox.warning(browser, "Runs", text)
 
-        run_in_background(work, finished, failed, queue="mlflow", owner=browser)
+        run_in_background(  # a write the user asked for: closing the app waits for it
+            work, finished, failed, queue="mlflow", owner=browser, finish_before_exit=True
+        )
 
     def _rows_changed(self) -> None:
         model = self.browser.model
         if model.rowCount():
             last = model.index(model.rowCount() - 1, model.columnCount() - 1)
             model.dataChanged.emit(model.index(0, 0), last)
+        self.browser.show_current_names()  # a renamed run in the comparison below
 
 
 class TagsDialog(QDialog):

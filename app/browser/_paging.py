@@ -54,6 +54,7 @@ class RunsPager(QObject):
             lambda: fetch_runs(tracking_uri, query),
             lambda page: self._first_arrived(tracking_uri, query, page),
             lambda message, _details: self._first_failed(message),
+            busy="Loading runs…",
         )
 
     def forget(self) -> None:

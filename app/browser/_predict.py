@@ -1,6 +1,13 @@
 """The Predict tab of the Runs browser: the selected run's model on a file of yours or on a
 sample of its own test part, drawn as the plugin's outputs call for: class bars, a forecast
-after its input window, the next character, sorted tokens, generated points or images."""
+after its input window, the next character, sorted tokens, generated points or images.
+
+The input is shown beside the prediction, as the model reads it: an image, a series as a small
+plot (every channel of a forecaster's window), a prompt or tokens as text. A test sample's
+truth, in the model's own output columns (``engine.models.test_samples``), is shown beside
+the prediction: the true class's bar in another colour, the true values after a forecast,
+the true next character or sorted tokens, each marked right or wrong.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +15,55 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app._tasks import run_in_background
-from app.dashboards import color, fast_plot
+from app.dashboards import ZoomImage, color, fast_plot, tile_images
 
 SHOWN_SAMPLES = 16  # a generator draws this many
 CONTINUATION = 120  # characters the character model writes after a prompt
+TRUE_COLOR = "#009E73"  # the truth, beside the prediction's colour(0)
+RIGHT, WRONG = "✓", "✗"
 
 
 def _predict(tracking_uri: str, run_id: str, datasets_dir, path: str | None, seed: int):
-    """(inputs, names, output columns, plugin kind) for a file or for test samples."""
-    from engine.models import load_run_model, read_inputs, test_inputs
+    """(inputs, names, output columns, data spec, true columns) for a file or test samples;
+    a file has no truth (empty columns)."""
+    from engine.models import load_run_model, read_inputs, test_samples
     from engine.tracking import open_client
 
     trained, _run = load_run_model(open_client(tracking_uri), run_id)
+    truth: dict[str, np.ndarray] = {}
     if path:
         inputs, names = read_inputs(trained, path)
     else:
         count = SHOWN_SAMPLES if trained.plugin.generative else 1
-        inputs, names = test_inputs(trained, datasets_dir, count, seed)
+        samples = test_samples(trained, datasets_dir, count, seed)
+        inputs, names, truth = samples.inputs, samples.names, samples.truth
     spec = trained.plugin.spec
     columns = trained.predict(inputs)
     if spec.kind == "text":  # the character model: what it writes after the prompt too
         columns.update(trained.continuations(inputs, CONTINUATION, seed))
-    return inputs, names, columns, spec
+    return inputs, names, columns, spec, truth
+
+
+def _mark(predicted: Any, true: Any) -> str:
+    return RIGHT if predicted == true else WRONG
+
+
+def _visible(text: str) -> str:
+    """A prompt with its line breaks and tabs shown, on one line."""
+    return text.replace("\n", "⏎").replace("\t", "⇥")
 
 
 class PredictPanel(QWidget):
@@ -53,17 +84,52 @@ class PredictPanel(QWidget):
         self.text = QLabel("Select one finished run, then predict on a file or a test sample.")
         self.text.setObjectName("predictText")
         self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plot_widget = pg.PlotWidget()
         self.plot = fast_plot(self.plot_widget.getPlotItem(), "")
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.output_image = ZoomImage(title="")  # a generator's images
+        self.output_image.setObjectName("predictOutputImage")
+        self.output_view = QStackedWidget()
+        self.output_view.addWidget(self.plot_widget)
+        self.output_view.addWidget(self.output_image)
+        self.input_view = self._input_views()
         buttons = QHBoxLayout()
         buttons.addWidget(self.file_button)
         buttons.addWidget(self.sample_button)
         buttons.addStretch(1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.input_title = QLabel("Input")
+        left_layout.addWidget(self.input_title)
+        left_layout.addWidget(self.input_view, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.output_view)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([360, 640])
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.text)
-        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.splitter, 1)
         self.set_run(None, "", None)
+
+    def _input_views(self) -> QStackedWidget:
+        """An image, a small plot or text: the input as the model reads it."""
+        self.input_image = ZoomImage(title="")
+        self.input_image.setObjectName("predictInputImage")
+        self.input_plot_widget = pg.PlotWidget()
+        self.input_plot = fast_plot(self.input_plot_widget.getPlotItem(), "")
+        self.input_text = QLabel("The input appears here.")
+        self.input_text.setObjectName("predictInputText")
+        self.input_text.setWordWrap(True)
+        self.input_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.input_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        stack = QStackedWidget()
+        for view in (self.input_text, self.input_image, self.input_plot_widget):
+            stack.addWidget(view)
+        return stack
 
     def set_run(
         self, run_id: str | None, tracking_uri: str, datasets_dir, generative: bool = False
@@ -90,65 +156,148 @@ class PredictPanel(QWidget):
         self.file_button.setEnabled(False)
         self.sample_button.setEnabled(False)
         run_in_background(lambda: _predict(*args), self._shown, self._failed, queue="mlflow",
-                          owner=self)  # fmt: skip
+                          owner=self, busy="Predicting with the run's model…")  # fmt: skip
 
     def _failed(self, message: str, _details: str) -> None:
         self.set_run(self.run_id, self.tracking_uri, self.datasets_dir, self.generative)
         self.text.setText(f"Cannot predict: {message.removeprefix('UsageError: ')}")
 
     def _shown(self, result) -> None:
-        inputs, names, columns, spec = result
+        inputs, names, columns, spec, truth = result
         self.set_run(self.run_id, self.tracking_uri, self.datasets_dir, self.generative)
-        self.result = {"inputs": inputs, "names": names, "columns": columns}
+        self.result = {"inputs": inputs, "names": names, "columns": columns, "truth": truth}
         self.plot.clear()
+        self.legend.clear()
         self.plot.setTitle("")
+        self.output_view.setCurrentWidget(self.plot_widget)
         first = names[0]
+        self._show_input(inputs[0], spec, generated=len(names) if self.generative else 0)
         if "label" in columns:
-            self._classes(first, columns)
+            self._classes(first, columns, truth)
         elif any(key.endswith("_t+1") for key in columns):
-            self._forecast(first, inputs[0], columns, spec)
+            self._forecast(first, inputs[0], columns, spec, truth)
         elif "next" in columns:
-            self._next_character(first, columns, spec)
+            self._next_character(first, columns, spec, truth)
         elif "token_1" in columns:
-            tokens = [int(columns[f"token_{i + 1}"][0]) for i in range(len(columns))]
-            given = " ".join(str(int(t)) for t in inputs[0])
-            self.text.setText(f"{first}: {given}  →  {' '.join(map(str, tokens))}")
+            self._tokens(first, inputs[0], columns, truth)
         else:
             self._samples(len(names), columns, spec)
 
-    def _classes(self, first: str, columns) -> None:
+    # -- the input ---------------------------------------------------------------------------
+    def _show_input(self, x: np.ndarray, spec, generated: int = 0) -> None:
+        x = np.asarray(x)
+        if generated:
+            self._input_words(
+                "Input", f"Seeded noise: the generator draws {generated} samples from it."
+            )
+        elif spec.kind == "image" and x.ndim == 3:
+            channels, height, width = x.shape
+            self.input_title.setText(f"Input: {width} × {height} image")
+            if channels == 1:
+                self.input_image.set_array(x[0], "CET-L1", (0.0, 1.0))
+            else:
+                self.input_image.set_array(x[:3].transpose(1, 2, 0))
+            self.input_view.setCurrentWidget(self.input_image)
+        elif spec.kind == "text":
+            alphabet = spec.extra["alphabet"]
+            prompt = "".join(alphabet[int(code)] for code in x)
+            self._input_words(f"Input: {len(prompt)} characters", _visible(prompt))
+        elif spec.kind == "tokens" or x.dtype.kind in "iu":
+            self._input_words(f"Input: {x.size} tokens", " ".join(str(int(t)) for t in x.ravel()))
+        else:
+            self._input_series(x, spec)
+
+    def _input_words(self, title: str, text: str) -> None:
+        self.input_title.setText(title)
+        self.input_text.setText(text)
+        self.input_view.setCurrentWidget(self.input_text)
+
+    def _input_series(self, x: np.ndarray, spec) -> None:
+        """A series as a small plot: a forecaster's window (time x channels) channel by
+        channel, anything else (channels x positions, or one row) row by row."""
+        plot = self.input_plot
+        plot.clear()
+        if plot.legend is None:
+            plot.addLegend(offset=(-10, 10))
+        plot.legend.clear()
+        names: list[str] = []
+        if x.ndim == 2 and spec.kind == "timeseries":
+            names = list(spec.extra.get("channels", []))
+            x = x.T
+        rows = x.reshape(1, -1) if x.ndim < 2 else x.reshape(len(x), -1)
+        for index, row in enumerate(rows):
+            name = names[index] if index < len(names) else None
+            plot.plot(np.arange(len(row)), row, pen=pg.mkPen(color(index), width=1.5), name=name)
+        self.input_title.setText(
+            f"Input: {rows.shape[1]} steps" + (f" × {len(rows)} channels" if len(rows) > 1 else "")
+        )
+        self.input_view.setCurrentWidget(self.input_plot_widget)
+
+    # -- the prediction, beside the truth where there is one ---------------------------------
+    def _classes(self, first: str, columns, truth) -> None:
         names = [key[2:] for key in columns if key.startswith("p_")]
         values = [float(columns[f"p_{name}"][0]) for name in names]
-        self.text.setText(f"{first}: {columns['label'][0]} ({max(values):.1%})")
+        label = columns["label"][0]
+        summary = f"{first}: {label} ({max(values):.1%})"
+        brushes = [color(0)] * len(names)
+        if "label" in truth:
+            true = truth["label"][0]
+            summary += f"  ·  true label {true} {_mark(label, true)}"
+            if str(true) in names:
+                brushes[names.index(str(true))] = TRUE_COLOR
+        self.text.setText(summary)
         self.plot.addItem(pg.BarGraphItem(x=np.arange(len(names)), height=values, width=0.6,
-                                          brush=color(0)))  # fmt: skip
+                                          brushes=brushes))  # fmt: skip
         self.plot.getAxis("bottom").setTicks([list(enumerate(names))])
-        self.plot.setTitle("class probabilities")
+        title = "class probabilities"
+        self.plot.setTitle(f"{title} (the true class in green)" if "label" in truth else title)
 
-    def _forecast(self, first: str, window: np.ndarray, columns, spec) -> None:
+    def _forecast(self, first: str, window: np.ndarray, columns, spec, truth) -> None:
         history = np.asarray(window)[:, 0]
         steps = np.arange(len(history))
         forecast = [float(values[0]) for values in columns.values()]
         ahead = np.arange(len(history), len(history) + len(forecast))
         self.plot.plot(steps, history, pen=pg.mkPen(color(0), width=2), name="input")
         self.plot.plot(ahead, forecast, pen=pg.mkPen(color(1), width=2), symbol="o",
-                       symbolBrush=color(1))  # fmt: skip
+                       symbolBrush=color(1), name="forecast")  # fmt: skip
+        summary = f"{first}: forecast " + ", ".join(f"{v:.4g}" for v in forecast)
+        true = [float(truth[key][0]) for key in columns if key in truth]
+        if len(true) == len(forecast):
+            pen = pg.mkPen(TRUE_COLOR, width=2, style=Qt.PenStyle.DashLine)
+            self.plot.plot(ahead, true, pen=pen, symbol="x", symbolBrush=TRUE_COLOR,
+                           symbolPen=TRUE_COLOR, name="true")  # fmt: skip
+            summary += "  ·  true " + ", ".join(f"{v:.4g}" for v in true)
         self.plot.getAxis("bottom").setTicks(None)
         self.plot.setTitle(f"{spec.extra.get('target', 'target')}: input window and forecast")
-        self.text.setText(f"{first}: forecast " + ", ".join(f"{v:.4g}" for v in forecast))
+        self.text.setText(summary)
 
-    def _next_character(self, first: str, columns, spec) -> None:
+    def _next_character(self, first: str, columns, spec, truth) -> None:
         alphabet = spec.extra["alphabet"]
-        probabilities = np.asarray([columns[f"p_{code}"][0] for code in range(len(alphabet))])
+        # A ``p_`` column per character, in the alphabet's order (whatever their names).
+        probabilities = np.asarray([values[0] for key, values in columns.items()
+                                    if key.startswith("p_")])  # fmt: skip
         top = np.argsort(probabilities)[::-1][:5]
         ranked = ", ".join(f"{alphabet[i]!r} {probabilities[i]:.1%}" for i in top)
-        self.text.setText(
-            f"{first!r} → next character {columns['next'][0]!r} (top 5: {ranked})\n"
-            f"continued: {columns['continuation'][0]!r}"
-        )
-        self.plot.addItem(pg.BarGraphItem(x=np.arange(5), height=probabilities[top], width=0.6,
-                                          brush=color(0)))  # fmt: skip
+        predicted = columns["next"][0]
+        summary = f"{first!r} → next character {predicted!r} (top 5: {ranked})"
+        if "next" in truth:
+            true = truth["next"][0]
+            summary += f"  ·  true next character {true!r} {_mark(predicted, true)}"
+        self.text.setText(f"{summary}\ncontinued: {columns['continuation'][0]!r}")
+        bars = pg.BarGraphItem(x=np.arange(len(top)), height=probabilities[top], width=0.6,
+                               brush=color(0))  # fmt: skip
+        self.plot.addItem(bars)
         self.plot.getAxis("bottom").setTicks([[(i, repr(alphabet[c])) for i, c in enumerate(top)]])
+
+    def _tokens(self, first: str, x: np.ndarray, columns, truth) -> None:
+        count = sum(1 for key in columns if key.startswith("token_"))
+        tokens = [int(columns[f"token_{i + 1}"][0]) for i in range(count)]
+        given = " ".join(str(int(t)) for t in np.asarray(x).ravel())
+        summary = f"{first}: {given}  →  {' '.join(map(str, tokens))}"
+        if "token_1" in truth:
+            true = [int(truth[f"token_{i + 1}"][0]) for i in range(count)]
+            summary += f"  ·  true {' '.join(map(str, true))} {_mark(tokens, true)}"
+        self.text.setText(summary)
 
     def _samples(self, count: int, columns, spec) -> None:
         values = np.stack([np.asarray(column, dtype=float) for column in columns.values()], axis=1)
@@ -158,14 +307,13 @@ class PredictPanel(QWidget):
                                                  brush=color(0), pen=None))  # fmt: skip
             self.plot.setTitle(f"{count} generated points")
         else:
-            channels, height, width = spec.input_shape
-            images = values.reshape(count, channels, height, width)[:, 0]
-            side = int(np.ceil(np.sqrt(count)))
-            grid = np.ones((side * (height + 1), side * (width + 1)))
-            for index, image in enumerate(images):
-                row, col = divmod(index, side)
-                grid[row * (height + 1) : row * (height + 1) + height,
-                     col * (width + 1) : col * (width + 1) + width] = image  # fmt: skip
-            self.plot.addItem(pg.ImageItem(grid.T[:, ::-1]))
-            self.plot.setTitle(f"{count} generated images")
+            images = values.reshape(count, *spec.input_shape).transpose(0, 2, 3, 1)
+            grid = tile_images(images if images.shape[-1] == 3 else images[..., 0])
+            self.output_image.title.setText(f"{count} generated images")
+            self.output_image.title.show()
+            if grid.ndim == 2:
+                self.output_image.set_array(grid, "CET-L1", (0.0, 1.0))
+            else:
+                self.output_image.set_array(grid)
+            self.output_view.setCurrentWidget(self.output_image)
         self.text.setText(f"{count} samples from seeded noise")

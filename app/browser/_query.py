@@ -11,7 +11,9 @@ from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
-from engine.tracking import NOTE_TAG, RunRecord
+# History and fetch_histories are re-exported: the browser's reads of metric histories are
+# the engine's, which the sweep dashboard's trial curves use too.
+from engine.tracking import NOTE_TAG, History, RunRecord, fetch_histories  # noqa: F401
 
 PAGE_SIZE = 200  # rows per page shown: a screenful many times over, fetched in well under 1 s
 # Runs per page when counting. MLflow takes up to 50 000, but a page's runs are all in memory
@@ -207,30 +209,6 @@ def count_matches(client, experiment_ids: list[str], filter_string: str, view_ty
         total, token = total + len(runs), runs.token
         if not token:
             return total
-
-
-History = tuple[list[int], list[float], list[int]]  # steps, values, timestamps (ms)
-
-
-def fetch_histories(
-    tracking_uri: str, run_ids: list[str], keys: list[str]
-) -> dict[str, dict[str, History]]:
-    """Full metric histories: ``{run_id: {key: (steps, values, timestamps_ms)}}``."""
-    client = _client(tracking_uri)
-    histories: dict[str, dict[str, History]] = {}
-    for run_id in run_ids:
-        per_key = histories.setdefault(run_id, {})
-        for key in keys:
-            points = sorted(
-                client.get_metric_history(run_id, key), key=lambda m: (m.step, m.timestamp)
-            )
-            if points:
-                per_key[key] = (
-                    [m.step for m in points],
-                    [m.value for m in points],
-                    [m.timestamp for m in points],
-                )
-    return histories
 
 
 def save_note(tracking_uri: str, run_id: str, text: str) -> str:

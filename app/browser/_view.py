@@ -64,6 +64,7 @@ class RunsBrowser(QWidget):
         self.tracking_uri = ""
         self.stale = False
         self.order: tuple[str, bool] = NEWEST_FIRST  # MLflow's order_by key, ascending
+        self._compared_names: list[str] = []  # the compared runs' names as drawn below
         self.datasets_dir = None  # the workspace's, for the input example of an export
         self.model = RunsTableModel()
         self.proxy = RunsFilter()
@@ -251,6 +252,9 @@ class RunsBrowser(QWidget):
         )
 
     def _first_page(self, page: RunsPage) -> None:
+        # The rows start over (a refresh after a run or sweep ended): the runs selected stay
+        # selected where the new rows have them.
+        selected = [row.run_id for row in self.selected_rows()]
         self.model.reset_rows(page, self.pager.has_more)
         self._fill_experiments(page.experiments)
         self._show_sort_indicator()
@@ -262,7 +266,10 @@ class RunsBrowser(QWidget):
                 self.table.setColumnWidth(column, MAX_COLUMN_WIDTH)
         self.status.setText(f"{len(page.experiments)} experiments · {self.tracking_uri}")
         self._show_count()
+        if selected:
+            self.select_runs(*selected)
         self._selection_changed()
+        self.show_current_names()
         self.loaded.emit(len(self.model.rows))
 
     def _next_page(self, page: RunsPage) -> None:
@@ -372,6 +379,7 @@ class RunsBrowser(QWidget):
         keys = sorted({key for row in rows for key in row.metrics})
         uri, run_ids = self.tracking_uri, [row.run_id for row in rows]
         self.diff.set_rows(rows)
+        self._compared_names = [row.name for row in rows]  # see show_current_names
         self.images.set_runs(uri, rows)
         self.status.setText(f"Loading metric histories of {len(rows)} runs…")
 
@@ -381,8 +389,22 @@ class RunsBrowser(QWidget):
             self.compared.emit()
 
         run_in_background(
-            lambda: fetch_histories(uri, run_ids, keys), done, queue="mlflow", owner=self
-        )
+            lambda: fetch_histories(uri, run_ids, keys), done, queue="mlflow", owner=self,
+            busy=f"Loading metric histories of {len(rows)} runs…",
+        )  # fmt: skip
+
+    def show_current_names(self) -> None:
+        """The compared runs under the names the table has now (renamed here, or elsewhere
+        and listed again): the params diff's headers and the curves' legend."""
+        current = {row.run_id: row for row in self.model.rows}
+        rows = [current.get(row.run_id, row) for row in self.diff.rows]
+        if [row.name for row in rows] == self._compared_names:
+            return  # none renamed: the curves are not drawn again (their zoom stays)
+        self._compared_names = [row.name for row in rows]
+        self.diff.set_rows(rows)
+        if self.curves.rows:
+            rows = [current.get(row.run_id, row) for row in self.curves.rows]
+            self.curves.set_data(rows, self.curves.histories)
 
     def _open_mlflow(self) -> None:
         rows = self.selected_rows()
@@ -423,7 +445,7 @@ class RunsBrowser(QWidget):
         self.status.setText(doing)
         self.register_button.setEnabled(False)
         self.export_button.setEnabled(False)
-        model_task(self, work, self.status.setText, self._selection_changed)
+        model_task(self, work, self.status.setText, self._selection_changed, busy=doing)
 
 
 def _button(text: str, name: str, slot, tip: str = "") -> QPushButton:

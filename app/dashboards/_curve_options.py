@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QWidget
 
 from app._settings import load_json, save_json
+from app.dashboards._plots import mark_lone_point
 from app.dashboards._smoothing import MAX_WEIGHT, EmaState, extend_ema
 
 STEP, WALL_TIME = "step", "wall"
@@ -117,7 +118,8 @@ class SmoothedCurve:
     """A curve and, when smoothing, its raw data drawn faint behind it.
 
     Both items persist; ``set_data`` with ``appended=True`` (the series only grew since the
-    last call, at the same weight) smooths only the new points.
+    last call, at the same weight) smooths only the new points. A series of one point is
+    drawn as a marker; ``tip`` describes a point for a hover tooltip.
     """
 
     def __init__(self, plot: pg.PlotItem, pen: pg.QtGui.QPen, name: str, **style) -> None:
@@ -127,6 +129,8 @@ class SmoothedCurve:
         self.raw.setZValue(-1)
         self.curve = plot.plot(pen=pen, name=name, **style)
         self.legend = plot.legend  # None when the plot has no legend
+        self._symbol = style.get("symbol")
+        self.x, self.y = np.empty(0), np.empty(0)  # the raw data drawn (as the curve's points)
         self._weight = 0.0
         self._smoothed = np.empty(0)
         self._state = EmaState()
@@ -146,6 +150,18 @@ class SmoothedCurve:
             self.curve.setData(x, y)
             self._smoothed, self._state = np.empty(0), EmaState()
         self._weight = weight
+        self.x, self.y = x, y
+        mark_lone_point(self.curve, len(x), self._symbol)
+
+    def tip(self, index: int, run: str, metric: str, x_axis: str) -> str:
+        """Point ``index`` described: the run, its step (or time), the value (and the smoothed
+        value, when smoothing)."""
+        x = float(self.x[index])
+        where = f"step {x:.0f}" if x_axis == STEP else f"{x:.1f} s since the run started"
+        lines = [run, where, f"{metric} = {float(self.y[index]):.4g}"]
+        if self._weight > 0.0 and index < len(self._smoothed):
+            lines.append(f"smoothed = {float(self._smoothed[index]):.4g}")
+        return "\n".join(lines)
 
     def _smooth(self, y: np.ndarray, weight: float, appended: bool) -> np.ndarray:
         done = len(self._smoothed)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -30,9 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.dashboards._curve_options import WALL_TIME, CurveOptions, SmoothedCurve, apply_axes
+from app.dashboards._hover import HoverTips
+from app.dashboards._legend import outside_legend
 from app.dashboards._plots import color, fast_plot
 from app.dashboards._series import GrowingSeries
 from app.dashboards._snapshot import SnapshotView
+from app.dashboards._zoom_image import ZoomImage
 from app.jobs import RunJob
 from engine.events import EvalMetrics, RunFinished, RunStarted, Snapshot, StepMetrics
 
@@ -59,37 +61,6 @@ NO_MATRIX = (
 # The end-of-run figure the tab below the curves shows, by artifact, and the tab's title:
 # a classifier's confusion matrix, a forecaster's test forecast beside its baselines.
 RESULT_IMAGES = {"confusion_matrix.png": "Confusion matrix", "forecast.png": "Forecast"}
-
-
-class ScaledImage(QLabel):
-    """An image that fits the space it is given (keeping its aspect), never the other way round."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.original: QPixmap | None = None
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-
-    def set_image(self, pixmap: QPixmap | None, text: str = "") -> None:
-        self.original = pixmap
-        if pixmap is None:
-            self.clear()
-            self.setText(text)
-        self._fit()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        if self.original is not None and self.width() > 1 and self.height() > 1:
-            self.setPixmap(
-                self.original.scaled(
-                    self.size(),
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            )
 
 
 def unprefixed(name: str) -> str:
@@ -125,6 +96,7 @@ class LiveRunsView(QWidget):
         super().__init__(parent)
         self.traces: dict[int, RunTrace] = {}
         self.plots: dict[str, pg.PlotItem] = {}
+        self.hovers: dict[str, HoverTips] = {}  # by plot: run, step and value under the pointer
         self.current: RunTrace | None = None
 
         self.run_list = QListWidget()
@@ -153,7 +125,7 @@ class LiveRunsView(QWidget):
         curves_layout.addWidget(self.options)
         curves_layout.addWidget(self.graphics, 1)
         self.snapshots = SnapshotView()
-        self.result_image = ScaledImage(NO_MATRIX)
+        self.result_image = ZoomImage(NO_MATRIX, opens=ZoomImage.WIDTH)
         self.result_image.setObjectName("resultImage")
         self.extras = QTabWidget()
         self.extras.addTab(self.snapshots, "Snapshot")
@@ -246,7 +218,7 @@ class LiveRunsView(QWidget):
             step, data = trace.snapshot
             self.snapshots.show_snapshot(step, data, f"#{trace.job.number}")
         else:
-            self.snapshots.clear()
+            self.snapshots.show_none(f"#{trace.job.number}")
         self.result_image.set_image(trace.result_pixmap, NO_MATRIX)
         self.extras.setTabText(1, trace.result_title)
 
@@ -312,8 +284,9 @@ class LiveRunsView(QWidget):
         if plot is None:
             plot = fast_plot(pg.PlotItem(), group)  # placed by _relayout once it has a curve
             apply_axes(plot, self.options.choice, always_log=group == "lr")
-            plot.addLegend(offset=(-10, 10))
+            outside_legend(plot, "right")
             self.plots[group] = plot
+            self.hovers[group] = HoverTips(plot)
         return plot
 
     def _make_curve(self, trace: RunTrace, name: str) -> SmoothedCurve:
@@ -339,6 +312,9 @@ class LiveRunsView(QWidget):
         )
         curve.setVisible(trace.visible)
         trace.curves[name] = curve
+        job = trace.job
+        self.hovers[group].add(curve.curve, lambda index: curve.tip(
+            index, f"#{job.number} {job.title}", name, self.options.choice.x_axis))  # fmt: skip
         self._relayout()
         return curve
 

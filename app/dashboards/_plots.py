@@ -1,19 +1,37 @@
-"""pyqtgraph set-up shared by every dashboard: theme colours, curve pens, fast plot items."""
+"""pyqtgraph set-up shared by every dashboard: theme colours, curve pens, fast plot items, and
+axes that show values as they are.
+
+Every plot of the app goes through ``plain_axes`` (``fast_plot`` calls it): pyqtgraph's axes
+rescale a unitless range inside 0..1 by an SI prefix, so a sweep's val_accuracy of 0.986..0.993
+read "val_accuracy (x0.001)" with ticks 986..993.
+"""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 # A palette readable on light and dark backgrounds (Okabe-Ito, colour-blind safe).
 COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+GOLDEN_RATIO_CONJUGATE = 0.6180339887
+SIDES = ("left", "bottom", "top", "right")
+LONE_POINT_SIZE = 7
 
 
 def color(index: int) -> str:
     return COLORS[index % len(COLORS)]
+
+
+def trial_color(number: int) -> QColor:
+    """A colour of its own for each trial, the same on every sweep plot: hues a golden ratio
+    apart never repeat and keep neighbouring trials far apart on the colour wheel (a palette
+    of eight, as runs have, repeats within a sweep of ten trials)."""
+    hue = (number * GOLDEN_RATIO_CONJUGATE) % 1.0
+    return QColor.fromHslF(hue, 0.75, 0.45)
 
 
 def apply_theme() -> None:
@@ -26,8 +44,21 @@ def apply_theme() -> None:
     )
 
 
-class ReadableLogAxis(pg.AxisItem):
-    """A y axis whose log scale labels, over more than a decade, only the 1-2-5 ticks.
+class PlainAxis(pg.AxisItem):
+    """An axis whose tick labels are the values themselves, never rescaled by an SI prefix."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.enableAutoSIPrefix(False)
+
+    def getSIPrefixEnableRanges(self):  # noqa: N802 - pyqtgraph's name
+        # Nowhere: ``enableAutoSIPrefix`` and ``setLabel`` recompute the prefix without
+        # asking whether it is enabled; with no range to apply in, the scale stays 1.
+        return ()
+
+
+class ReadableLogAxis(PlainAxis):
+    """An axis whose log scale labels, over more than a decade, only the 1-2-5 ticks.
 
     pyqtgraph labels every minor tick (1, 2, ... 9 times a power of ten); at the top of each
     decade they are a few pixels apart and their labels overprint one another (a learning
@@ -43,7 +74,7 @@ class ReadableLogAxis(pg.AxisItem):
         return [text if digit in (1, 2, 5) else "" for text, digit in pairs]
 
 
-class IntegerAxis(pg.AxisItem):
+class IntegerAxis(PlainAxis):
     """An axis of whole numbers (trial numbers): no tick between two of them."""
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 - pyqtgraph's names
@@ -51,12 +82,46 @@ class IntegerAxis(pg.AxisItem):
         return levels or [(1.0, 0.0)]
 
 
+def plain_axes(plot: pg.PlotItem, **axes: pg.AxisItem) -> pg.PlotItem:
+    """Give ``plot`` plain axes (``PlainAxis`` or a subclass) on every side, ``axes`` by side
+    where given; call it before labelling or ticking the axes (they are replaced)."""
+    wanted = {side: axes.get(side) or PlainAxis(side) for side in SIDES}
+    replace = {side: axis for side, axis in wanted.items()
+               if side in axes or not isinstance(plot.getAxis(side), PlainAxis)}  # fmt: skip
+    if replace:
+        shown = {side: plot.getAxis(side).isVisibleTo(plot) for side in replace}
+        plot.setAxisItems(replace)  # shows every axis it places
+        for side, visible in shown.items():
+            plot.showAxis(side, visible)
+    return plot
+
+
 def fast_plot(plot: pg.PlotItem, title: str = "") -> pg.PlotItem:
-    """Downsampling and clip-to-view so long series stay cheap to draw."""
-    plot.setAxisItems({"left": ReadableLogAxis("left")})
+    """Downsampling and clip-to-view so long series stay cheap to draw; plain axes, the x and y
+    ones readable on a log scale too."""
+    plain_axes(plot, left=ReadableLogAxis("left"), bottom=ReadableLogAxis("bottom"))
     plot.setDownsampling(auto=True, mode="peak")
     plot.setClipToView(True)
     plot.showGrid(x=True, y=True, alpha=0.2)
     if title:
         plot.setTitle(title)
     return plot
+
+
+def mark_lone_point(curve: pg.PlotDataItem, count: int, symbol: str | None = None) -> None:
+    """Draw a curve of one point as a marker (a line through one point draws nothing: a run
+    stopped after its first evaluation vanished from a comparison); ``symbol`` is the one the
+    curve has with more points."""
+    wanted = "o" if count == 1 and symbol is None else symbol
+    if curve.opts["symbol"] == wanted:
+        return
+    if wanted is not None and symbol is None:
+        pen_color = pg.mkPen(curve.opts["pen"]).color()
+        curve.setSymbolBrush(pen_color)
+        curve.setSymbolPen(None)
+        curve.setSymbolSize(LONE_POINT_SIZE)
+    curve.setSymbol(wanted)
+
+
+def finite_count(values) -> int:
+    return int(np.isfinite(np.asarray(values, dtype=float)).sum()) if values is not None else 0

@@ -5,6 +5,8 @@ Snapshots are plain JSON (see ``Plugin.snapshot``). Known shapes: ``{"type": "po
 "images": [flat...]}``; anything else is drawn by the shape of its numeric arrays (N x 2
 points, a 2-D matrix as a heat map, a stack of matrices as an image grid, a vector as a curve).
 Items are reused between snapshots of the same layout, so a live view only swaps data.
+Images and matrices are drawn by ``ZoomImage``, enlarged to a readable size with sharp pixels,
+to be zoomed and panned (a 16-sample grid of 8 x 8 digits was 180 pixels across).
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from app.dashboards._plots import color, fast_plot
+from app.dashboards._zoom_image import ZoomImage
+
+# Samples in grey (black to white), matrices (attention weights) as heat maps.
+IMAGE_COLORMAPS = {"image": "CET-L1", "matrix": "viridis"}
+
+NO_SNAPSHOT = "Plugins that draw samples or attention show them here."
 
 
 def tile_images(images: np.ndarray) -> np.ndarray:
@@ -59,8 +67,8 @@ def panels(data: dict[str, Any], prefix: str = "") -> list[tuple[str, str, Any]]
         if isinstance(value, dict):
             found += panels(value, title)
             continue
-        if not isinstance(value, list) or not value:
-            continue
+        if not isinstance(value, list) or not value or isinstance(value[0], str):
+            continue  # words (tokens "0" "2" "1") are text, not a curve of their digits
         try:
             array = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
@@ -94,18 +102,22 @@ def texts(data: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 class SnapshotView(QWidget):
+    """The panels of the latest snapshot, two a row: points and curves as plots, images and
+    matrices (sample grids, attention maps) as zoomable images (``ZoomImage``)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.caption = QLabel(
-            "No snapshot yet: plugins that draw samples or attention show them here."
-        )
+        self.caption = QLabel(f"No snapshot yet. {NO_SNAPSHOT}")
         self.caption.setWordWrap(True)
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.panels = QWidget()
+        self.grid = QGridLayout(self.panels)
+        self.grid.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
-        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.panels, 1)
         self._layout_key: tuple | None = None
+        self._widgets: list[QWidget] = []
         self._items: list[Any] = []
 
     def show_snapshot(self, step: int, data: dict[str, Any], label: str = "") -> None:
@@ -120,41 +132,47 @@ class SnapshotView(QWidget):
         for item, (_title, kind, payload) in zip(self._items, parts, strict=True):
             self._update(item, kind, payload)
 
+    def show_none(self, label: str = "") -> None:
+        """No snapshot for run ``label`` (yet): its caption says so, and no run's panels stay
+        in sight (the caption of the run shown before stayed, under another run selected)."""
+        self.clear()
+        heading = f"{label}: no snapshot yet." if label else "No snapshot yet."
+        self.caption.setText(f"{heading} {NO_SNAPSHOT}")
+
     def clear(self) -> None:
-        self.graphics.clear()
+        for widget in self._widgets:
+            self.grid.removeWidget(widget)
+            widget.hide()  # gone now, deleted once the event loop gets there
+            widget.deleteLater()
+        self._widgets = []
         self._items = []
         self._layout_key = None
 
     def _build(self, parts: list[tuple[str, str, Any]]) -> None:
-        self.graphics.clear()
-        self._items = []
+        self.clear()
         columns = 2 if len(parts) > 1 else 1
         for index, (title, kind, _payload) in enumerate(parts):
-            plot = fast_plot(
-                self.graphics.addPlot(row=index // columns, col=index % columns), title
-            )
-            if kind == "points":
-                modes = pg.ScatterPlotItem(size=9, brush=None, pen=pg.mkPen("#D55E00", width=2))
-                samples = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(color(0) + "a0"))
-                plot.addItem(modes)
-                plot.addItem(samples)
-                plot.setAspectLocked(True)
-                self._items.append((samples, modes))
-            elif kind == "curve":
-                self._items.append(plot.plot(pen=color(0)))
+            if kind in ("image", "matrix"):
+                widget = ZoomImage(title=title)
+                widget.setObjectName("snapshotImage")
+                item = (widget, IMAGE_COLORMAPS[kind])
             else:
-                image = pg.ImageItem(axisOrder="row-major")
-                if kind == "matrix":
-                    image.setColorMap(pg.colormap.get("viridis"))
-                    plot.invertY(True)
+                widget = pg.PlotWidget()
+                plot = fast_plot(widget.getPlotItem(), title)
+                if kind == "points":
+                    modes = pg.ScatterPlotItem(size=9, brush=None,
+                                               pen=pg.mkPen("#D55E00", width=2))  # fmt: skip
+                    samples = pg.ScatterPlotItem(size=4, pen=None,
+                                                 brush=pg.mkBrush(color(0) + "a0"))  # fmt: skip
+                    plot.addItem(modes)
+                    plot.addItem(samples)
+                    plot.setAspectLocked(True)
+                    item = (samples, modes)
                 else:
-                    image.setColorMap(pg.colormap.get("CET-L1"))
-                    plot.invertY(True)
-                    plot.hideAxis("left")
-                    plot.hideAxis("bottom")
-                plot.addItem(image)
-                plot.setAspectLocked(True)
-                self._items.append(image)
+                    item = plot.plot(pen=color(0))
+            self.grid.addWidget(widget, index // columns, index % columns)
+            self._widgets.append(widget)
+            self._items.append(item)
 
     @staticmethod
     def _update(item: Any, kind: str, payload: Any) -> None:
@@ -166,4 +184,5 @@ class SnapshotView(QWidget):
         elif kind == "curve":
             item.setData(np.arange(len(payload)), payload)
         else:
-            item.setImage(payload, autoLevels=True)
+            view, colormap = item
+            view.set_array(payload, colormap)

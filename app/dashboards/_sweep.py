@@ -25,16 +25,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.dashboards._hover import HoverTips
 from app.dashboards._importance import ImportancePage
+from app.dashboards._legend import outside_legend
+from app.dashboards._parallel import ParallelCoordinates
 from app.dashboards._plot_export import SweepExport
-from app.dashboards._plots import IntegerAxis, color, fast_plot
-from app.dashboards._sweep_math import best_so_far, normalise, numeric_axis, pareto_mask
+from app.dashboards._plots import IntegerAxis, fast_plot, mark_lone_point, trial_color
+from app.dashboards._search_space import ParamScale, search_scales
+from app.dashboards._slices import SlicePlots
+from app.dashboards._sweep_math import best_so_far, pareto_mask, trial_tip
+from app.dashboards._trial_curves import TrialCurves
 from app.jobs import SweepJob, TrialJob
 from engine.states import State
 
 FRAME_MS = 100
 STATE_COLORS = {State.FINISHED: "#009E73", State.PRUNED: "#D55E00", State.STOPPED: "#CC79A7",
                 State.FAILED: "#999999", State.RUNNING: "#0072B2"}  # fmt: skip
+# On the intermediate values each trial has its colour; its state is the line's style.
+STATE_LINES = {State.PRUNED: Qt.PenStyle.DashLine, State.STOPPED: Qt.PenStyle.DotLine,
+               State.FAILED: Qt.PenStyle.DotLine}  # fmt: skip
 NUMBER_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -130,6 +139,8 @@ class SweepDashboard(QWidget):
         # What each curve was last drawn with, so an unchanged trial costs nothing.
         self.intermediate_drawn: dict[int, tuple[str, int]] = {}
         self.complete_drawn: tuple[int, ...] | None = None
+        self.scales: dict[str, ParamScale] = {}  # the shown sweep's, by searched hyperparameter
+        self.history_tips: list[str] = []  # each point's tooltip on the history
 
         self.datasets_dir = None  # the workspace's, for a model the trial has not logged
         layout = QVBoxLayout(self)
@@ -172,19 +183,22 @@ class SweepDashboard(QWidget):
         self.history_plot = fast_plot(self.history.getPlotItem(), "optimisation history")
         self.history_plot.setAxisItems({"bottom": IntegerAxis("bottom")})
         self.history_plot.setLabel("bottom", "trial")
-        self.history_plot.addLegend(offset=(-10, 10))
-        self.history_points = pg.ScatterPlotItem(size=7, name="objective")
+        outside_legend(self.history_plot, "below", columns=2)
+        # Each point in its trial's colour; the legend's grey point stands for them all.
+        self.history_points = pg.ScatterPlotItem(size=9, name="objective", brush="#999999")
         self.history_best = pg.PlotDataItem(pen=pg.mkPen("#D55E00", width=2), name="best so far")
         self.history_plot.addItem(self.history_points)
         self.history_plot.addItem(self.history_best)
+        self.history_hover = HoverTips(self.history_plot)
+        self.history_hover.add(self.history_points, lambda index: self.history_tips[index])
         self.intermediate = pg.PlotWidget()
         self.intermediate_plot = fast_plot(self.intermediate.getPlotItem(), "intermediate values")
         self.intermediate_plot.setLabel("bottom", "step")
-        self.parallel = pg.PlotWidget()
-        self.parallel_plot = fast_plot(self.parallel.getPlotItem(), "parallel coordinates")
-        self.parallel_items: list[pg.PlotDataItem] = []
-        self.slices = pg.GraphicsLayoutWidget()
-        self.slice_items: dict[str, pg.ScatterPlotItem] = {}
+        self.intermediate_hover = HoverTips(self.intermediate_plot)
+        self.parallel_view = ParallelCoordinates()
+        self.parallel, self.parallel_plot = self.parallel_view.widget, self.parallel_view.plot
+        self.slice_view = SlicePlots()
+        self.slices, self.slice_items = self.slice_view.widget, self.slice_view.points
         self.importance = ImportancePage()
         self.pareto = pg.PlotWidget()
         self.pareto_plot = fast_plot(self.pareto.getPlotItem(), "Pareto front")
@@ -194,7 +208,8 @@ class SweepDashboard(QWidget):
         self.pareto_plot.addItem(self.pareto_front)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("sweepTabs")
-        pages = {"Trials": self.table, "History": self.history,
+        self.trial_curves = TrialCurves(self)  # the selected trials' curves below the table
+        pages = {"Trials": self.trial_curves.page, "History": self.history,
                  "Intermediate values": self.intermediate, "Parallel coordinates": self.parallel,
                  "Slices": self.slices, "Importance": self.importance,
                  "Pareto front": self.pareto}  # fmt: skip
@@ -216,7 +231,9 @@ class SweepDashboard(QWidget):
         self.sweep = self.sweeps[self.selector.itemData(index)]
         for curve in self.intermediate_curves.values():
             self.intermediate_plot.removeItem(curve)
+        self.intermediate_hover.clear()
         self.intermediate_curves = {}
+        self.scales = search_scales(self.sweep.spec)
         self.intermediate_drawn = {}
         self.complete_drawn = None
         self.importance.show_sweep(self.sweep)
@@ -286,23 +303,36 @@ class SweepDashboard(QWidget):
         if curve is None:
             curve = self.intermediate_plot.plot(name=f"trial {trial.trial_number}")
             self.intermediate_curves[trial.trial_number] = curve
+            self.intermediate_hover.add(
+                curve, lambda index, trial=trial: self._step_tip(trial, index)
+            )
         drawn = (trial.state, len(trial.intermediate))
         last = self.intermediate_drawn.get(trial.trial_number)
         if drawn == last:
             return
         self.intermediate_drawn[trial.trial_number] = drawn
+        pruned = trial.state == State.PRUNED
         if last is None or last[0] != trial.state:
-            pruned = trial.state == State.PRUNED
-            state_color = STATE_COLORS.get(trial.state, "#999999")
-            style = Qt.PenStyle.DashLine if pruned else Qt.PenStyle.SolidLine
-            curve.setPen(pg.mkPen(state_color, width=1.5, style=style))
-            # A trial pruned at its first report has a single point: mark where it stopped.
+            trial_pen = trial_color(trial.trial_number)
+            style = STATE_LINES.get(trial.state, Qt.PenStyle.SolidLine)
+            curve.setPen(pg.mkPen(trial_pen, width=1.5, style=style))
+            # A pruned trial's points are crosses: pruned at its first report, it has one.
             curve.setSymbol("x" if pruned else None)
-            curve.setSymbolPen(pg.mkPen(state_color, width=2))
+            curve.setSymbolPen(pg.mkPen(trial_pen, width=2))
             curve.setSymbolBrush(None)
         if trial.intermediate and (last is None or last[1] != len(trial.intermediate)):
             steps, values = zip(*trial.intermediate, strict=True)
             curve.setData(np.asarray(steps, float), np.asarray(values, float))
+        mark_lone_point(curve, len(trial.intermediate), "x" if pruned else None)
+
+    def _metric(self) -> str:
+        sweep = self.sweep
+        return sweep.metrics[0] if sweep is not None and sweep.metrics else "value"
+
+    def _step_tip(self, trial: TrialJob, index: int) -> str:
+        step, value = trial.intermediate[index]
+        values = {"step": step, self._metric(): value}
+        return trial_tip(trial.trial_number, values, trial.params, trial.state.label)
 
     def _draw_history(self, complete: list[TrialJob]) -> None:
         if not complete or self.sweep is None:
@@ -310,48 +340,20 @@ class SweepDashboard(QWidget):
         numbers = np.asarray([t.trial_number for t in complete], float)
         values = np.asarray([t.values[0] for t in complete], float)
         maximize = bool(self.sweep.directions) and self.sweep.directions[0] == "maximize"
-        self.history_points.setData(numbers, values, brush=pg.mkBrush(color(0)))
+        metric = self._metric()
+        self.history_tips = [trial_tip(t.trial_number, {metric: v}, t.params)
+                             for t, v in zip(complete, values, strict=True)]  # fmt: skip
+        brushes = [pg.mkBrush(trial_color(t.trial_number)) for t in complete]
+        self.history_points.setData(numbers, values, brush=brushes)
         self.history_best.setData(numbers, best_so_far(values, maximize))
-        self.history_plot.setLabel("left", self.sweep.metrics[0] if self.sweep.metrics else "value")
+        self.history_plot.setLabel("left", metric)
 
     def _draw_parallel(self, complete: list[TrialJob], params: list[str]) -> None:
-        if not complete or not params:
-            return
-        columns = []
-        for name in params:
-            axis, _labels = numeric_axis([t.params.get(name, np.nan) for t in complete])
-            columns.append(normalise(axis))
-        objective = normalise(np.asarray([t.values[0] for t in complete], float))
-        columns.append(objective)
-        matrix = np.vstack(columns).T  # trials x axes
-        colormap = pg.colormap.get("viridis")
-        while len(self.parallel_items) < len(complete):
-            self.parallel_items.append(self.parallel_plot.plot())
-        xs = np.arange(matrix.shape[1], dtype=float)
-        for item, row, value in zip(self.parallel_items, matrix, objective, strict=False):
-            item.setData(
-                xs, row, pen=pg.mkPen(colormap.map(float(value), mode="qcolor"), width=1.5)
-            )
-        axis = self.parallel_plot.getAxis("bottom")
-        axis.setTicks([[(i, name) for i, name in enumerate([*params, "objective"])]])
+        if complete and params:
+            self.parallel_view.draw(complete, params, self.scales, self._metric())
 
     def _draw_slices(self, complete: list[TrialJob], params: list[str]) -> None:
-        if not complete:
-            return
-        values = np.asarray([t.values[0] for t in complete], float)
-        for index, name in enumerate(params):
-            scatter = self.slice_items.get(name)
-            if scatter is None:
-                plot = fast_plot(self.slices.addPlot(row=index // 3, col=index % 3), name)
-                scatter = pg.ScatterPlotItem(size=6, brush=pg.mkBrush(color(0)), pen=None)
-                plot.addItem(scatter)
-                self.slice_items[name] = scatter
-            axis, labels = numeric_axis([t.params.get(name, np.nan) for t in complete])
-            scatter.setData(axis, values)
-            if labels is not None:
-                scatter.getViewBox().parentItem().getAxis("bottom").setTicks(
-                    [[(i, label) for i, label in enumerate(labels)]]
-                )
+        self.slice_view.draw(complete, params, self.scales, self._metric())
 
     def _draw_pareto(self, complete: list[TrialJob]) -> None:
         sweep = self.sweep

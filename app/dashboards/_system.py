@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app._catalog import nvidia_smi
 from app._tasks import run_in_background
+from app.dashboards._legend import outside_legend
 from app.dashboards._plots import color, fast_plot
 from app.dashboards._series import GrowingSeries
 
@@ -66,9 +67,9 @@ class SystemPanel(QWidget):
         self.summary.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         # The dock is short, so the plot is compact: no title (the unit is on the y axis), no
-        # x-axis label (its ticks are the seconds since start-up) and a one-row legend, which
-        # leave the curve area most of the height; the minimum keeps 0-100 readable when a
-        # saved layout or the user squeezes the dock.
+        # x-axis label (its ticks are the seconds since start-up) and a one-row legend below
+        # it (not over a curve at 100%), which leave the curve area most of the height; the
+        # minimum keeps 0-100 readable when a saved layout or the user squeezes the dock.
         self.graphics.setMinimumHeight(MIN_PLOT_HEIGHT)
         self.graphics.ci.setContentsMargins(2, 2, 12, 2)
         self.plot = fast_plot(self.graphics.addPlot())
@@ -78,7 +79,7 @@ class SystemPanel(QWidget):
         self.plot.getAxis("left").setTicks([[(v, str(v)) for v in (0, 50, 100)]])
         self.plot.setMouseEnabled(x=False, y=False)  # a live monitor: nothing to pan or zoom
         self.plot.hideButtons()
-        self.plot.addLegend(offset=(-5, 2), colCount=4)
+        outside_legend(self.plot, "below", columns=4)
         self.series: dict[str, GrowingSeries] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         layout = QVBoxLayout(self)

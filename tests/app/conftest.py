@@ -176,3 +176,15 @@ def fill_tiny_cnn(qtbot) -> Callable:
         type_into(qtbot, form.threads.lineEdit(), "1")
 
     return fill
+
+
+def opened_browser(qtbot, uri: str, timeout_ms: int = LONG_MS):
+    """A runs browser on the store ``uri``, shown, with its first rows listed."""
+    from app.browser import RunsBrowser
+
+    browser = RunsBrowser()
+    qtbot.addWidget(browser)
+    browser.set_tracking_uri(uri)
+    browser.show()
+    qtbot.waitUntil(lambda: not browser.loading and bool(browser.model.rows), timeout=timeout_ms)
+    return browser

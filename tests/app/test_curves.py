@@ -209,3 +209,59 @@ def test_a_log_axis_over_decades_labels_only_its_1_2_5_ticks(qtbot):
     assert np.allclose(10 ** np.array(labelled), [1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3])
     one_decade = [math.log10(m * 1e-3) for m in range(2, 10)]
     assert all(axis.logTickStrings(one_decade, 1, None))
+
+
+# -- plots that say what they mean (issue 25, part 3) ---------------------------------------
+def _record(index: int) -> RunRecord:
+    return RunRecord(f"run{index}abcdef", "0", "curves", f"r{index}", "FINISHED", 0, None)
+
+
+def test_hovering_a_curve_names_the_run_step_and_value(live, qtbot):
+    from PySide6.QtCore import QCoreApplication, QPointF
+
+    view, trace = live
+    view.resize(1000, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    QCoreApplication.processEvents()
+    plot = view.plots["loss"]
+    where = view.graphics.mapFromScene(plot.vb.mapViewToScene(QPointF(3.0, NOISY[2])))
+    qtbot.mouseMove(view.graphics.viewport(), where)
+    job = trace.job
+    assert view.hovers["loss"].text.splitlines() == [
+        f"#{job.number} {job.title}", "step 3", "train_loss = 0.5"]  # fmt: skip
+
+
+def test_a_series_of_one_point_is_drawn_as_a_marker(qtbot):
+    """A run stopped after its first evaluation, compared with others, showed nothing."""
+    curves = CompareCurves()
+    qtbot.addWidget(curves)
+    histories = {_record(0).run_id: {"val_loss": ([10], [0.5], [1000])},
+                 _record(1).run_id: {"val_loss": ([10, 20], [0.5, 0.4], [1000, 2000])}}  # fmt: skip
+    curves.set_data([_record(0), _record(1)], histories)
+    lone, whole = (curve.curve for curve in curves.drawn)
+    assert lone.opts["symbol"] == "o" and lone.scatter.points().size == 1
+    assert whole.opts["symbol"] is None
+
+
+def test_legends_stay_beside_the_curves(qtbot):
+    """With four runs overlaid the legend covered the curves and was cut off."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    window = QWidget()  # as in the app: its ``metric`` combo box hides QWidget.metric()
+    qtbot.addWidget(window)
+    curves = CompareCurves()
+    QVBoxLayout(window).addWidget(curves)
+    records = [_record(index) for index in range(4)]
+    histories = {r.run_id: {"val_loss": (list(range(50)), NOISY * 6 + [0, 0], [0] * 50)}
+                 for r in records}  # fmt: skip
+    curves.set_data(records, histories)
+    window.resize(800, 400)
+    window.show()
+    qtbot.waitExposed(window)
+    QCoreApplication.processEvents()
+    legend, view_box = curves.legend.sceneBoundingRect(), curves.plot.vb.sceneBoundingRect()
+    assert len(curves.legend.items) == 4 and legend.height() > 40
+    assert legend.left() > view_box.right() - 1  # beside the view box, not over it
+    assert curves.plot_widget.sceneRect().contains(legend)  # and whole

@@ -117,9 +117,10 @@ def test_the_sweep_dashboard_exports_its_plots_and_its_trials(qtbot, store, tmp_
     dashboard.redraw()
     export = dashboard.export_menu
 
-    dashboard.tabs.setCurrentIndex(0)  # the trial table: no plot to export
+    dashboard.tabs.setCurrentIndex(0)  # the trial table, and the chosen trials' curves
     export.update_actions()
-    assert not export.png_action.isEnabled() and export.csv_action.isEnabled()
+    assert export.png_action.isEnabled() and export.csv_action.isEnabled()
+    assert export.current_plot() is dashboard.trial_curves.curves.plot_widget.getPlotItem()
     dashboard.tabs.setCurrentWidget(dashboard.history)
     export.update_actions()
     assert export.png_action.isEnabled() and export.svg_action.isEnabled()

@@ -75,6 +75,11 @@ def test_the_predict_tab_shows_class_bars_for_a_test_sample_and_for_a_file(
     assert "label" in panel.result["columns"] and panel.text.text().startswith("test #")
     (bars,) = [i for i in panel.plot.items if type(i).__name__ == "BarGraphItem"]
     assert len(bars.opts["height"]) == 10
+    # The digit itself beside its prediction, and its true label beside the predicted one.
+    assert panel.input_view.currentWidget() is panel.input_image
+    assert panel.input_image.original is not None and panel.input_title.text().endswith("image")
+    true = panel.result["truth"]["label"][0]
+    assert f"true label {true} " in panel.text.text()
 
     image = tmp_path / "seven.png"
     pixels = (load_digits().images[7] * 16).clip(0, 255).astype(np.uint8)
@@ -85,6 +90,7 @@ def test_the_predict_tab_shows_class_bars_for_a_test_sample_and_for_a_file(
     qtbot.waitUntil(lambda: panel.result is not None, timeout=LONG_MS)
     assert panel.result["names"] == ["seven.png"]
     assert panel.text.text().startswith("seven.png: ")
+    assert "true label" not in panel.text.text()  # a file of yours has none
 
     panel.result = None  # a file that is not there: said in the panel
     panel.predict(str(tmp_path / "missing.png"))

@@ -43,3 +43,9 @@ def test_tile_images_places_each_image():
     grid = tile_images(images)
     assert grid.shape == (3, 6)
     assert np.array_equal(grid[:2, :2], images[0]) and np.array_equal(grid[:2, 3:5], images[1])
+
+
+def test_tokens_that_are_digits_are_text_not_a_curve():
+    data = {"type": "attention", "attention": np.eye(3).tolist(), "tokens": ["0", "2", "1"]}
+    assert [kind for _, kind, _ in panels(data)] == ["matrix"]
+    assert texts(data) == ["tokens: 0 2 1"]

@@ -7,6 +7,7 @@ import math
 import shutil
 
 import pytest
+from conftest import opened_browser
 from mlflow.entities import Metric, Param
 from mlflow.tracking import MlflowClient
 
@@ -42,12 +43,7 @@ def store(tmp_path, _empty_mlflow_store) -> str:
 
 
 def opened(qtbot, uri: str) -> RunsBrowser:
-    browser = RunsBrowser()
-    qtbot.addWidget(browser)
-    browser.set_tracking_uri(uri)
-    browser.show()
-    qtbot.waitUntil(lambda: not browser.loading and bool(browser.model.rows), timeout=WAIT_MS)
-    return browser
+    return opened_browser(qtbot, uri, WAIT_MS)
 
 
 def column_values(browser: RunsBrowser, metric: str) -> dict[str, float | None]:

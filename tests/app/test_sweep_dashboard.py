@@ -8,6 +8,9 @@ signal as they arrive from the coordinator process (which is not started here).
 
 from __future__ import annotations
 
+import pytest
+from PySide6.QtCore import QCoreApplication
+
 from app.dashboards._sweep import SweepDashboard
 from app.jobs._sweep_job import SweepJob
 from engine.sweeps import SweepStarted, TrialFinished, TrialProgress, TrialStarted
@@ -70,3 +73,89 @@ def test_the_history_axis_ticks_whole_trials_only(qtbot):
             assert spacing >= 1.0 and spacing == int(spacing), (low, high, spacing)
         ticks = [v for _spacing, values in axis.tickValues(low, high, 600) for v in values]
         assert ticks and all(v == int(v) for v in ticks)
+
+
+# -- plots that say what they mean (issue 25, part 3) ---------------------------------------
+LOG_SPEC = {**SPEC, "search": {"lr": "1e-3:1e-1:log", "dropout": "0:0.5"}}
+
+
+def shown_sweep(qtbot, values=(0.986, 0.993)):
+    """A dashboard on screen with two finished trials of a sweep searching lr on a log scale."""
+    dashboard = SweepDashboard()
+    qtbot.addWidget(dashboard)
+    dashboard.timer.stop()
+    dashboard.resize(900, 600)
+    dashboard.show()
+    qtbot.waitExposed(dashboard)
+    sweep = SweepJob(LOG_SPEC, parent=dashboard)
+    dashboard.add_sweep(sweep)
+    deliver = sweep.adapter.event.emit
+    deliver(SweepStarted("logs", "cnn", "digits", "", ["val_accuracy"], ["maximize"], 2, 1))
+    for number, (lr, value) in enumerate(zip((0.002, 0.05), values, strict=True)):
+        params = {"lr": lr, "dropout": 0.1 * (number + 1)}
+        deliver(TrialStarted(number, params, 0, 1000))
+        deliver(TrialProgress(number, 10, 20, {"val_accuracy": value - 0.01}))
+        deliver(TrialFinished(number, [value], params, None, 1.0))
+    dashboard.redraw()
+    return dashboard
+
+
+def hover_over(qtbot, view, plot, x: float, y: float) -> None:
+    """Move the mouse over the point (x, y) of ``plot`` (in its view box's coordinates)."""
+    from PySide6.QtCore import QPointF
+
+    QCoreApplication.processEvents()  # the view's range and layout settle first
+    where = view.mapFromScene(plot.vb.mapViewToScene(QPointF(x, y)))
+    qtbot.mouseMove(view.viewport(), where)
+
+
+def test_hovering_a_trial_names_its_number_params_and_value(qtbot):
+    dashboard = shown_sweep(qtbot)
+    dashboard.tabs.setCurrentWidget(dashboard.history)
+    hover_over(qtbot, dashboard.history, dashboard.history_plot, 1.0, 0.993)
+    text = dashboard.history_hover.text
+    assert text.splitlines()[0] == "trial 1"
+    assert {"val_accuracy = 0.993", "lr = 0.05", "dropout = 0.2"} <= set(text.splitlines())
+
+    dashboard.tabs.setCurrentWidget(dashboard.intermediate)
+    hover_over(qtbot, dashboard.intermediate, dashboard.intermediate_plot, 10.0, 0.976)
+    lines = dashboard.intermediate_hover.text.splitlines()
+    assert lines[0] == "trial 0 (FINISHED)" and {"step = 10", "val_accuracy = 0.976"} <= set(lines)
+    # A colour per trial, the same on every plot.
+    brushes = [brush.color().name() for brush in dashboard.history_points.data["brush"]]
+    curves = [dashboard.intermediate_curves[n].opts["pen"].color().name() for n in (0, 1)]
+    assert len(set(brushes)) == 2 and brushes == curves
+
+
+def test_a_log_scale_parameter_is_drawn_on_log_axes(qtbot):
+    dashboard = shown_sweep(qtbot)
+    slices = dashboard.slice_view
+    assert slices.plots["lr"].getAxis("bottom").logMode  # lr is searched on a log scale
+    assert not slices.plots["dropout"].getAxis("bottom").logMode
+    # Parallel coordinates: each axis in its own units, lr's ticks a log scale's.
+    parallel = dashboard.parallel_view
+    assert parallel.tick_labels("lr") == ["0.002", "0.005", "0.01", "0.02", "0.05"]
+    positions = [position for position, _label in parallel.axes["lr"].ticks]
+    assert positions[2] == pytest.approx(0.5)  # 0.01 halfway between 0.002 and 0.05
+    assert parallel.tick_labels("dropout") == ["0.1", "0.12", "0.14", "0.16", "0.18", "0.2"]
+    assert parallel.colorbar.levels() == pytest.approx((0.986, 0.993))
+
+
+def test_no_axis_rescales_its_values_by_an_si_prefix(qtbot):
+    """val_accuracy 0.986..0.993 read "val_accuracy (x0.001)" with ticks 986..993."""
+    import pyqtgraph as pg
+
+    dashboard = shown_sweep(qtbot)
+    for page in (dashboard.history, dashboard.parallel, dashboard.slices):
+        dashboard.tabs.setCurrentWidget(page)
+        QCoreApplication.processEvents()
+    axis = dashboard.history_plot.getAxis("left")
+    low, high = axis.range
+    assert 0.98 < low < high < 1.0
+    assert "val_accuracy" in axis.labelString() and "(x" not in axis.labelString()
+    assert axis.tickStrings([0.986, 0.99], axis.autoSIPrefixScale * axis.scale, 0.002) == [
+        "0.986", "0.990"]  # fmt: skip
+    views = (dashboard.history, dashboard.intermediate, dashboard.parallel, dashboard.slices)
+    axes = [item for view in views for item in view.scene().items()
+            if isinstance(item, pg.AxisItem)]  # fmt: skip
+    assert len(axes) > 12 and all(a.autoSIPrefixScale == 1.0 for a in axes)

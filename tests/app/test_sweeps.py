@@ -11,7 +11,7 @@ from netyard_test_support import wait_for_exit
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.dashboards._sweep_math import best_so_far, numeric_axis, pareto_mask
+from app.dashboards._sweep_math import best_so_far, param_axis, pareto_mask
 from engine.sweeps import SweepSpec
 
 
@@ -120,8 +120,11 @@ def test_sweep_plot_math():
     points = np.array([[0.9, 100.0], [0.8, 50.0], [0.7, 80.0], [0.95, 300.0]])
     mask = pareto_mask(points, ["maximize", "minimize"])
     assert mask.tolist() == [True, True, False, True]
-    axis, labels = numeric_axis(["relu", "gelu", "relu"])
-    assert labels == ["gelu", "relu"] and axis.tolist() == [1, 0, 1]
+    axis = param_axis(["relu", "gelu", "relu"])
+    assert axis.labels == ["gelu", "relu"] and axis.positions.tolist() == [1, 0, 1]
+    axis = param_axis([16, 32, float("nan")], choices=[16, 32, 64])  # the search's order
+    assert axis.positions.tolist()[:2] == [0, 0.5] and np.isnan(axis.positions[2])
+    assert [label for _position, label in axis.ticks] == ["16", "32", "64"]
 
 
 def test_closing_with_a_running_sweep_stops_its_trials_and_leaves_no_child(window, qtbot):
@@ -150,8 +153,11 @@ def test_closing_with_a_running_sweep_stops_its_trials_and_leaves_no_child(windo
     assert wait_for_exit([worker_pid], time.monotonic() + 30) == []
 
 
-def test_wide_positive_ranges_are_drawn_on_a_log_axis():
-    axis, labels = numeric_axis([1e-4, 1e-2, 1e-1])
-    assert labels is None and np.allclose(axis, [-4, -2, -1])
-    axis, _ = numeric_axis([0.1, 0.5])
-    assert np.allclose(axis, [0.1, 0.5])
+def test_wide_positive_ranges_of_unknown_scale_are_drawn_on_a_log_axis():
+    axis = param_axis([1e-4, 1e-2, 1e-1])
+    assert axis.log and axis.labels is None and np.allclose(axis.positions, [0, 2 / 3, 1])
+    labels = [label for _position, label in axis.ticks]
+    assert labels == ["0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1"]
+    axis = param_axis([0.1, 0.5])
+    assert not axis.log and np.allclose(axis.positions, [0, 1])
+    assert param_axis([0.1, 0.5], log=True).log  # the search's scale, whatever the span
