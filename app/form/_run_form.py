@@ -21,6 +21,7 @@ from app.form._common import (
     threads_spin,
 )
 from app.form._dataset_preview import DatasetPreviewPanel, beside
+from app.form._lr_finder_dialog import LrFinderDialog, finder_button
 from app.form._schema_form import ERROR_STYLE, SchemaForm
 from engine.errors import UsageError
 from engine.plugin import Plugin
@@ -111,6 +112,9 @@ class RunForm(FormPage):
         self.defaults.reset(plugin)
         self.schema_form.changed.connect(self.validate)
         self.form_holder.addWidget(self.schema_form)
+        if "lr" in self.schema_form.fields and plugin.automatic_optimization:
+            field = self.schema_form.fields["lr"]
+            field.layout_.addWidget(finder_button(self.find_lr))
         self.dataset.set_kinds(tuple(plugin.data_kinds))
         self._restore(load_json(settings_key(plugin.id), {}))
         self.validate()
@@ -231,6 +235,16 @@ class RunForm(FormPage):
     def start(self) -> None:
         if self.validate():
             self.start_requested.emit(self.config())
+
+    def find_lr(self) -> LrFinderDialog | None:
+        """Open the learning-rate finder on this form's run; "Use" sets the lr field."""
+        if not self.validate():
+            return None
+        field = self.schema_form.fields["lr"]
+        dialog = LrFinderDialog(self.config().to_dict(), field.set_value, parent=self)
+        dialog.finished.connect(lambda _result: self.validate())
+        dialog.open()
+        return dialog
 
     def add_to_queue(self) -> None:
         if self.validate():

@@ -41,11 +41,13 @@ from app.form._common import (
     threads_spin,
 )
 from app.form._dataset_preview import DatasetPreviewPanel, beside
+from app.form._lr_finder_dialog import LrFinderDialog, finder_button
 from app.form._search_editor import SearchRow
 from engine.errors import UsageError
 from engine.plugin import Plugin
+from engine.runner import RunConfig
 from engine.states import State
-from engine.sweeps import PRUNERS, SAMPLERS, Objective, SweepSpec, valid_metrics
+from engine.sweeps import PRUNERS, SAMPLERS, Objective, SearchParam, SweepSpec, valid_metrics
 
 AUTO = "auto"
 CHECK_DELAY_MS = 250
@@ -269,6 +271,8 @@ class SweepForm(FormPage):
             row.fixed.changed.connect(self.schedule_check)
             row.range.changed.connect(self.schedule_check)
             self.rows[param.name] = row
+        if "lr" in self.rows and plugin.automatic_optimization:
+            self.rows["lr"].fixed.layout_.addWidget(finder_button(self.find_lr))
         for objective in list(self.objectives):
             self._remove_objective(objective)
         self.add_objective()
@@ -444,6 +448,29 @@ class SweepForm(FormPage):
 
     def is_ready(self) -> bool:
         return self._valid_version == self._version and not self.error
+
+    def find_lr(self) -> LrFinderDialog | None:
+        """Open the learning-rate finder on one run of the sweep's fixed values; "Use" sets
+        lr's fixed value, "Use as search range" searches lr over the finder's range."""
+        try:
+            spec = self.spec()
+            hparams = {name: row.fixed.value() for name, row in self.rows.items()}
+        except UsageError as error:
+            self.show_status(f"Cannot find the lr: {error}")
+            return None
+        config = RunConfig(spec.plugin, spec.dataset, hparams, seed=spec.seed,
+                           device=spec.device, workspace=self.workspace)  # fmt: skip
+        dialog = LrFinderDialog(
+            config.to_dict(), self.rows["lr"].fixed.set_value, self._search_lr, parent=self
+        )
+        dialog.open()
+        return dialog
+
+    def _search_lr(self, low: float, high: float) -> None:
+        row = self.rows["lr"]
+        row.toggle.setChecked(True)
+        row.range.set_search(SearchParam("lr", low=low, high=high, log=True))
+        self.schedule_check()
 
     def start(self) -> None:
         if self.is_ready():

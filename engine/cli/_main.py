@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from engine.cli import (
     _commands,
     _completion,
+    _explain_command,
+    _lr_find_command,
     _model_commands,
     _queue_command,
     _report_command,
@@ -57,10 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(handler=_launch_gui)
     _sweep_commands.add_commands(commands)
     _model_commands.add_commands(commands)
+    _explain_command.add_command(commands)
     _server_command.add_command(commands)
     _queue_command.add_command(commands)
     _report_command.add_command(commands)
     _runs_command.add_command(commands)
+    _lr_find_command.add_command(commands)
     _completion.add_command(commands, parser)
     return parser
 

@@ -36,7 +36,8 @@ import socket
 import sys
 from collections.abc import Mapping
 
-ALLOWED = ("engine.worker", "engine.sweeps")  # the worker and a sweep coordinator
+# the worker, a sweep coordinator, the learning-rate finder
+ALLOWED = ("engine.worker", "engine.sweeps", "engine.lr_finder")
 ENV_VAR = "NETYARD_ZYGOTE"
 MAX_MESSAGE = 1 << 20  # a request carries the environment: a few KiB, rarely more
 
