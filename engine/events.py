@@ -125,3 +125,44 @@ class RunCancelled(Event):
 
     def outcome(self) -> Outcome:
         return Outcome(State.STOPPED, f"stopped by you at step {self.step}")
+
+
+@dataclass(frozen=True)
+class RolledBack(Event):
+    """The loss diverged (NaN, infinite, or a spike far above its recent median) and the run
+    went back to its last good state (``restored_step``) with its learning rates now
+    ``lr_factor`` times their start (``on_divergence=rollback``); ``number`` counts this
+    run's rollbacks, ``allowed`` of them at most."""
+
+    kind: ClassVar[str] = "rolled_back"
+    step: int
+    reason: str
+    restored_step: int
+    lr_factor: float
+    number: int
+    allowed: int
+
+    @property
+    def message(self) -> str:
+        """One line for a terminal, a job's message and the run's summary."""
+        return (
+            f"rollback {self.number} of {self.allowed}: {self.reason}; went back to step "
+            f"{self.restored_step}, learning rate now x{self.lr_factor:g} of its start"
+        )
+
+
+@dataclass(frozen=True)
+class OverfittingSeen(Event):
+    """Validation loss has risen at every evaluation since ``since_step`` (its lowest) while
+    training loss fell: seen at evaluation ``step``."""
+
+    kind: ClassVar[str] = "overfitting"
+    step: int
+    since_step: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"overfitting: validation loss has risen since step {self.since_step} while "
+            f"training loss fell (seen at step {self.step})"
+        )

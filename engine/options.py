@@ -49,6 +49,13 @@ TRAINING_SCHEMA = Schema(
         help="End with the weights of the best validation evaluation (test metrics and the "
         "saved model use them), not the last.",
     ),
+    Choice(
+        "on_divergence",
+        "fail",
+        choices=("fail", "rollback"),
+        help="When the loss becomes NaN/Inf or spikes (over 10x its recent median): fail the "
+        "run, or go back to the last evaluation with half the learning rate (3 times at most).",
+    ),
     Bool("amp", True, help="Mixed precision on CUDA (bf16 where supported, else fp16)."),
     Int(
         "checkpoint_every",

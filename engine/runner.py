@@ -21,6 +21,8 @@ from engine.errors import NoSpaceLeft, UsageError, as_no_space
 from engine.events import (
     EvalMetrics,
     Event,
+    OverfittingSeen,
+    RolledBack,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -33,8 +35,11 @@ from engine.states import State
 from engine.tracking import (
     CHECKPOINT_TAG,
     DATASET_TAG,
+    OVERFITTING_TAG,
     PLUGIN_TAG,
     RESTORED_STEP_TAG,
+    ROLLBACK_TAG,
+    ROLLBACKS_TAG,
     STEPS_TAG,
     STOPPED_EARLY_TAG,
 )
@@ -419,15 +424,29 @@ def _tracked(tracker, emit: Callable[[Event], None]) -> Callable[[Event], None]:
                 tracker.log_metrics(event.step, event.metrics)
             elif isinstance(event, Snapshot):
                 tracker.log_json(event.data, f"snapshots/step_{event.step:07d}.json")
+            elif isinstance(event, RolledBack):  # tagged as it happens: a run that then fails
+                _set_tags(tracker, {f"{ROLLBACK_TAG}.{event.number}": event.message,
+                                    ROLLBACKS_TAG: str(event.number)})  # fmt: skip
+            elif isinstance(event, OverfittingSeen):
+                _set_tags(tracker, {OVERFITTING_TAG: str(event.since_step)})
         emit(event)
 
     return forward
 
 
+def _set_tags(tracker, tags: dict[str, str]) -> None:
+    """Tags written while the run trains; an error (a full disk) ends the run with its one
+    line, not MLflow's logged traceback."""
+    from engine.mlflow_output import store_errors_unlogged
+
+    with store_errors_unlogged():
+        tracker.set_tags(tags)
+
+
 def _record_finished(prepared: PreparedRun, tracker, plugin, dataset, result, tags) -> None:
     """A finished run's final metrics, artifacts, notes and FINISHED status; the artifacts and
     the status in a helper process where the worker may take its next job meanwhile."""
-    notes = prepared.plugin_cls.run_notes(result.metrics)
+    notes = prepared.plugin_cls.run_notes(result.metrics) + result.notes
     if tracker is not None:
         # The val_* values were logged at the last evaluation; again here they would appear
         # twice at the final step in the metric history. A run finished from its checkpoint
@@ -442,7 +461,7 @@ def _record_finished(prepared: PreparedRun, tracker, plugin, dataset, result, ta
 
     def finish(tracker) -> None:
         if tracker is not None:
-            _log_run_artifacts(tracker, prepared, plugin, dataset, result.model)
+            _log_run_artifacts(tracker, prepared, plugin, dataset, result.model, result.step)
             if notes:  # the run's description in MLflow, below what the user wrote there
                 tracker.write_summary("\n".join(notes))
         _end(tracker, State.FINISHED, tags=tags)
@@ -515,7 +534,17 @@ def _start_tracking(prepared: PreparedRun):
     return tracker
 
 
-def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -> None:
+def _log_final_metrics(tracker, step: int, metrics) -> None:
+    import time
+
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000)
+    found = [Metric(key, float(value), now, step) for key, value in metrics.items()]
+    tracker.client.log_batch(tracker.run_id, metrics=found)
+
+
+def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model, step) -> None:
     from safetensors.torch import save_model
 
     from engine.models import (
@@ -541,7 +570,9 @@ def _log_run_artifacts(tracker, prepared: PreparedRun, plugin, dataset, model) -
             "versions": versions(),
         }
         (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True))
-        plugin.write_artifacts(model, dataset, out)
+        found = plugin.write_artifacts(model, dataset, out)
+        if found:  # straight to the store: in a finishing helper the metric writer is gone
+            _log_final_metrics(tracker, step, found)
         made = prepared.config.log_model and write_mlflow_model(
             out, plugin, model, dataset, config, into=model_dir
         )

@@ -19,6 +19,7 @@ class GrowingSeries:
         self._y = np.empty(capacity, dtype=np.float64)
         self.size = 0
         self.dirty = False
+        self.rewound = False
 
     def append(self, xs: Sequence[float], ys: Sequence[float]) -> None:
         count = len(xs)
@@ -31,6 +32,13 @@ class GrowingSeries:
         self._y[self.size : needed] = ys
         self.size = needed
         self.dirty = True
+
+    def truncate_after(self, x: float) -> None:
+        """Drop the points past ``x`` (a run that went back to step ``x`` trains them again)."""
+        kept = int(np.searchsorted(self.x, x, side="right"))
+        if kept < self.size:
+            self.size = kept
+            self.dirty = self.rewound = True  # smoothed again from the start, not appended to
 
     @property
     def x(self) -> np.ndarray:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from PySide6.QtCore import QObject, Signal
 
 from app.jobs._adapter import WorkerAdapter
-from engine.events import Event, RunStarted, StepMetrics
+from engine.events import Event, OverfittingSeen, RolledBack, RunStarted, StepMetrics
 from engine.runner import RunConfig
 from engine.states import Outcome, State, exited_outcome, outcome_of
 from engine.worker import can_fork_for, command
@@ -165,6 +165,8 @@ class RunJob(ProcessJob):
         elif isinstance(event, StepMetrics):
             self.progress = event.step
             self.total = event.total_steps
+        elif isinstance(event, RolledBack | OverfittingSeen):
+            self.message = event.message  # the panel's message column, kept if it finishes
         outcome = outcome_of(event)
         if outcome is not None and outcome.state == State.FINISHED:
             self.progress = event.step

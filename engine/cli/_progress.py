@@ -10,6 +10,8 @@ from engine.events import (
     Checkpointed,
     EvalMetrics,
     Event,
+    OverfittingSeen,
+    RolledBack,
     RunCancelled,
     RunFailed,
     RunFinished,
@@ -70,10 +72,16 @@ class ProgressPrinter:
             self._progress()
         elif isinstance(event, EvalMetrics):
             self.step = event.step
-            self.val = {k: v for k, v in event.metrics.items() if k != "lr"}
+            # The gradient health (health/*) is for the plots and MLflow, not this one line.
+            self.val = {k: v for k, v in event.metrics.items()
+                        if k != "lr" and not k.startswith("health/")}  # fmt: skip
             self._progress(force=self.live)
         elif isinstance(event, Checkpointed):
             pass
+        elif isinstance(event, RolledBack | OverfittingSeen):
+            if self.live:  # the line below the progress bar, which goes on on the next
+                self.stream.write("\r\x1b[K")
+            self._line(event.message[0].upper() + event.message[1:])
         elif isinstance(event, RunFinished | RunFailed | RunCancelled):
             if self.live:
                 self._progress(force=True)

@@ -28,8 +28,11 @@ from engine.tracking._provenance import (
 from engine.tracking._records import (
     CHECKPOINT_TAG,
     DATASET_TAG,
+    OVERFITTING_TAG,
     PLUGIN_TAG,
     RESTORED_STEP_TAG,
+    ROLLBACK_TAG,
+    ROLLBACKS_TAG,
     STEPS_TAG,
     STOPPED_EARLY_TAG,
     STUDY_TAG,
@@ -46,7 +49,10 @@ from engine.tracking._writer import MetricWriter
 __all__ = [
     "CHECKPOINT_TAG",
     "DATASET_TAG",
+    "OVERFITTING_TAG",
     "PLUGIN_TAG",
+    "ROLLBACK_TAG",
+    "ROLLBACKS_TAG",
     "RESTORED_STEP_TAG",
     "STEPS_TAG",
     "STOPPED_EARLY_TAG",

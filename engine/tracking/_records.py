@@ -30,6 +30,12 @@ DATASET_TAG = "netyard.dataset"
 CHECKPOINT_TAG = "netyard.checkpoint"  # the checkpoint a run ended with ("" when none)
 STOPPED_EARLY_TAG = "netyard.stopped_early"  # "true" or "false"
 RESTORED_STEP_TAG = "netyard.restored_step"  # the evaluation whose weights ended the run
+# Training's health (engine.training): each rollback of on_divergence=rollback as
+# ``netyard.rollback.N`` (its one line), their count, and the step validation loss began to
+# rise from while training loss fell (overfitting).
+ROLLBACK_TAG = "netyard.rollback"
+ROLLBACKS_TAG = "netyard.rollbacks"
+OVERFITTING_TAG = "netyard.overfitting_since"
 # The steps a resumed run was last asked to run to: its ``steps`` param (MLflow's params
 # cannot change) is what it was started with.
 STEPS_TAG = "netyard.steps"

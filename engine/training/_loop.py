@@ -1,4 +1,5 @@
-"""The step loop: train, report, evaluate, stop early, checkpoint, cancel cooperatively."""
+"""The step loop: train, report, evaluate, stop early, checkpoint, cancel cooperatively;
+watch training's health (gradients, divergence, overfitting) and roll back where asked."""
 
 from __future__ import annotations
 
@@ -14,13 +15,32 @@ import numpy as np
 import torch
 
 from engine.data import BatchSampler, Dataset, Split
-from engine.events import Checkpointed, EvalMetrics, Event, Snapshot, StepMetrics
+from engine.events import (
+    Checkpointed,
+    EvalMetrics,
+    Event,
+    OverfittingSeen,
+    RolledBack,
+    Snapshot,
+    StepMetrics,
+)
 from engine.plugin import Plugin
 from engine.states import State
 from engine.training._checkpoint import save_checkpoint
 from engine.training._determinism import deterministic_mode
+from engine.training._divergence import (
+    LR_FACTOR,
+    MAX_ROLLBACKS,
+    ROLLBACK,
+    GoodState,
+    SpikeDetector,
+    scale_learning_rates,
+)
 from engine.training._early_stopping import BestWeights
+from engine.training._errors import NonFiniteLoss
+from engine.training._health import GENERALIZATION_GAP, HealthProbe, layer_groups
 from engine.training._optimization import StepOptimization
+from engine.training._overfitting import Evaluation, OverfittingWatch
 from engine.training._schedule import lr_multiplier
 from engine.training._threads import ThreadGovernor
 
@@ -28,15 +48,6 @@ Emit = Callable[[Event], None]
 FLUSH_STEPS = 100
 FLUSH_SECONDS = 0.2
 EVALUATIONS_PER_RUN = 20
-
-
-class NonFiniteLoss(RuntimeError):
-    """A training metric became NaN or infinite: the run cannot continue. ``step`` is the
-    step it happened at (the loop checks a few steps at once, so it may have gone further)."""
-
-    def __init__(self, message: str, step: int) -> None:
-        super().__init__(message)
-        self.step = step
 
 
 @dataclass
@@ -48,6 +59,7 @@ class TrainResult:
     checkpoint: Path | None = None
     model: torch.nn.Module | None = None
     restored_step: int | None = None  # the evaluation whose weights ended the run
+    notes: list[str] = field(default_factory=list)  # health lines for the run's summary
 
 
 class Trainer:
@@ -64,9 +76,11 @@ class Trainer:
         checkpoint_path: Path | None = None,
         checkpoint_extra: dict[str, Any] | None = None,
         threads: ThreadGovernor | None = None,
+        measure_health: bool = True,
     ) -> None:
         """``threads``: sized to the idle cores when training begins and followed every step
-        (``ThreadGovernor``); None leaves torch's thread count as it is."""
+        (``ThreadGovernor``); None leaves torch's thread count as it is. ``measure_health``:
+        gradient health at each evaluation (off only to measure what it costs)."""
         self.plugin = plugin
         self.threads = threads
         self.dataset = dataset
@@ -86,6 +100,16 @@ class Trainer:
         self.bad_evaluations = 0
         self.restore_best = bool(hp.get("restore_best", False))
         self.best_weights = BestWeights()
+        self.measure_health = measure_health
+        self.health: dict[str, float] = {}  # the step before the next evaluation's figures
+        self.window_losses: list[float] = []  # train_loss since the last evaluation
+        self.overfitting = OverfittingWatch()
+        self.roll_back = hp.get("on_divergence", "fail") == ROLLBACK
+        self.rollbacks = 0
+        self.lr_scale = 1.0  # the learning rates' factor after the rollbacks so far
+        self.good_state = GoodState()
+        self.spikes = SpikeDetector()
+        self.notes: list[str] = []
 
     # -- set-up -----------------------------------------------------------------------------
     def _seed_everything(self) -> None:
@@ -111,6 +135,7 @@ class Trainer:
                 torch.optim.lr_scheduler.LambdaLR(opt, multiplier) for opt in optimizers
             ]
         self.sampler = BatchSampler(self.dataset.train, int(hp["batch_size"]), self.seed)
+        self.layer_groups = layer_groups(self.model)
 
     # -- checkpoints ------------------------------------------------------------------------
     def state_dict(self, step: int) -> dict[str, Any]:
@@ -129,6 +154,7 @@ class Trainer:
             "scaler": self.optimization.state_dict(),
             "sampler": self.sampler.state_dict(),
             "rng": rng,
+            "divergence": {"rollbacks": self.rollbacks, "lr_scale": self.lr_scale},
             "early_stopping": {
                 "best": self.best if self.best is not None else float("nan"),
                 "bad_evaluations": self.bad_evaluations,
@@ -180,7 +206,9 @@ class Trainer:
         """Evaluate on the validation split, report it and update early stopping's state."""
         metrics = self.evaluate(self.dataset.val, "val")
         metrics["lr"] = self.optimization.optimizers[0].param_groups[0]["lr"]
-        self.emit(EvalMetrics(step=step, metrics=metrics, total_steps=self.total_steps))
+        health = self._health_metrics(step, metrics)
+        everything = {**metrics, **health}
+        self.emit(EvalMetrics(step=step, metrics=everything, total_steps=self.total_steps))
         self._snapshot(step)
         if self._improved(metrics):
             self.bad_evaluations = 0
@@ -189,6 +217,19 @@ class Trainer:
         else:
             self.bad_evaluations += 1
         return metrics
+
+    def _health_metrics(self, step: int, metrics: dict[str, float]) -> dict[str, float]:
+        """The gradient health measured on the step before, the generalisation gap, and the
+        overfitting watch told of this evaluation (an event the first time it sees it)."""
+        health, self.health = self.health, {}
+        val_loss = metrics.get("val_loss")
+        if val_loss is not None and self.window_losses:
+            train_loss = sum(self.window_losses) / len(self.window_losses)
+            health[GENERALIZATION_GAP] = val_loss - train_loss
+            if self.overfitting.add(Evaluation(step, val_loss, train_loss)) is not None:
+                self.emit(OverfittingSeen(step=step, since_step=self.overfitting.since))
+        self.window_losses = []
+        return health
 
     def _improved(self, metrics: dict[str, float]) -> bool:
         value = metrics.get(self.monitor)
@@ -207,6 +248,9 @@ class Trainer:
     def _fit(self, resume_state: dict[str, Any] | None) -> TrainResult:
         self._build()
         step = self._restore(resume_state) if resume_state else 0
+        divergence = (resume_state or {}).get("divergence", {})
+        self.rollbacks = int(divergence.get("rollbacks", 0))
+        self.lr_scale = float(divergence.get("lr_scale", 1.0))
         pending_steps: list[int] = []
         pending: dict[str, list[Any]] = {}
         last_flush = time.monotonic()
@@ -217,6 +261,7 @@ class Trainer:
             # The untrained model is a candidate too: one that starts as a baseline (the
             # forecaster's linear head) then ends no worse than it on validation.
             last_eval = self._validate(step)
+        self._keep_good_state(step)
 
         if self.threads is not None:
             self.threads.begin()
@@ -229,24 +274,36 @@ class Trainer:
                 return TrainResult(State.STOPPED, step, last_eval, checkpoint=checkpoint)
             step += 1
             self.step = step  # read by the runner to say where a failed run stopped
+            evaluate_now = step % self.eval_every == 0 or step == self.total_steps
+            if evaluate_now and self.measure_health:
+                self.optimization.probe = HealthProbe(self.layer_groups)
             outputs = self._train_step(step)
+            if self.optimization.probe is not None:
+                self.health, self.optimization.probe = self.optimization.probe.metrics(), None
             pending_steps.append(step)
             for key, value in outputs.items():
                 pending.setdefault(key, []).append(
                     value.detach() if isinstance(value, torch.Tensor) else value
                 )
             now = time.monotonic()
-            evaluate_now = step % self.eval_every == 0 or step == self.total_steps
             if (
                 len(pending_steps) >= FLUSH_STEPS
                 or now - last_flush >= FLUSH_SECONDS
                 or evaluate_now
             ):
-                self._flush(pending_steps, pending)
+                try:
+                    self._flush(pending_steps, pending)
+                except NonFiniteLoss as error:
+                    if not self.roll_back:
+                        raise
+                    step = self._roll_back(error)
+                    pending_steps, pending, last_flush = [], {}, time.monotonic()
+                    continue
                 pending_steps, pending, last_flush = [], {}, now
 
             if evaluate_now:
                 last_eval = self._validate(step)
+                self._keep_good_state(step)
                 if self.patience and self.bad_evaluations >= self.patience:
                     stopped_early = True
                     break
@@ -255,6 +312,42 @@ class Trainer:
                 self._checkpoint(step)
 
         return self._result(step, last_eval, stopped_early, save_checkpoint=True)
+
+    # -- divergence -------------------------------------------------------------------------
+    def _keep_good_state(self, step: int) -> None:
+        """This evaluation's state, the one a rollback goes back to (rollback runs only)."""
+        if self.roll_back:
+            self.good_state.keep(self.state_dict(step), self.lr_scale)
+
+    def _roll_back(self, error: NonFiniteLoss) -> int:
+        """Back to the last good state with the learning rates lowered; the step it was at.
+        Past the rollbacks allowed, ``error`` again, saying so."""
+        if self.rollbacks >= MAX_ROLLBACKS:
+            raise type(error)(
+                f"{error}, after {self.rollbacks} rollbacks (on_divergence=rollback allows "
+                f"{MAX_ROLLBACKS})",
+                error.step,
+            ) from error
+        assert self.good_state.state is not None
+        restored = self._restore(self.good_state.state)
+        lr_scale = self.lr_scale * LR_FACTOR
+        scale_learning_rates(
+            self.optimization.optimizers, self.schedulers, lr_scale / self.good_state.lr_scale
+        )
+        self.rollbacks, self.lr_scale = self.rollbacks + 1, lr_scale
+        self.health, self.window_losses = {}, []
+        event = RolledBack(
+            step=error.step,
+            reason=str(error),
+            restored_step=restored,
+            lr_factor=lr_scale,
+            number=self.rollbacks,
+            allowed=MAX_ROLLBACKS,
+        )
+        self.notes.append(event.message)
+        self.emit(event)
+        self.step = restored
+        return restored
 
     def _train_step(self, step: int) -> dict[str, Any]:
         """One optimizer step (the plugin's own steps where it optimizes manually) and the
@@ -303,9 +396,17 @@ class Trainer:
             path = self.checkpoint_path
             checkpoint = path if path is not None and path.exists() else None
         restored_step = self.best_weights.step if restored else None
+        notes = list(self.notes)
+        if self.overfitting.since is not None:
+            kept = f"; restore_best kept step {restored_step}" if restored else ""
+            notes.append(
+                f"Overfitting: validation loss rose from step {self.overfitting.since} while "
+                f"training loss fell (seen at step {self.overfitting.seen_at}){kept}."
+            )
         return TrainResult(
-            State.FINISHED, step, final, stopped_early, checkpoint, self.model, restored_step
-        )
+            State.FINISHED, step, final, stopped_early, checkpoint, self.model, restored_step,
+            notes,
+        )  # fmt: skip
 
     def _flush(self, steps: list[int], pending: dict[str, list[Any]]) -> None:
         if not steps:
@@ -320,4 +421,9 @@ class Trainer:
                 if not math.isfinite(number):
                     raise NonFiniteLoss(f"train_{key} became {number} at step {step}", step)
             series[f"train_{key}"] = numbers
+        losses = series.get("train_loss")
+        if losses is not None:
+            if self.roll_back:
+                self.spikes.observe("train_loss", steps, losses)
+            self.window_losses.extend(losses)
         self.emit(StepMetrics(steps=list(steps), metrics=series, total_steps=self.total_steps))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import torch
 
 from engine.plugin import OptimizationContext
+from engine.training._health import HealthProbe
 
 
 class StepOptimization(OptimizationContext):
@@ -28,6 +29,8 @@ class StepOptimization(OptimizationContext):
         # bf16 keeps fp32's exponent range, so only fp16 needs a loss scaler.
         self.scaler = torch.amp.GradScaler("cuda") if self.dtype is torch.float16 else None
         self._stepped = False
+        # Set by the loop for the one step an evaluation follows (engine.training._health).
+        self.probe: HealthProbe | None = None
 
     @property
     def precision(self) -> str:
@@ -46,9 +49,11 @@ class StepOptimization(OptimizationContext):
         (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
 
     def step(self, optimizer: torch.optim.Optimizer) -> None:
+        if self.scaler is not None and (self.grad_clip > 0 or self.probe is not None):
+            self.scaler.unscale_(optimizer)  # once per step; scaler.step then skips it
+        if self.probe is not None:
+            self.probe.before_step(optimizer)
         if self.grad_clip > 0:
-            if self.scaler is not None:
-                self.scaler.unscale_(optimizer)
             params = [p for group in optimizer.param_groups for p in group["params"]]
             torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
         if self.scaler is not None:
