@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyMod
 from app.browser._organise import run_label, run_tooltip
 from app.browser._query import RunRecord, describe
 from app.browser._summaries import LAST, SUMMARIES, MetricSummary
+from engine.metrics import is_per_class_metric
 
 FIXED_COLUMNS = ("Run", "Experiment", "Status", "Started", "Duration (s)")
 STARTED_COLUMN = 3
@@ -47,7 +48,7 @@ class RunsTableModel(QAbstractTableModel):
         self._run_ids = set()
         self.rows = self._unseen(rows)
         self.summaries = {}  # a running run's history grew since: read again
-        self.metric_names = sorted({name for row in self.rows for name in row.metrics})
+        self.metric_names = sorted(_table_metrics(self.rows))
         self.param_names = sorted({name for row in self.rows for name in row.params})
         self.has_more, self.fetching = has_more, False
         self.endResetModel()
@@ -78,7 +79,7 @@ class RunsTableModel(QAbstractTableModel):
         return fresh
 
     def _add_columns(self, rows: list[RunRecord]) -> None:
-        metrics = {name for row in rows for name in row.metrics}.difference(self.metric_names)
+        metrics = _table_metrics(rows).difference(self.metric_names)
         if metrics:
             first = len(FIXED_COLUMNS) + len(self.metric_names)
             self._insert_columns(first, self.metric_names, sorted(metrics))
@@ -255,3 +256,11 @@ class RunsFilter(QSortFilterProxyModel):
         if self.filterRegularExpression().pattern():
             return False
         return super().canFetchMore(parent)
+
+
+def _table_metrics(rows: list[RunRecord]) -> set[str]:
+    """The metrics that get a column: not one class's score (``test_f1/cat``, 30 columns for
+    ten classes, shown in the run's per-class table) nor one layer's gradient norm
+    (``health/grad_norm/conv``, drawn in the live view); the summaries of both stay."""
+    names = {name for row in rows for name in row.metrics}
+    return {name for name in names if not is_per_class_metric(name) and name.count("/") < 2}

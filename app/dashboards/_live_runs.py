@@ -6,6 +6,12 @@ burst of events costs one redraw. Metrics are grouped by name without the split 
 ``train_loss`` and ``val_loss`` share the "loss" plot. The curve options above the plots
 (smoothing, log y, x by step or wall time) apply to every plot; wall time is when the events
 arrived here, counted from the run's start, one clock per run interpolated between events.
+
+Training's health (``health/*``, at each evaluation) is drawn the same way: the gradient norm,
+the update-to-weight ratio (both on a log scale), the gradient norm of each layer group in one
+plot of its own (a colour per layer), the generalisation gap. A rollback and the onset of
+overfitting are marked on the loss plot with a labelled vertical line; a rollback also cuts
+the run's curves back to the step it went back to, which it then trains again.
 """
 
 from __future__ import annotations
@@ -31,12 +37,21 @@ from PySide6.QtWidgets import (
 from app.dashboards._curve_options import WALL_TIME, CurveOptions, SmoothedCurve, apply_axes
 from app.dashboards._hover import HoverTips
 from app.dashboards._legend import outside_legend
+from app.dashboards._per_class import PerClassTable
 from app.dashboards._plots import color, fast_plot
 from app.dashboards._series import GrowingSeries
 from app.dashboards._snapshot import SnapshotView
 from app.dashboards._zoom_image import ZoomImage
 from app.jobs import RunJob
-from engine.events import EvalMetrics, RunFinished, RunStarted, Snapshot, StepMetrics
+from engine.events import (
+    EvalMetrics,
+    OverfittingSeen,
+    RolledBack,
+    RunFinished,
+    RunStarted,
+    Snapshot,
+    StepMetrics,
+)
 
 FRAME_MS = 66  # about 15 frames a second
 PREFIXES = ("train_", "val_", "test_")
@@ -61,6 +76,14 @@ NO_MATRIX = (
 # The end-of-run figure the tab below the curves shows, by artifact, and the tab's title:
 # a classifier's confusion matrix, a forecaster's test forecast beside its baselines.
 RESULT_IMAGES = {"confusion_matrix.png": "Confusion matrix", "forecast.png": "Forecast"}
+# A classifier's other test diagnostics, each in a tab of its own beside the matrix, shown
+# only for a run that logged it: per-class scores, the reliability diagram, its surest mistakes.
+PER_CLASS_TABLE = "per_class.json"
+DIAGNOSTIC_IMAGES = {"reliability.png": "Calibration", "mistakes.png": "Mistakes"}
+PER_CLASS_TITLE = "Per class"
+LAYER_GRAD_NORM = "health/grad_norm/"  # + a layer group: all in one plot, LAYER_GRAD_NORMS
+LAYER_GRAD_NORMS = "health/grad_norm by layer"
+LOG_SCALE_GROUPS = ("lr", "health/grad_norm", "health/update_ratio", LAYER_GRAD_NORMS)
 
 
 def unprefixed(name: str) -> str:
@@ -72,6 +95,8 @@ def unprefixed(name: str) -> str:
 
 
 def metric_group(name: str) -> str:
+    if name.startswith(LAYER_GRAD_NORM):
+        return LAYER_GRAD_NORMS
     name = unprefixed(name)
     return SHARED_GROUPS.get(name, name)
 
@@ -89,6 +114,9 @@ class RunTrace:
     snapshot: tuple[int, dict] | None = None
     result_pixmap: QPixmap | None = None
     result_title: str = RESULT_IMAGES["confusion_matrix.png"]
+    per_class: list[dict] | None = None  # rows of per_class.json
+    diagnostics: dict[str, QPixmap] = field(default_factory=dict)  # by DIAGNOSTIC_IMAGES name
+    markers: list[pg.InfiniteLine] = field(default_factory=list)  # rollbacks, overfitting
 
 
 class LiveRunsView(QWidget):
@@ -130,6 +158,15 @@ class LiveRunsView(QWidget):
         self.extras = QTabWidget()
         self.extras.addTab(self.snapshots, "Snapshot")
         self.extras.addTab(self.result_image, "Confusion matrix")
+        self.per_class = PerClassTable()
+        self.per_class.setObjectName("perClassTable")
+        self.extras.addTab(self.per_class, PER_CLASS_TITLE)
+        self.diagnostic_images: dict[str, ZoomImage] = {}
+        for name, title in DIAGNOSTIC_IMAGES.items():
+            image = self.diagnostic_images[name] = ZoomImage("", opens=ZoomImage.WIDTH)
+            image.setObjectName(f"diagnostic_{name.removesuffix('.png')}")
+            self.extras.addTab(image, title)
+        self._show_diagnostics(None)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(curves)
         right.addWidget(self.extras)
@@ -195,6 +232,8 @@ class LiveRunsView(QWidget):
         trace.visible = visible
         for curve in trace.curves.values():
             curve.setVisible(visible)
+        for marker in trace.markers:
+            marker.setVisible(visible)
         self._relayout()
         try:
             item = self._item(trace)
@@ -221,6 +260,17 @@ class LiveRunsView(QWidget):
             self.snapshots.show_none(f"#{trace.job.number}")
         self.result_image.set_image(trace.result_pixmap, NO_MATRIX)
         self.extras.setTabText(1, trace.result_title)
+        self._show_diagnostics(trace)
+
+    def _show_diagnostics(self, trace: RunTrace | None) -> None:
+        """The classifier tabs of ``trace`` (hidden where it logged none: a forecaster)."""
+        rows = trace.per_class if trace else None
+        self.per_class.show_rows(rows or [])
+        self.extras.setTabVisible(self.extras.indexOf(self.per_class), bool(rows))
+        for name, image in self.diagnostic_images.items():
+            pixmap = trace.diagnostics.get(name) if trace else None
+            image.set_image(pixmap)
+            self.extras.setTabVisible(self.extras.indexOf(image), pixmap is not None)
 
     # -- events (cheap: buffers only) ---------------------------------------------------------
     def on_event(self, trace: RunTrace, event) -> None:
@@ -241,6 +291,26 @@ class LiveRunsView(QWidget):
         elif isinstance(event, RunStarted):
             trace.started = self.now()
             trace.clock.append([event.start_step], [0.0])
+        elif isinstance(event, RolledBack):
+            for series in trace.series.values():
+                series.truncate_after(event.restored_step)
+            self._mark(trace, event.restored_step, f"rollback {event.number}")
+        elif isinstance(event, OverfittingSeen):
+            self._mark(trace, event.since_step, f"overfitting from step {event.since_step}")
+
+    def _mark(self, trace: RunTrace, step: int, text: str) -> None:
+        """A labelled vertical line at ``step`` on the loss plot (the first plot if none)."""
+        plot = self.plots.get("loss") or next(iter(self.plots.values()), None)
+        if plot is None:
+            return
+        pen = pg.mkPen(color(trace.index), width=1, style=Qt.PenStyle.DotLine)
+        label = {"position": 0.9, "color": color(trace.index)}
+        marker = pg.InfiniteLine(
+            step, angle=90, pen=pen, label=f"#{trace.job.number} {text}", labelOpts=label
+        )
+        marker.setVisible(trace.visible)
+        plot.addItem(marker)
+        trace.markers.append(marker)
 
     def _tick(self, trace: RunTrace, step: int) -> None:
         now = self.now()
@@ -266,14 +336,14 @@ class LiveRunsView(QWidget):
                 x = series.x
                 if choice.x_axis == WALL_TIME:
                     x = np.interp(series.x, trace.clock.x, trace.clock.y) if trace.clock.size else x
-                curve.set_data(x, series.y, choice.smoothing, appended)
-                series.dirty = False
+                curve.set_data(x, series.y, choice.smoothing, appended and not series.rewound)
+                series.dirty = series.rewound = False
 
     def _options_changed(self) -> None:
         """Every curve redrawn from its whole series, every plot's axes set anew."""
         choice = self.options.choice
         for group, plot in self.plots.items():
-            apply_axes(plot, choice, always_log=group == "lr")
+            apply_axes(plot, choice, always_log=group in LOG_SCALE_GROUPS)
         for trace in self.traces.values():
             for series in trace.series.values():
                 series.dirty = True
@@ -283,7 +353,7 @@ class LiveRunsView(QWidget):
         plot = self.plots.get(group)
         if plot is None:
             plot = fast_plot(pg.PlotItem(), group)  # placed by _relayout once it has a curve
-            apply_axes(plot, self.options.choice, always_log=group == "lr")
+            apply_axes(plot, self.options.choice, always_log=group in LOG_SCALE_GROUPS)
             outside_legend(plot, "right")
             self.plots[group] = plot
             self.hovers[group] = HoverTips(plot)
@@ -292,7 +362,10 @@ class LiveRunsView(QWidget):
     def _make_curve(self, trace: RunTrace, name: str) -> SmoothedCurve:
         group = metric_group(name)
         validation = not name.startswith("train_")
-        pen = pg.mkPen(color(trace.index), width=2.5 if validation else 1)
+        hue = color(trace.index)
+        if group == LAYER_GRAD_NORMS:  # layers apart by colour, runs by their legend names
+            hue = color(sum(1 for other in trace.curves if metric_group(other) == group))
+        pen = pg.mkPen(hue, width=2.5 if validation else 1)
         if validation:
             pen.setStyle(
                 Qt.PenStyle.DashLine if name.startswith("test_") else Qt.PenStyle.SolidLine
@@ -307,7 +380,7 @@ class LiveRunsView(QWidget):
             f"#{trace.job.number} {name}",
             symbol="o" if validation else None,
             symbolSize=4,
-            symbolBrush=color(trace.index),
+            symbolBrush=hue,
             symbolPen=None,
         )
         curve.setVisible(trace.visible)
@@ -335,13 +408,14 @@ class LiveRunsView(QWidget):
 
     # -- end-of-run artifacts ------------------------------------------------------------------
     def _fetch_result_image(self, trace: RunTrace, run_id: str) -> None:
-        """The run's confusion matrix or forecast plot (``RESULT_IMAGES``), if it logged one."""
+        """The run's confusion matrix or forecast plot (``RESULT_IMAGES``), if it logged one,
+        and a classifier's other diagnostics (``PER_CLASS_TABLE``, ``DIAGNOSTIC_IMAGES``)."""
         from app._tasks import run_in_background
 
         config = trace.job.config
         tracking_uri = config.tracking_uri or _workspace_uri(config.workspace)
 
-        def download() -> tuple[str, bytes] | None:
+        def download() -> dict[str, bytes]:
             import tempfile
             from pathlib import Path
 
@@ -349,24 +423,35 @@ class LiveRunsView(QWidget):
 
             client = MlflowClient(tracking_uri=tracking_uri)
             names = {a.path for a in client.list_artifacts(run_id)}
-            name = next((name for name in RESULT_IMAGES if name in names), None)
-            if name is None:
-                return None
+            result = next((name for name in RESULT_IMAGES if name in names), None)
+            wanted = [result] if result else []
+            wanted += [n for n in (PER_CLASS_TABLE, *DIAGNOSTIC_IMAGES) if n in names]
             with tempfile.TemporaryDirectory() as folder:
-                path = client.download_artifacts(run_id, name, folder)
-                return name, Path(path).read_bytes()
+                return {
+                    name: Path(client.download_artifacts(run_id, name, folder)).read_bytes()
+                    for name in wanted
+                }
 
-        def show(found: tuple[str, bytes] | None) -> None:
-            if not found:
-                return
-            name, data = found
-            pixmap = QPixmap()
-            pixmap.loadFromData(data)
-            trace.result_pixmap = pixmap
-            trace.result_title = RESULT_IMAGES[name]
+        def show(found: dict[str, bytes]) -> None:
+            import json
+
+            def pixmap_of(data: bytes) -> QPixmap:
+                pixmap = QPixmap()
+                pixmap.loadFromData(data)
+                return pixmap
+
+            if PER_CLASS_TABLE in found:
+                trace.per_class = json.loads(found.pop(PER_CLASS_TABLE))
+            for name in DIAGNOSTIC_IMAGES:
+                if name in found:
+                    trace.diagnostics[name] = pixmap_of(found.pop(name))
+            for name, data in found.items():  # the one of RESULT_IMAGES
+                trace.result_pixmap = pixmap_of(data)
+                trace.result_title = RESULT_IMAGES[name]
             if trace is self.current:
-                self.result_image.set_image(pixmap)
+                self.result_image.set_image(trace.result_pixmap, NO_MATRIX)
                 self.extras.setTabText(1, trace.result_title)
+                self._show_diagnostics(trace)
 
         run_in_background(download, show, queue="mlflow", owner=self)
 

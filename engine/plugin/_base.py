@@ -255,8 +255,13 @@ class Plugin(ABC):
         """
         return None
 
-    def write_artifacts(self, model: torch.nn.Module, dataset: Dataset, out_dir: Path) -> None:
-        """Write end-of-run artifacts (plots, samples) into ``out_dir``; nothing by default."""
+    def write_artifacts(
+        self, model: torch.nn.Module, dataset: Dataset, out_dir: Path
+    ) -> Mapping[str, float] | None:
+        """Write end-of-run artifacts (plots, samples) into ``out_dir``; nothing by default.
+
+        Metrics found along the way (a classifier's per-class scores) may be returned: the
+        run logs them at its last step."""
         return None
 
     # -- using a trained model (engine.models: MLflow Model, predict, export) ----------------

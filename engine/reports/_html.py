@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
+from engine.metrics import PER_CLASS_SCORES, is_per_class_metric
 from engine.reports._figures import curve_png
 from engine.reports._files import write_atomically
 from engine.reports._runs import load_runs
@@ -142,7 +143,8 @@ def _duration(seconds: float | None) -> str:
 
 
 def _runs_table(runs: list[RunRecord], labels: dict[str, str]) -> str:
-    metrics = sorted({key for run in runs for key in run.metrics})
+    # One class's score is a cell of the run's per-class table, not a column for every run.
+    metrics = sorted({key for run in runs for key in run.metrics if not is_per_class_metric(key)})
     sweep = any(run.trial_number is not None for run in runs)
     head = ["run", *(["trial"] if sweep else []), "state", "started", "duration"]
     rows = []
@@ -238,6 +240,32 @@ def _params_table(runs: list[RunRecord], labels: dict[str, str]) -> str:
     return "".join(parts)
 
 
+def _per_class_table(metrics: dict[str, float]) -> str:
+    """A classifier's test scores, one row per class (``test_precision/<class>`` ...)."""
+    table: dict[str, dict[str, float]] = {}
+    for key, value in metrics.items():
+        if is_per_class_metric(key):
+            head, _, name = key.partition("/")
+            score = next(s for s in PER_CLASS_SCORES if head.endswith(s))
+            table.setdefault(name, {})[score] = value
+    if not table:
+        return ""
+    header = "".join(f"<th>{escape(score)}</th>" for score in PER_CLASS_SCORES)
+    rows = "".join(
+        f"<tr><th>{escape(name)}</th>"
+        + "".join(f'<td class="number">{_number(scores.get(s))}</td>' for s in PER_CLASS_SCORES)
+        + "</tr>"
+        for name, scores in sorted(table.items(), key=lambda item: _class_order(item[0]))
+    )
+    head = f"<tr><th>class</th>{header}</tr>"
+    return f'<h4>Per class (test)</h4><table class="per-class">{head}{rows}</table>'
+
+
+def _class_order(name: str) -> tuple[int, int | str]:
+    """Classes named by numbers in numeric order (2 before 10), others by name after them."""
+    return (0, int(name)) if name.isdigit() else (1, name)
+
+
 def _run_section(run: RunRecord, label: str, images: list[tuple[str, str, bytes | None]]) -> str:
     facts = [
         ("run id", run.run_id),
@@ -256,15 +284,17 @@ def _run_section(run: RunRecord, label: str, images: list[tuple[str, str, bytes 
     ]
     if run.note.strip():
         parts.append(f'<h4>Note</h4><div class="note">{escape(run.note)}</div>')
-    if run.metrics:
+    overall = {k: v for k, v in run.metrics.items() if not is_per_class_metric(k)}
+    if overall:
         parts.append(
             "<h4>Final metrics</h4><table>"
             + "".join(
                 f'<tr><th>{escape(key)}</th><td class="number">{_number(value)}</td></tr>'
-                for key, value in sorted(run.metrics.items())
+                for key, value in sorted(overall.items())
             )
             + "</table>"
         )
+    parts.append(_per_class_table(run.metrics))
     if images:
         figures = [
             _figure(f"artifact: {name}", mime, data, name)

@@ -23,6 +23,20 @@ def predict_classes(model, split, batch_size: int) -> np.ndarray:
     return torch.cat(predictions).numpy()
 
 
+def predict_probabilities(model, split, batch_size: int) -> np.ndarray:
+    """Each test sample's class probabilities (softmax of the logits), n x classes."""
+    import torch
+
+    from engine.data import iterate_batches
+
+    probabilities = []
+    model.eval()
+    with torch.no_grad():
+        for batch in iterate_batches(split, batch_size):
+            probabilities.append(model(batch.x).float().softmax(dim=1).cpu())
+    return torch.cat(probabilities).numpy()
+
+
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
     matrix = np.zeros((classes, classes), dtype=np.int64)
     np.add.at(matrix, (true, predicted), 1)

@@ -186,13 +186,16 @@ class TransformerPlugin(ClassifierPlugin):
             data["generated"] = self._generate(model, x, SNAPSHOT_CHARACTERS)
         return data
 
-    def write_artifacts(self, model: torch.nn.Module, dataset: Dataset, out_dir: Path) -> None:
+    def write_artifacts(
+        self, model: torch.nn.Module, dataset: Dataset, out_dir: Path
+    ) -> Mapping[str, float] | None:
         import torch
 
         from plugins.transformer._artifacts import attention_maps, attention_png, sample_labels
 
+        found = None
         if self.task == CLASSIFICATION:
-            super().write_artifacts(model, dataset, out_dir)
+            found = super().write_artifacts(model, dataset, out_dir)
         x = dataset.test.x[0]
         model.eval()
         with torch.no_grad():
@@ -206,6 +209,7 @@ class TransformerPlugin(ClassifierPlugin):
             if self.task == LANGUAGE_MODELING:
                 text = self._generate(model, x, GENERATED_CHARACTERS)
                 (out_dir / "generated.txt").write_text(text, encoding="utf-8")
+        return found
 
     def _generate(self, model: torch.nn.Module, prompt: torch.Tensor, count: int) -> str:
         """The prompt (one window of codes), then ``count`` sampled characters."""

@@ -34,6 +34,10 @@ def store(tmp_path, _empty_mlflow_store) -> tuple[str, list[str]]:
         ).info.run_id
         metrics = [Metric("lr", value, start + step, step) for step, value in ((1, lr), (2, 0.0))]
         metrics.append(Metric("val_accuracy", 0.5 + index / 10, start + 2, 2))
+        # One class's score and one layer's gradient norm: the run's tables and plots, no column.
+        metrics.append(Metric("test_f1/cat", 0.7, start + 2, 2))
+        metrics.append(Metric("health/grad_norm/conv", 0.1, start + 2, 2))
+        metrics.append(Metric("health/grad_norm", 0.2, start + 2, 2))
         client.log_batch(run_id, metrics=metrics, params=[Param("lr", str(lr))])
         # The first stopped: selected alone it loads no model for the Predict tab.
         client.set_terminated(run_id, "KILLED" if index == 0 else "FINISHED", end_time=start + 500)
@@ -61,6 +65,8 @@ def test_a_scheduled_lr_column_says_it_is_the_last_value(qtbot, store):
     tip = browser.model.headerData(columns["lr (last)"], Qt.Orientation.Horizontal, TOOLTIP)
     assert "param: lr" in tip
     assert "val_accuracy" in columns  # a metric that is no param keeps its plain name
+    assert "health/grad_norm" in columns
+    assert "test_f1/cat" not in columns and "health/grad_norm/conv" not in columns
 
 
 def test_a_refresh_keeps_the_selected_runs_selected(qtbot, store):

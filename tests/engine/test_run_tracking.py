@@ -206,3 +206,38 @@ def test_a_run_finished_in_the_background_ends_the_same(tracked_workspace):
     assert sorted(m.step for m in history) == list(range(1, STEPS + 1))
     artifacts = {a.path for a in client.list_artifacts(outcome.run_id)}
     assert {"model.safetensors", "config.json", "confusion_matrix.png"} <= artifacts
+
+
+def test_a_classifier_logs_per_class_scores_calibration_and_its_surest_mistakes(finished, tmp_path):
+    """The test set's diagnostics, read back: per-class metrics beside their table artifact,
+    the calibration error, the reliability diagram and the gallery of mistakes."""
+    client, run_id = finished["client"], finished["outcome"].run_id
+    metrics = client.get_run(run_id).data.metrics
+    local = Path(client.download_artifacts(run_id, "", str(tmp_path)))
+    table = json.loads((local / "per_class.json").read_text())
+    assert [row["class"] for row in table] == [str(digit) for digit in range(10)]
+    assert sum(row["support"] for row in table) == round(1797 * 0.2)
+    for row in table:
+        for score in ("precision", "recall", "f1"):
+            assert metrics[f"test_{score}/{row['class']}"] == pytest.approx(row[score])
+    header = (local / "per_class.csv").read_text().splitlines()[0]
+    assert header == "class,precision,recall,f1,support"
+    assert metrics["test_macro_f1"] == pytest.approx(sum(r["f1"] for r in table) / 10)
+    assert 0.0 <= metrics["test_ece"] <= 1.0
+    history = client.get_metric_history(run_id, "test_ece")
+    assert [point.step for point in history] == [STEPS]
+    for name in ("reliability.png", "mistakes.png"):
+        assert (local / name).read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_html_report_of_a_classifier_has_its_per_class_table(finished, tmp_path):
+    from engine.reports import html_report
+
+    client, run_id = finished["client"], finished["outcome"].run_id
+    page = html_report(client, [run_id], tmp_path / "report.html").read_text()
+    assert '<h4>Per class (test)</h4><table class="per-class">' in page
+    assert "<tr><th>class</th><th>precision</th><th>recall</th><th>f1</th></tr>" in page
+    runs_table = page[page.index('<table class="runs">') : page.index("</table>")]
+    assert "test_ece" in runs_table and "test_f1/" not in runs_table  # a table, not columns
+    for name in ("reliability.png", "mistakes.png"):
+        assert f'alt="artifact: {name}"' in page
