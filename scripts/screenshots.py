@@ -19,11 +19,11 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SIZE = (1440, 900)
 FORM = ("gallery", "dataset_preview", "run_form_invalid", "busy", "url_dialog")
-LIVE = ("live_run", "live_run_finished")
+LIVE = ("live_run", "live_run_finished", "live_run_calibration", "live_run_mistakes")
 SWEEP = ("sweep_form", "sweep_trials", "sweep_history", "sweep_intermediate",
          "sweep_parallel", "sweep_slices", "sweep_importance")  # fmt: skip
 BROWSER = ("runs_comparison", "runs_params_diff", "curves_smoothing", "artifact_compare",
-           "predict", "organise_runs", "export_menu")  # fmt: skip
+           "predict", "predict_explained", "organise_runs", "export_menu")  # fmt: skip
 SHOTS = (*FORM, *LIVE, "run_queue", *SWEEP, "sweep_hover", "forecast_baselines", *BROWSER)
 
 
@@ -183,6 +183,15 @@ def main(names: list[str]) -> int:
         window.live.extras.setCurrentIndex(1)
         wait(lambda: window.live.trace_for(runs[-1]).result_pixmap is not None, 120)
         shot("live_run_finished", window.live_page)
+        live = window.live
+        wait(lambda: len(live.trace_for(runs[-1]).diagnostics) == 2, 120)
+        live.extras.setCurrentWidget(live.diagnostic_images["reliability.png"])
+        sizes = live.extras.parentWidget().sizes()
+        live.extras.parentWidget().setSizes([300, 500])  # the figures whole, not their top
+        shot("live_run_calibration", window.live_page)
+        live.extras.setCurrentWidget(live.diagnostic_images["mistakes.png"])
+        shot("live_run_mistakes", window.live_page)
+        live.extras.parentWidget().setSizes(sizes)
         window.live.overlay.setChecked(False)  # the next runs are shown alone
 
     sweep_form = window.sweep_form
@@ -359,6 +368,11 @@ def main(names: list[str]) -> int:
         predict.sample_button.click()
         wait(lambda: predict.result is not None, 300)
         shot("predict", window.browser_page)
+        # The same digit explained: integrated gradients as a heat map over its pixels.
+        combo = predict.explain_combo
+        combo.setCurrentIndex(combo.findData("integrated_gradients"))
+        wait(lambda: predict.explain_text.text().startswith("Integrated gradients:"), 120)
+        shot("predict_explained", window.browser_page)
 
         # Organised: one run starred, tags set on each and on both, the tags dialog open.
         organiser = browser.organiser

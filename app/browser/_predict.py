@@ -7,6 +7,11 @@ plot (every channel of a forecaster's window), a prompt or tokens as text. A tes
 truth, in the model's own output columns (``engine.models.test_samples``), is shown beside
 the prediction: the true class's bar in another colour, the true values after a forecast,
 the true next character or sorted tokens, each marked right or wrong.
+
+The "Explain" choice overlays what the prediction rests on (``engine.explain``: saliency,
+integrated gradients, occlusion, Grad-CAM) on the input shown: a heat map over an image,
+coloured points along a series, coloured tokens; computed off the GUI thread, the latest
+choice winning (``_explain_overlay`` draws it).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -27,13 +33,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app._tasks import run_in_background
+from app._tasks import LatestTask, run_in_background
+from app.browser._explain_overlay import overlay_image, point_colours, token_html
 from app.dashboards import ZoomImage, color, fast_plot, tile_images
+from engine.explain import METHODS
 
 SHOWN_SAMPLES = 16  # a generator draws this many
 CONTINUATION = 120  # characters the character model writes after a prompt
 TRUE_COLOR = "#009E73"  # the truth, beside the prediction's colour(0)
 RIGHT, WRONG = "✓", "✗"
+METHOD_NAMES = {
+    "saliency": "Saliency",
+    "integrated_gradients": "Integrated gradients",
+    "occlusion": "Occlusion",
+    "gradcam": "Grad-CAM",
+}
+COLOUR_KEY = "red supports the prediction, blue speaks against it"
 
 
 def _predict(tracking_uri: str, run_id: str, datasets_dir, path: str | None, seed: int):
@@ -55,6 +70,16 @@ def _predict(tracking_uri: str, run_id: str, datasets_dir, path: str | None, see
     if spec.kind == "text":  # the character model: what it writes after the prompt too
         columns.update(trained.continuations(inputs, CONTINUATION, seed))
     return inputs, names, columns, spec, truth
+
+
+def _explain(tracking_uri: str, run_id: str, x: np.ndarray, method: str) -> np.ndarray:
+    """The attributions of the run's prediction on the one input ``x`` (its shape)."""
+    from engine.explain import explain
+    from engine.models import load_run_model
+    from engine.tracking import open_client
+
+    trained, _run = load_run_model(open_client(tracking_uri), run_id)
+    return explain(trained, x[None], method).attributions[0]
 
 
 def _mark(predicted: Any, true: Any) -> str:
@@ -81,6 +106,16 @@ class PredictPanel(QWidget):
         self.sample_button = QPushButton("Predict on a test sample")
         self.sample_button.setObjectName("predictSampleButton")
         self.sample_button.clicked.connect(lambda: self.predict(None))
+        self.explain_combo = QComboBox()
+        self.explain_combo.setObjectName("predictExplainCombo")
+        self.explain_combo.setToolTip("Overlay on the input what the prediction rests on")
+        self.explain_combo.addItem("Explain: none", None)
+        for method in METHODS:
+            self.explain_combo.addItem(f"Explain: {METHOD_NAMES.get(method, method)}", method)
+        self.explain_combo.currentIndexChanged.connect(self._explain_shown)
+        self._explaining = LatestTask(self, queue="mlflow")
+        self.shown: tuple[np.ndarray, Any] | None = None  # the input drawn, and its data spec
+        self._shown_run: str | None = None  # whose prediction it is
         self.text = QLabel("Select one finished run, then predict on a file or a test sample.")
         self.text.setObjectName("predictText")
         self.text.setWordWrap(True)
@@ -97,12 +132,18 @@ class PredictPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.file_button)
         buttons.addWidget(self.sample_button)
+        buttons.addWidget(self.explain_combo)
         buttons.addStretch(1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.input_title = QLabel("Input")
         left_layout.addWidget(self.input_title)
+        self.explain_text = QLabel()
+        self.explain_text.setObjectName("predictExplainText")
+        self.explain_text.setWordWrap(True)
+        self.explain_text.hide()
+        left_layout.addWidget(self.explain_text)
         left_layout.addWidget(self.input_view, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -151,6 +192,9 @@ class PredictPanel(QWidget):
         if self.run_id is None:
             return
         self._seed += 1  # another test sample each time
+        self._explaining.cancel()
+        self.shown = None
+        self.explain_text.hide()
         args = (self.tracking_uri, self.run_id, self.datasets_dir, path, self._seed)
         self.text.setText("Predicting…")
         self.file_button.setEnabled(False)
@@ -172,6 +216,9 @@ class PredictPanel(QWidget):
         self.output_view.setCurrentWidget(self.plot_widget)
         first = names[0]
         self._show_input(inputs[0], spec, generated=len(names) if self.generative else 0)
+        self.shown = None if self.generative else (np.asarray(inputs[0]), spec)
+        self._shown_run = self.run_id
+        self._explain_shown()
         if "label" in columns:
             self._classes(first, columns, truth)
         elif any(key.endswith("_t+1") for key in columns):
@@ -209,6 +256,7 @@ class PredictPanel(QWidget):
 
     def _input_words(self, title: str, text: str) -> None:
         self.input_title.setText(title)
+        self.input_text.setTextFormat(Qt.TextFormat.PlainText)
         self.input_text.setText(text)
         self.input_view.setCurrentWidget(self.input_text)
 
@@ -232,6 +280,60 @@ class PredictPanel(QWidget):
             f"Input: {rows.shape[1]} steps" + (f" × {len(rows)} channels" if len(rows) > 1 else "")
         )
         self.input_view.setCurrentWidget(self.input_plot_widget)
+
+    # -- the explanation, over the input ---------------------------------------------------
+    def _explain_shown(self) -> None:
+        """Explain the input shown by the method chosen (none: the input alone again)."""
+        method = self.explain_combo.currentData()
+        self._explaining.cancel()
+        if self.shown is None or self.run_id != self._shown_run:
+            return  # nothing shown, or another run's input: the next prediction explains
+        x, spec = self.shown
+        self._show_input(x, spec)
+        if method is None:
+            self.explain_text.hide()
+            return
+        self._say_explained(f"Explaining by {METHOD_NAMES.get(method, method)}…")
+        args = (self.tracking_uri, self.run_id, x, method)
+        self._explaining.start(lambda: _explain(*args), self._explained, self._explain_failed,
+                               busy="Explaining the prediction…")  # fmt: skip
+
+    def _say_explained(self, text: str) -> None:
+        self.explain_text.setText(text)
+        self.explain_text.show()
+
+    def _explain_failed(self, message: str, _details: str) -> None:
+        self._say_explained(f"Cannot explain: {message.removeprefix('UsageError: ')}")
+
+    def _explained(self, attributions: np.ndarray) -> None:
+        """Draw ``attributions`` over the input shown: heat map, coloured points or tokens."""
+        if self.shown is None:
+            return
+        x, spec = self.shown
+        method = METHOD_NAMES.get(self.explain_combo.currentData(), "Attribution")
+        self._say_explained(f"{method}: {COLOUR_KEY}.")
+        if spec.kind == "image" and x.ndim == 3:
+            self.input_image.set_array(overlay_image(x, attributions))
+        elif spec.kind == "text" or spec.kind == "tokens" or x.dtype.kind in "iu":
+            alphabet = spec.extra.get("alphabet")
+            tokens = [_visible(alphabet[int(c)]) if alphabet else f"{int(c)} " for c in x.ravel()]
+            self.input_text.setTextFormat(Qt.TextFormat.RichText)
+            self.input_text.setText(token_html(tokens, np.asarray(attributions).ravel()))
+        else:
+            self._colour_series(x, np.asarray(attributions), spec)
+
+    def _colour_series(self, x: np.ndarray, attributions: np.ndarray, spec) -> None:
+        """Each step of the series drawn as a point of its attribution's colour."""
+        if x.ndim == 2 and spec.kind == "timeseries":
+            x, attributions = x.T, attributions.T
+        rows = x.reshape(1, -1) if x.ndim < 2 else x.reshape(len(x), -1)
+        colours = point_colours(attributions)
+        width = rows.shape[1]
+        for index, row in enumerate(rows):
+            brushes = [pg.mkBrush(*c) for c in colours[index * width : (index + 1) * width]]
+            points = pg.ScatterPlotItem(np.arange(width), row, size=9, brush=brushes)
+            points.setPen(pg.mkPen("#444"))
+            self.input_plot.addItem(points)
 
     # -- the prediction, beside the truth where there is one ---------------------------------
     def _classes(self, first: str, columns, truth) -> None:
