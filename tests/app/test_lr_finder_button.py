@@ -37,3 +37,23 @@ def test_the_sweep_form_searches_lr_over_the_found_range(window, qtbot):
     search = row.range.search_param()
     assert (search.low, search.high, search.log) == (0.00042, 0.042, True)
     qtbot.waitUntil(lambda: not dialog.adapter.running)
+
+
+def test_the_finder_runs_in_its_worker_and_offers_what_it_found(qtbot, zygote, app_workspace):
+    """The dialog's real job: a worker process ramps the rate and reports its finding."""
+    from conftest import LONG_MS
+
+    config = {"plugin": "cnn", "dataset": "digits", "device": "cpu",
+              "workspace": str(app_workspace),
+              "hparams": {"channels": 4, "depth": 1, "batch_size": 32}}  # fmt: skip
+    used: list[float] = []
+    dialog = LrFinderDialog(config, used.append, steps=15)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.finding is not None or "could not" in dialog.status.text(),
+                    timeout=LONG_MS)  # fmt: skip
+    assert dialog.finding is not None, dialog.status.text()
+    assert dialog.use_button.isEnabled() and dialog.marker.isVisible()
+    assert "Suggested lr" in dialog.status.text()
+    qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    assert used == [float(dialog.finding["suggested_lr"])] and 1e-7 < used[0] < 1
+    qtbot.waitUntil(lambda: not dialog.adapter.running)
