@@ -18,7 +18,7 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SIZE = (1440, 900)
-FORM = ("gallery", "dataset_preview", "run_form_invalid", "busy", "url_dialog")
+FORM = ("gallery", "dataset_preview", "run_form_invalid", "busy", "url_dialog", "lr_finder")
 LIVE = ("live_run", "live_run_finished", "live_run_calibration", "live_run_mistakes")
 SWEEP = ("sweep_form", "sweep_trials", "sweep_history", "sweep_intermediate",
          "sweep_parallel", "sweep_slices", "sweep_importance")  # fmt: skip
@@ -164,6 +164,15 @@ def main(names: list[str]) -> int:
         dialog.close()
         form.dataset.set_dataset_id("digits")
         wait(lambda: not window.busy.isVisible() and form.preview.summary.text() != "", 120)
+
+    if needs("lr_finder"):
+        # The real finder on the form's run (cnn on digits): its ramps, the curve, the
+        # suggestion marked, Use.
+        dialog = form.find_lr()
+        wait(lambda: dialog.finding is not None or "could not" in dialog.status.text(), 300)
+        dialog.resize(760, 520)
+        shot("lr_finder", window.train_splitter, screen=True)
+        dialog.reject()
 
     runs = []
     if needs(*LIVE, *BROWSER):

@@ -11,7 +11,6 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -63,7 +62,13 @@ class LrFinderDialog(QDialog):
         self.status.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy until the first step is done
+        # pyqtgraph loads with the dialog, not with the form: the window opens without it.
+        import pyqtgraph as pg
+
+        from app.dashboards import fast_plot
+
         self.plot = pg.PlotWidget()
+        fast_plot(self.plot.getPlotItem())  # plain axes: rates as they are, not "(x0.001)"
         self.plot.setLogMode(x=True, y=False)
         self.plot.setLabel("bottom", "learning rate")
         self.plot.setLabel("left", "training loss (smoothed)")
@@ -122,7 +127,9 @@ class LrFinderDialog(QDialog):
         self.finding = finding
         points = [(lr, loss) for lr, loss in zip(finding["curve"]["lr"], finding["curve"]["loss"],
                                                  strict=True) if math.isfinite(loss)]  # fmt: skip
-        self.curve.setData([math.log10(lr) for lr, _ in points], [loss for _, loss in points])
+        # The rates as they are: the plot's log mode takes their log10 itself.
+        self.curve.setData([lr for lr, _ in points], [loss for _, loss in points])
+        self.plot.enableAutoRange()
         suggested = float(finding["suggested_lr"])
         self.marker.setValue(math.log10(suggested))
         self.marker.show()

@@ -54,6 +54,9 @@ def test_the_finder_runs_in_its_worker_and_offers_what_it_found(qtbot, zygote, a
     assert dialog.finding is not None, dialog.status.text()
     assert dialog.use_button.isEnabled() and dialog.marker.isVisible()
     assert "Suggested lr" in dialog.status.text()
+    # The curve holds the rates themselves (the plot's log mode takes their log10): given
+    # log10 values it drew nothing, the log of a negative number.
+    assert dialog.curve.xData.min() > 0 and len(dialog.curve.xData) > 10
     qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
     assert used == [float(dialog.finding["suggested_lr"])] and 1e-7 < used[0] < 1
     qtbot.waitUntil(lambda: not dialog.adapter.running)
