@@ -4,6 +4,9 @@ The training loss of an evaluation is the mean over the steps since the one befo
 batch's loss is too noisy to compare). Validation loss must rise at each of the last
 ``RISING_EVALUATIONS`` evaluations, and the training loss end that stretch lower than it
 began it: a validation loss that rises with the training loss is divergence, not overfitting.
+The last validation loss must also lie ``MIN_RISE`` above the lowest of the run: a converged
+run's validation loss wanders by a percent or two, and three small rises in a row happen by
+chance (one stretch in eight) - a false alarm a user would soon learn to ignore.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 RISING_EVALUATIONS = 3
+MIN_RISE = 0.10  # the last validation loss at least 10 % above the run's lowest
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,9 @@ def overfitting_since(
     stretch = evaluations[-(rising + 1) :]
     val_rose = all(b.val_loss > a.val_loss for a, b in zip(stretch, stretch[1:], strict=False))
     train_fell = stretch[-1].train_loss < stretch[0].train_loss
-    return stretch[0].step if val_rose and train_fell else None
+    lowest = min(evaluation.val_loss for evaluation in evaluations)
+    rose_clearly = stretch[-1].val_loss > lowest + MIN_RISE * abs(lowest)
+    return stretch[0].step if val_rose and train_fell and rose_clearly else None
 
 
 class OverfittingWatch:

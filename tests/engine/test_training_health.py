@@ -112,6 +112,9 @@ def test_overfitting_is_validation_loss_rising_three_times_while_training_loss_f
     assert overfitting_since(evaluations(rising, [1.0, 0.8, 0.9, 1.0, 1.1])) is None  # both rose
     dip = [1.0, 0.8, 0.9, 0.85, 1.1]
     assert overfitting_since(evaluations(dip, [1.0, 0.8, 0.6, 0.5, 0.4])) is None
+    # A converged run's wandering (three rises of under 2 % in a row) is no overfitting.
+    wandering = [0.050, 0.049, 0.0492, 0.0495, 0.0499]
+    assert overfitting_since(evaluations(wandering, [1.0, 0.8, 0.6, 0.5, 0.4])) is None
 
 
 def test_overfitting_is_tagged_and_summarised(fixture_plugins, tracked_workspace):
