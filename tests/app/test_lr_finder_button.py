@@ -3,6 +3,7 @@ run form's lr field, or the range into the sweep form's search of lr."""
 
 from __future__ import annotations
 
+from conftest import LONG_MS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
@@ -41,8 +42,6 @@ def test_the_sweep_form_searches_lr_over_the_found_range(window, qtbot):
 
 def test_the_finder_runs_in_its_worker_and_offers_what_it_found(qtbot, zygote, app_workspace):
     """The dialog's real job: a worker process ramps the rate and reports its finding."""
-    from conftest import LONG_MS
-
     config = {"plugin": "cnn", "dataset": "digits", "device": "cpu",
               "workspace": str(app_workspace),
               "hparams": {"channels": 4, "depth": 1, "batch_size": 32}}  # fmt: skip
