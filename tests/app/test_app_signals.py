@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from netyard_test_support import command_line, live_children, wait_for_exit
+from netyard_test_support import command_line, live_children, wait_for_exit, wait_while_running
 
 START_SECONDS = 120
 
@@ -53,10 +53,9 @@ def test_a_signal_closes_the_app_and_leaves_no_process(tmp_path, signum):
     try:
         with ready:
             assert ready.recv(64) == b"READY=1"
-        deadline = time.monotonic() + START_SECONDS
-        while not (family := _descendants(app.pid)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert family, "the app started no zygote"
+        # The zygote starts just after READY (once the first preview settled, or at once).
+        wait_while_running(lambda: _descendants(app.pid), app, "zygote", START_SECONDS)
+        family = _descendants(app.pid)
         app.send_signal(signum)
         assert app.wait(timeout=60) == 128 + signum, app.stderr.read().decode()[-2000:]
         left = wait_for_exit(family, time.monotonic() + 30)
