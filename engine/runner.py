@@ -425,22 +425,13 @@ def _tracked(tracker, emit: Callable[[Event], None]) -> Callable[[Event], None]:
             elif isinstance(event, Snapshot):
                 tracker.log_json(event.data, f"snapshots/step_{event.step:07d}.json")
             elif isinstance(event, RolledBack):  # tagged as it happens: a run that then fails
-                _set_tags(tracker, {f"{ROLLBACK_TAG}.{event.number}": event.message,
-                                    ROLLBACKS_TAG: str(event.number)})  # fmt: skip
+                tracker.set_tags({f"{ROLLBACK_TAG}.{event.number}": event.message,
+                                  ROLLBACKS_TAG: str(event.number)})  # fmt: skip
             elif isinstance(event, OverfittingSeen):
-                _set_tags(tracker, {OVERFITTING_TAG: str(event.since_step)})
+                tracker.set_tags({OVERFITTING_TAG: str(event.since_step)})
         emit(event)
 
     return forward
-
-
-def _set_tags(tracker, tags: dict[str, str]) -> None:
-    """Tags written while the run trains; an error (a full disk) ends the run with its one
-    line, not MLflow's logged traceback."""
-    from engine.mlflow_output import store_errors_unlogged
-
-    with store_errors_unlogged():
-        tracker.set_tags(tags)
 
 
 def _record_finished(prepared: PreparedRun, tracker, plugin, dataset, result, tags) -> None:

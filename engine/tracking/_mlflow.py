@@ -216,9 +216,14 @@ class RunTracker:
             self.client.log_artifact(self.run_id, str(path), folder or None)
 
     def set_tags(self, tags: Mapping[str, str]) -> None:
+        """The tags in one write; an error (a full disk) is raised for the caller's one line,
+        not also logged by MLflow with its whole traceback."""
         from mlflow.entities import RunTag
 
-        self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+        from engine.mlflow_output import store_errors_unlogged
+
+        with store_errors_unlogged():
+            self.client.log_batch(self.run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
 
     def write_summary(self, summary: str) -> None:
         """Put ``summary`` in the run's note, below what the user wrote there (if anything),
