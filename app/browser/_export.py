@@ -1,5 +1,6 @@
 """The Runs browser's "Export runs" menu: the selected runs as a CSV table of their params
-and metrics, or as a self-contained HTML report (curves, params diff, notes, images)."""
+and metrics, or as a self-contained HTML report (curves, params diff, notes, images), with
+or without each run's predictions explained on its first test samples."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ class RunsExport(ReportMenu):
         def say(line: str) -> None:  # the status line is made after the top bar
             browser.status.setText(line)
 
-        super().__init__(browser, "Export runs", "Selected runs", self._selected, say)
+        super().__init__(
+            browser, "Export runs", "Selected runs", self._selected, say, explanations=True
+        )
         self.browser = browser
         self.button.setObjectName("exportRunsButton")
         self.button.setToolTip("The selected runs' params and metrics as a CSV table, or a "
@@ -28,6 +31,7 @@ class RunsExport(ReportMenu):
             return None
         title = f"Run {rows[0].name}" if len(rows) == 1 else f"{len(rows)} runs"
         stem = rows[0].name if len(rows) == 1 else f"{len(rows)}-runs"
-        return ReportSource(
-            self.browser.tracking_uri, title, stem, tuple(row.run_id for row in rows)
-        )
+        datasets = self.browser.datasets_dir
+        return ReportSource(self.browser.tracking_uri, title, stem,
+                            tuple(row.run_id for row in rows),
+                            datasets_dir=str(datasets) if datasets else None)  # fmt: skip

@@ -34,21 +34,22 @@ from PySide6.QtWidgets import (
 )
 
 from app._tasks import LatestTask, run_in_background
-from app.browser._explain_overlay import overlay_image, point_colours, token_html
 from app.dashboards import ZoomImage, color, fast_plot, tile_images
-from engine.explain import METHODS
+from engine.explain import (
+    COLOUR_KEY,
+    METHOD_NAMES,
+    METHODS,
+    overlay_image,
+    point_colours,
+    token_html,
+    token_labels,
+    visible_text,
+)
 
 SHOWN_SAMPLES = 16  # a generator draws this many
 CONTINUATION = 120  # characters the character model writes after a prompt
 TRUE_COLOR = "#009E73"  # the truth, beside the prediction's colour(0)
 RIGHT, WRONG = "✓", "✗"
-METHOD_NAMES = {
-    "saliency": "Saliency",
-    "integrated_gradients": "Integrated gradients",
-    "occlusion": "Occlusion",
-    "gradcam": "Grad-CAM",
-}
-COLOUR_KEY = "red supports the prediction, blue speaks against it"
 
 
 def _predict(tracking_uri: str, run_id: str, datasets_dir, path: str | None, seed: int):
@@ -84,11 +85,6 @@ def _explain(tracking_uri: str, run_id: str, x: np.ndarray, method: str) -> np.n
 
 def _mark(predicted: Any, true: Any) -> str:
     return RIGHT if predicted == true else WRONG
-
-
-def _visible(text: str) -> str:
-    """A prompt with its line breaks and tabs shown, on one line."""
-    return text.replace("\n", "⏎").replace("\t", "⇥")
 
 
 class PredictPanel(QWidget):
@@ -248,7 +244,7 @@ class PredictPanel(QWidget):
         elif spec.kind == "text":
             alphabet = spec.extra["alphabet"]
             prompt = "".join(alphabet[int(code)] for code in x)
-            self._input_words(f"Input: {len(prompt)} characters", _visible(prompt))
+            self._input_words(f"Input: {len(prompt)} characters", visible_text(prompt))
         elif spec.kind == "tokens" or x.dtype.kind in "iu":
             self._input_words(f"Input: {x.size} tokens", " ".join(str(int(t)) for t in x.ravel()))
         else:
@@ -315,8 +311,7 @@ class PredictPanel(QWidget):
         if spec.kind == "image" and x.ndim == 3:
             self.input_image.set_array(overlay_image(x, attributions))
         elif spec.kind == "text" or spec.kind == "tokens" or x.dtype.kind in "iu":
-            alphabet = spec.extra.get("alphabet")
-            tokens = [_visible(alphabet[int(c)]) if alphabet else f"{int(c)} " for c in x.ravel()]
+            tokens = token_labels(x, spec)
             self.input_text.setTextFormat(Qt.TextFormat.RichText)
             self.input_text.setText(token_html(tokens, np.asarray(attributions).ravel()))
         else:

@@ -65,11 +65,11 @@ def lr_find(args: argparse.Namespace) -> int:
         print(json.dumps(finding.to_dict()))
         return 0
     low, high = finding.search_range
-    per_ramp = ", ".join(f"{ramp.lr_at_min / 10:.2g}" for ramp in finding.ramps)
+    per_ramp = ", ".join(f"{ramp.suggested_lr:.2g}" for ramp in finding.ramps)
     print(f"Suggested lr: {finding.suggested_lr:.3g}")
     ramps = f"{len(finding.ramps)} ramps" if len(finding.ramps) > 1 else "1 ramp"
     print(f"  the median over {ramps} ({per_ramp}) of the rate where the smoothed loss is "
-          "lowest, divided by 10")  # fmt: skip
+          f"lowest, divided by {finding.ramps[0].safety:g} (for its optimizer)")  # fmt: skip
     print(f"Search range for a sweep: {low:.3g} .. {high:.3g} (log)")
     if args.plot:
         print(f"Plot: {args.plot}")

@@ -16,6 +16,12 @@ INTEGRATED_GRADIENTS = "integrated_gradients"
 OCCLUSION = "occlusion"
 GRADCAM = "gradcam"
 METHODS = (SALIENCY, INTEGRATED_GRADIENTS, OCCLUSION, GRADCAM)
+METHOD_NAMES = {  # as a user reads them
+    SALIENCY: "Saliency",
+    INTEGRATED_GRADIENTS: "Integrated gradients",
+    OCCLUSION: "Occlusion",
+    GRADCAM: "Grad-CAM",
+}
 
 
 def last_convolution(network):

@@ -17,7 +17,15 @@ import torch
 
 from engine.data import BatchSampler, Dataset
 from engine.errors import UsageError
-from engine.lr_finder._suggest import DivergenceWatch, LrFinding, Ramp, combine, ramp_rates
+from engine.lr_finder._suggest import (
+    ADAPTIVE_SAFETY,
+    SGD_SAFETY,
+    DivergenceWatch,
+    LrFinding,
+    Ramp,
+    combine,
+    ramp_rates,
+)
 from engine.training import StepOptimization
 
 Progress = Callable[[int, int, int], None]  # (ramp, step, steps per ramp)
@@ -121,4 +129,11 @@ def _ramp(
                 optimization.step(optimizer)
             optimization.end_step()
             tick(step)
-    return Ramp(seed, lrs, losses)
+    return Ramp(seed, lrs, losses, safety_for(optimizers))
+
+
+def safety_for(optimizers) -> float:
+    """The suggestion's safety factor for these optimizers (``_suggest`` says why): an
+    adaptive optimizer's, unless one of them is plain SGD."""
+    plain = any(type(opt) is torch.optim.SGD for opt in optimizers)
+    return SGD_SAFETY if plain else ADAPTIVE_SAFETY

@@ -5,8 +5,14 @@ argmin of a derivative of a noisy curve, so noise moves it by decades from one s
 next (lightning#1767). Two things make ours stable instead:
 
 - the landmark is the *minimum* of the smoothed loss, the rate where training stops
-  improving and starts to blow up; a minimum of a smoothed curve moves little under noise,
-  and a tenth of it (fastai's ``lr_min / 10``) is the classic safe rate just below the edge;
+  improving and starts to blow up; a minimum of a smoothed curve moves little under noise.
+  The suggestion is that rate divided by a safety factor that depends on the optimizer, as
+  measured (benchmarks/bench_lr_find.py, docs/benchmarks.md): with an adaptive optimizer
+  (Adam, RMSprop...) the best rate of a run of a few hundred steps lies just below the
+  minimum (the RNN on MNIST-1D: 0.68 accuracy at the minimum / 10, fastai's classic rule,
+  0.94 / 0.95 / 0.98 / 0.96 at / 3, / 2, / 1.5, / 1, and 0.97 at the grid's best), so the
+  factor is 1.5; plain SGD diverges right at the minimum (the ramp's loss lags the edge:
+  tests/engine/test_lr_finder.py's least squares), so its factor is 4;
 - each ramp starts from another seed (weights and batch order) and the suggestion is the
   median over the ramps (3 by default), so one unlucky ramp cannot move it.
 """
@@ -21,7 +27,8 @@ from typing import Any
 import numpy as np
 
 DIVERGENCE_FACTOR = 4.0  # a ramp ends once its smoothed loss is this far above its best
-SAFETY_FACTOR = 10.0  # the suggestion is the minimum's rate divided by this
+ADAPTIVE_SAFETY, SGD_SAFETY = 1.5, 4.0  # the suggestion: the minimum's rate / this
+RANGE_BELOW, RANGE_ABOVE = 10.0, 3.0  # a sweep's range: suggestion / 10 .. suggestion x 3
 EMA_BETA = 0.9  # the running average that watches for divergence while ramping
 
 
@@ -69,6 +76,7 @@ class Ramp:
     seed: int
     lrs: list[float]
     losses: list[float]
+    safety: float = ADAPTIVE_SAFETY  # the minimum's rate over the suggestion (the optimizer's)
 
     @property
     def smoothed(self) -> np.ndarray:
@@ -79,11 +87,16 @@ class Ramp:
         """The rate at the smoothed loss's minimum."""
         return float(self.lrs[int(np.argmin(self.smoothed))])
 
+    @property
+    def suggested_lr(self) -> float:
+        """This ramp's own suggestion (the finder's is the median over the ramps)."""
+        return self.lr_at_min / self.safety
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "seed": self.seed,
             "lr_at_min": self.lr_at_min,
-            "suggested_lr": self.lr_at_min / SAFETY_FACTOR,
+            "suggested_lr": self.suggested_lr,
             "lr": list(self.lrs),
             "loss": [float(v) for v in self.losses],
             "smoothed_loss": [float(v) for v in self.smoothed],
@@ -105,13 +118,14 @@ class LrFinding:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able (no NaN): what ``netyard lr-find --json`` prints and the app reads."""
+        safety = self.ramps[0].safety if self.ramps else ADAPTIVE_SAFETY
         return {
             "plugin": self.plugin,
             "dataset": self.dataset,
             "suggested_lr": self.suggested_lr,
             "search_range": list(self.search_range),
             "rule": f"median over {len(self.ramps)} ramps of the smoothed loss's minimum / "
-            f"{SAFETY_FACTOR:g}",
+            f"{safety:g}",
             "curve": {"lr": self.curve_lr, "loss": self.curve_loss},
             "ramps": [ramp.to_dict() for ramp in self.ramps],
         }
@@ -120,12 +134,13 @@ class LrFinding:
 def combine(plugin: str, dataset: str, ramps: Sequence[Ramp], low: float, high: float) -> LrFinding:
     """The finding from ramps that each trained at least one step; the suggestion and the
     range are kept inside the hyperparameter's valid range ``[low, high]``."""
-    per_ramp = [ramp.lr_at_min / SAFETY_FACTOR for ramp in ramps]
+    per_ramp = [ramp.suggested_lr for ramp in ramps]
     # Two significant digits: the rule is not finer than that, and a user types it.
     median = float(f"{np.exp(np.median(np.log(per_ramp))):.2g}")
     suggested = float(np.clip(median, low, high))
-    # Two decades around the suggestion: a decade below it, up to the loss's minimum.
-    search_range = (max(low, suggested / SAFETY_FACTOR), min(high, suggested * SAFETY_FACTOR))
+    # A decade below the suggestion, up to twice the loss's minimum (past the edge a little:
+    # the best rate of a longer run can lie there).
+    search_range = (max(low, suggested / RANGE_BELOW), min(high, suggested * RANGE_ABOVE))
     longest = max(len(ramp.lrs) for ramp in ramps)
     table = np.full((len(ramps), longest), np.nan)
     for row, ramp in enumerate(ramps):

@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 
 from engine.metrics import PER_CLASS_SCORES, is_per_class_metric
+from engine.reports._explanations import RunExplanation
 from engine.reports._figures import curve_png
 from engine.reports._files import write_atomically
 from engine.reports._runs import load_runs
@@ -49,13 +50,18 @@ section.run { margin-top: 1.5em; }
 
 
 def html_report(
-    client, run_ids: Iterable[str], path: str | os.PathLike[str], title: str | None = None
+    client,
+    run_ids: Iterable[str],
+    path: str | os.PathLike[str],
+    title: str | None = None,
+    explanations: dict[str, RunExplanation] | None = None,
 ) -> Path:
-    """Write the runs' report to ``path`` (one HTML file, everything embedded)."""
+    """Write the runs' report to ``path`` (one HTML file, everything embedded), with each
+    run's ``explanations`` gallery where given."""
     runs = load_runs(client, run_ids)
     histories = _histories(client, runs)
     images = {run.run_id: _images(client, run.run_id) for run in runs}
-    text = report_html(runs, histories, images, title or _default_title(runs))
+    text = report_html(runs, histories, images, title or _default_title(runs), explanations)
     return write_atomically(Path(path), text)
 
 
@@ -64,8 +70,10 @@ def report_html(
     histories: Histories,
     images: dict[str, list[tuple[str, str, bytes | None]]],
     title: str,
+    explanations: dict[str, RunExplanation] | None = None,
 ) -> str:
     labels = _labels(runs)
+    explanations = explanations or {}
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -77,7 +85,12 @@ def report_html(
         _curves(runs, histories, labels),
         _params_table(runs, labels),
         "<h2>Runs in detail</h2>",
-        *(_run_section(run, labels[run.run_id], images.get(run.run_id, [])) for run in runs),
+        *(
+            _run_section(
+                run, labels[run.run_id], images.get(run.run_id, []), explanations.get(run.run_id)
+            )
+            for run in runs
+        ),
         "</body></html>",
     ]
     return "\n".join(part for part in parts if part) + "\n"
@@ -266,7 +279,12 @@ def _class_order(name: str) -> tuple[int, int | str]:
     return (0, int(name)) if name.isdigit() else (1, name)
 
 
-def _run_section(run: RunRecord, label: str, images: list[tuple[str, str, bytes | None]]) -> str:
+def _run_section(
+    run: RunRecord,
+    label: str,
+    images: list[tuple[str, str, bytes | None]],
+    explanation: RunExplanation | None = None,
+) -> str:
     facts = [
         ("run id", run.run_id),
         ("experiment", run.experiment),
@@ -303,5 +321,18 @@ def _run_section(run: RunRecord, label: str, images: list[tuple[str, str, bytes 
             for name, mime, data in images
         ]
         parts.append(f'<h4>Images</h4><div class="figures">{"".join(figures)}</div>')
+    if explanation is not None:
+        parts.append(_explanation_part(explanation))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _explanation_part(explanation: RunExplanation) -> str:
+    from engine.explain import METHOD_NAMES
+
+    method = METHOD_NAMES.get(explanation.method, explanation.method)
+    if explanation.html is None:
+        return f"<h4>Explanations</h4><p>Not explained by {escape(method)}: " \
+            f"{escape(explanation.reason or '')}</p>"  # fmt: skip
+    what = f"the first {explanation.samples} test sample{'s' * (explanation.samples != 1)}"
+    return f"<h4>Explanations: {escape(method)} on {what}</h4>{explanation.html}"

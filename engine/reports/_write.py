@@ -9,6 +9,7 @@ from pathlib import Path
 
 from engine.errors import UsageError
 from engine.reports._csv import runs_table_csv
+from engine.reports._explanations import DEFAULT_SAMPLES, check_explain_options, explain_runs
 from engine.reports._files import report_destination
 from engine.reports._html import html_report
 from engine.reports._runs import sweep_run_ids
@@ -35,8 +36,13 @@ def write_report(
     sweep: str | None = None,
     title: str | None = None,
     fmt: str | None = None,
+    explain: str | None = None,
+    explain_samples: int = DEFAULT_SAMPLES,
+    datasets_dir: Path | None = None,
 ) -> WrittenReport:
-    """Write the report of ``run_ids`` or of sweep ``sweep``'s trials to ``out``.
+    """Write the report of ``run_ids`` or of sweep ``sweep``'s trials to ``out``; the HTML
+    report explains each run's predictions on its first ``explain_samples`` test samples by
+    method ``explain`` when given (the test parts are read from ``datasets_dir``).
 
     The format is ``fmt`` or the one ``out``'s suffix names. Every check (destination, format,
     runs, sweep) comes before anything is written: a ``UsageError`` leaves no file behind.
@@ -44,11 +50,21 @@ def write_report(
     path, chosen = report_destination(out, fmt)
     if bool(run_ids) == bool(sweep):
         raise UsageError("give run ids or a sweep's name (--sweep NAME), one of the two")
+    if explain is not None:
+        check_explain_options(explain, explain_samples)
+        if chosen == "csv":
+            raise UsageError("explanations go in the HTML report only: give a .html file, "
+                             "or leave out --explain")  # fmt: skip
+        if datasets_dir is None:
+            raise AssertionError("explanations need the workspace's datasets folder")
     if sweep:
         run_ids = sweep_run_ids(client, sweep)
         title = title or f"Sweep {sweep}"
     if chosen == "csv":
         runs_table_csv(client, run_ids, path)
     else:
-        html_report(client, run_ids, path, title)
+        explanations = None
+        if explain is not None:
+            explanations = explain_runs(client, run_ids, explain, explain_samples, datasets_dir)
+        html_report(client, run_ids, path, title, explanations)
     return WrittenReport(path, chosen, len(dict.fromkeys(run_ids)))

@@ -55,6 +55,7 @@ def test_the_suggestion_lies_in_the_working_range_of_a_known_problem():
     # Below the divergence edge (lr = 1) with room to spare, above rates that barely move.
     assert 1e-2 <= finding.suggested_lr < 1.0
     assert all(ramp.lrs[-1] > 1.0 for ramp in finding.ramps)  # each ramp saw it diverge
+    assert {ramp.safety for ramp in finding.ramps} == {4.0}  # plain SGD's margin
     low, high = finding.search_range
     assert low < finding.suggested_lr < high <= 10.0
     assert len({ramp.seed for ramp in finding.ramps}) == 3
@@ -71,6 +72,7 @@ def test_lr_find_prints_json_with_the_suggestion_and_the_curve(workspace, capsys
     assert low < finding["suggested_lr"] < high
     assert len(finding["curve"]["lr"]) == len(finding["curve"]["loss"]) > 0
     assert finding["ramps"][0]["seed"] == 0 and finding["plugin"] == "cnn"
+    assert finding["rule"].endswith("minimum / 1.5")  # Adam's margin
 
 
 def test_bad_input_is_one_line(workspace, capsys):

@@ -113,3 +113,42 @@ def test_masking_the_most_attributed_pixels_lowers_accuracy_more_than_masking_at
                                       fractions=(0.0, 0.2))  # fmt: skip
     assert most[0] == at_random[0] > 0.3  # nothing masked: the model's own accuracy
     assert most[1] < at_random[1] - 0.1
+
+
+def report(workspace, *args):
+    """``netyard report ARGS``: its exit status and what it printed."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["report", *map(str, args), "--workspace", str(workspace)])
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+
+
+def test_the_html_report_explains_each_run_or_says_why_not(trained_runs, model_workspace, tmp_path):
+    out = tmp_path / "explained.html"
+    runs = [trained_runs[key] for key in ("cnn", "rnn", "sort", "gan")]
+    done = report(model_workspace, *runs, "--out", out, "--explain", "integrated_gradients",
+                  "--explain-samples", 2)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    sections = {key: page.split(f'id="run-{trained_runs[key]}"')[1].split("</section>")[0]
+                for key in ("cnn", "rnn", "sort", "gan")}  # fmt: skip
+    title = "Explanations: Integrated gradients on the first 2 test samples"
+    for key in ("cnn", "rnn"):  # pictures: the digits under heat maps, the windows coloured
+        assert title in sections[key]
+        assert 'alt="integrated_gradients attributions" src="data:image/png;base64,' in (
+            sections[key]
+        )
+    assert title in sections["sort"] and sections["sort"].count("background-color: rgb(") >= 2
+    assert "Not explained by Integrated gradients: plugin &#x27;gan&#x27; generates from " in (
+        sections["gan"]
+    )
+
+
+def test_explanations_go_in_the_html_report_only(trained_runs, model_workspace, tmp_path):
+    out = tmp_path / "runs.csv"
+    done = report(model_workspace, trained_runs["cnn"], "--out", out, "--explain", "saliency")
+    assert done.returncode == 2
+    assert without_status(done.stderr).strip().endswith(
+        "explanations go in the HTML report only: give a .html file, or leave out --explain"
+    )
+    assert not out.exists()

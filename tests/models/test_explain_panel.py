@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from app.browser._explain_overlay import OPPOSES, SUPPORTS, overlay_image, token_html
 from app.browser._predict import PredictPanel
+from engine.explain import OPPOSES, SUPPORTS, overlay_image, token_html
 
 
 def test_an_image_keeps_its_pixels_under_red_and_blue(qtbot):
@@ -65,3 +65,31 @@ def test_a_method_that_does_not_apply_says_which_do(qtbot, trained_runs, trackin
     panel = explained_panel(qtbot, trained_runs, tracking, model_workspace, "sort", "gradcam")
     assert panel.explain_text.text().startswith("Cannot explain: method 'gradcam' does not apply")
     assert "use integrated_gradients" in panel.explain_text.text()
+
+
+def test_the_runs_browser_exports_a_report_with_explanations(
+    qtbot, trained_runs, tracking, model_workspace, tmp_path
+):
+    from app.browser import RunsBrowser
+    from engine.workspace import Workspace
+
+    browser = RunsBrowser()
+    qtbot.addWidget(browser)
+    browser.set_tracking_uri(tracking)
+    browser.show()
+    qtbot.waitUntil(lambda: not browser.loading and bool(browser.model.rows), timeout=60000)
+    assert browser.select_run(trained_runs["cnn"])
+    export = browser.export_runs
+    export.update_actions()
+    browser.datasets_dir = None  # the workspace not known: the test parts cannot be read
+    export.update_actions()
+    assert export.html_action.isEnabled() and not export.explained_action.isEnabled()
+    browser.datasets_dir = Workspace.resolve(str(model_workspace)).datasets_dir
+    export.update_actions()
+    assert export.explained_action.isEnabled()
+    out = tmp_path / "explained.html"
+    with qtbot.waitSignal(export.finished, timeout=60000) as outcome:
+        export.export("html", str(out), explain="integrated_gradients")
+    assert outcome.args[0].startswith(f"Wrote HTML report of 1 run to {out}")
+    page = out.read_text(encoding="utf-8")
+    assert "Explanations: Integrated gradients on the first 8 test samples" in page

@@ -1,5 +1,5 @@
-"""Attributions drawn over the input they explain, in the Predict tab: pure functions of numpy
-arrays (tested apart from the widgets).
+"""Attributions drawn over the input they explain: pure functions of numpy arrays that the
+app's Predict tab and the HTML report both draw with.
 
 One colour code everywhere: red where the input supports the prediction, blue where it
 speaks against it, the strength as opacity (or saturation), scaled to the largest magnitude
@@ -15,6 +15,7 @@ import numpy as np
 
 SUPPORTS = np.array([0.90, 0.10, 0.05])  # red
 OPPOSES = np.array([0.10, 0.35, 0.95])  # blue
+COLOUR_KEY = "red supports the prediction, blue speaks against it"
 STRONGEST = 0.8  # the opacity of the strongest attribution over an image
 
 
@@ -56,3 +57,18 @@ def token_html(tokens: list[str], attributions: np.ndarray) -> str:
             f"{escape(token)}</span>"
         )
     return "<span style='font-family: monospace'>" + "&#8203;".join(spans) + "</span>"
+
+
+def visible_text(text: str) -> str:
+    """Text with its line breaks and tabs shown as visible marks, on one line."""
+    return text.replace("\n", "⏎").replace("\t", "⇥")
+
+
+def token_labels(x: np.ndarray, spec) -> list[str]:
+    """Each token of ``x`` as text: its character (``visible_text``) where the model has an
+    alphabet, else its code."""
+    alphabet = spec.extra.get("alphabet")
+    codes = np.asarray(x).ravel()
+    if not alphabet:
+        return [f"{int(code)} " for code in codes]
+    return [visible_text(alphabet[int(code)]) for code in codes]
