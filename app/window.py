@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app._busy import BusyIndicator
 from app._catalog import Catalog
+from app._checkpoint_use import CheckpointUseLabel
 from app._icons import icon
 from app._servers import WebUIs
 from app._settings import remember_workspace, settings
@@ -87,9 +88,11 @@ class MainWindow(QMainWindow):
 
         self.workspace_label = QLabel()
         self.jobs_label = QLabel()
+        self.checkpoint_use = CheckpointUseLabel()  # the workspace's checkpoints on disk
         self.busy = BusyIndicator()  # what the app is doing that takes more than a moment
         self.statusBar().addPermanentWidget(self.busy)
         self.statusBar().addPermanentWidget(self.jobs_label)
+        self.statusBar().addPermanentWidget(self.checkpoint_use)
         self.statusBar().addPermanentWidget(self.workspace_label)
         self.menus = MainMenus(self)
         self.export_action = self.menus.export_action  # File → Export model…
@@ -238,6 +241,7 @@ class MainWindow(QMainWindow):
         self.tracking_uris_used.add(self.tracking_uri)
         where = f" · tracking {self.custom_tracking_uri}" if self.custom_tracking_uri else ""
         self.workspace_label.setText(f"Workspace: {self.workspace.root}{where}")
+        self.checkpoint_use.refresh(self.workspace.checkpoints_dir)
         self.setWindowTitle(TITLE)
         if self.browser is not None:
             self.browser.set_tracking_uri(self.tracking_uri)
@@ -327,6 +331,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{job.title}: {job.state.label} {message}".strip(), 8000)
             if job.state == State.FINISHED or getattr(job, "run_id", None):
                 self.refresh_runs()
+            self.checkpoint_use.refresh(self.workspace.checkpoints_dir)
             if isinstance(job, SweepJob):
                 self.sweep_form.refresh_studies()
 

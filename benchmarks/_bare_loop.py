@@ -155,7 +155,7 @@ def timed_execute(prepared: PreparedRun) -> tuple[RunOutcome, Timing]:
     stopwatch = Stopwatch()
     outcome = execute_run(prepared)
     timing = stopwatch.read()
-    if outcome.status != "FINISHED":
+    if outcome.status != "finished":
         raise RuntimeError(f"engine run ended {outcome.status}: {outcome.error}")
     return outcome, timing
 

@@ -26,7 +26,7 @@ def run_once(dataset: str, seed: int, overrides: dict, threads: int) -> tuple[di
     start = time.perf_counter()
     config = RunConfig("gan", dataset, dict(overrides), seed=seed, threads=threads, track=False)
     outcome = execute_run(prepare_run(config))
-    if outcome.status != "FINISHED":
+    if outcome.status != "finished":
         raise SystemExit(f"{dataset} seed {seed}: run {outcome.status}: {outcome.error}")
     return outcome.metrics, outcome.step, time.perf_counter() - start
 

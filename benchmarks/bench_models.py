@@ -62,7 +62,7 @@ def _short_run(workspace: Path) -> str:
 
     outcome = run(RunConfig(plugin="cnn", dataset="mnist1d", hparams={"steps": 200},
                             device="cpu", threads=1, workspace=str(workspace)))  # fmt: skip
-    assert outcome.status == "FINISHED", outcome.error
+    assert outcome.status == "finished", outcome.error
     return outcome.run_id
 
 

@@ -55,7 +55,7 @@ def timed_run(
     start, cpu_start = time.perf_counter(), time.process_time()
     outcome = execute_run(prepare_run(config))
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
-    if outcome.status != "FINISHED":
+    if outcome.status != "finished":
         raise RuntimeError(f"{plugin} on {dataset} ended {outcome.status}: {outcome.error}")
     return outcome.metrics, seconds, cpu_seconds
 

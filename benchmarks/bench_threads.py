@@ -58,7 +58,7 @@ def steps_per_second(workspace, steps: int, threads: int | None, condition: str)
         for process in busy:
             process.kill()
             process.wait()
-    if outcome.status != "FINISHED":
+    if outcome.status != "finished":
         raise RuntimeError(f"run ended {outcome.status}: {outcome.error}")
     return steps / seconds
 

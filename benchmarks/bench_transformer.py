@@ -51,7 +51,7 @@ def timed_run(
     )
     start = time.perf_counter()
     outcome = execute_run(prepare_run(config))
-    if outcome.status != "FINISHED":
+    if outcome.status != "finished":
         raise RuntimeError(f"transformer on {dataset} ended {outcome.status}: {outcome.error}")
     return outcome.metrics, time.perf_counter() - start, outcome.step
 

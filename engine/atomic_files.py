@@ -94,7 +94,7 @@ def _remove_leftovers(destination: Path) -> None:
     for mark in (PARTIAL_MARK, STALE_MARK):
         for leftover in destination.parent.glob(f".{destination.name}{mark}*"):
             pid = leftover.name.removeprefix(f".{destination.name}{mark}").split("-")[0]
-            if pid.isdigit() and not _process_exists(int(pid)):
+            if pid.isdigit() and not process_exists(int(pid)):
                 with contextlib.suppress(OSError):
                     if leftover.is_dir():
                         shutil.rmtree(leftover)
@@ -102,7 +102,9 @@ def _remove_leftovers(destination: Path) -> None:
                         leftover.unlink()
 
 
-def _process_exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """Whether process ``pid`` is alive (another user's counts): a temporary file named after
+    a dead process is left over, one named after a live one is being written."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -64,6 +64,14 @@ TRAINING_SCHEMA = Schema(
         high=10_000_000,
         help="Write a resumable checkpoint every N steps (0 = only at the end or on stop).",
     ),
+    Int(
+        "keep_checkpoints",
+        1,
+        low=1,
+        high=1000,
+        help="Checkpoints kept per run: the last N, plus the best evaluation's (older ones "
+        "are deleted as new ones are written).",
+    ),
     Float(
         "val_fraction",
         0.1,

@@ -64,7 +64,7 @@ class RunConfig:
     tags: dict[str, str] = field(default_factory=dict)
     parent_run_id: str | None = None
     track: bool = True
-    # False skips resumable checkpoints (sweep trials are rerun, never resumed).
+    # False skips resumable checkpoints (a baseline that only wants the metrics).
     checkpoints: bool = True
     # True draws the artifacts and ends the MLflow run in a forked helper once training is
     # done, so the process can go on (a sweep worker starts its next trial): the run becomes
@@ -73,6 +73,14 @@ class RunConfig:
     # True logs the trained model as an MLflow Model (artifact ``model``): what
     # ``mlflow.pyfunc.load_model``, the registry and ``netyard predict`` use.
     log_model: bool = True
+    # Segments (population-based training, promotions): stop at this step with a checkpoint;
+    # the run ends stopped (KILLED), to be resumed later. None trains to ``steps``.
+    pause_at: int | None = None
+    # Resume ``resume`` (another run's checkpoint, for an exploit) into this MLflow run.
+    continue_run_id: str | None = None
+    # The resumed run takes the hyperparameters given here instead of the checkpoint's (its
+    # weights, optimizer state and step stay; the optimizers take the new settings).
+    retune: bool = False
 
     def check(self) -> RunConfig:
         """This config, once its seed, threads and device are valid; else the CLI's one
@@ -104,6 +112,9 @@ class RunConfig:
                 ("parent_run_id", self.parent_run_id),
                 ("checkpoints", not self.checkpoints),
                 ("finish_in_background", self.finish_in_background),
+                ("pause_at", self.pause_at),
+                ("continue_run_id", self.continue_run_id),
+                ("retune", self.retune),
             )
             if value
         ]
@@ -208,6 +219,7 @@ def _changed_on_resume(plugin_cls, trained: dict[str, Any], asked: dict[str, Any
 
 def prepare_run(config: RunConfig) -> PreparedRun:
     """Validate the config and load the data; raises ``UsageError``; writes no tracking data."""
+    from engine.augment import check_augmentation
     from engine.plugin import get_plugin
     from engine.training import load_checkpoint, resolve_device
 
@@ -227,9 +239,10 @@ def prepare_run(config: RunConfig) -> PreparedRun:
                 f"checkpoint {config.resume!r} was trained on dataset "
                 f"{resume_state.get('dataset')!r}, not {config.dataset!r}"
             )
-        # A resumed run keeps its hyperparameters; only the step budget may grow.
+        # A resumed run keeps its hyperparameters; only the step budget may grow (unless it
+        # is retuned: a population-based training's exploit).
         changed = _changed_on_resume(plugin_cls, resume_state["hparams"], overrides)
-        if changed:
+        if changed and not config.retune:
             raise UsageError(
                 f"cannot change {', '.join(changed)} when resuming {config.resume!r}: a resumed "
                 "run keeps the hyperparameters it was trained with; only steps may be raised "
@@ -237,7 +250,7 @@ def prepare_run(config: RunConfig) -> PreparedRun:
             )
         overrides = {
             **resume_state["hparams"],
-            **{k: v for k, v in overrides.items() if k == "steps"},
+            **{k: v for k, v in overrides.items() if k == "steps" or config.retune},
         }
     hparams = plugin_cls.full_schema().resolve(overrides)
     finish_only = _left_unfinished(config, resume_state, hparams)
@@ -258,6 +271,7 @@ def prepare_run(config: RunConfig) -> PreparedRun:
     workspace = Workspace.resolve(config.workspace).ensure()
     dataset = info.load(workspace.datasets_dir, config.seed, float(hparams["val_fraction"]))
     plugin_cls(hparams, dataset.spec).check()
+    check_augmentation(hparams, dataset.spec)  # one the data cannot take is bad input
     tracking_uri = config.tracking_uri or workspace.tracking_uri
     return PreparedRun(
         config, plugin_cls, hparams, dataset, device, workspace, tracking_uri, resume_state,
@@ -360,7 +374,8 @@ def _execute_run(
             **steps_tag,
             CHECKPOINT_TAG: checkpoint or "",
             STOPPED_EARLY_TAG: str(result.stopped_early).lower(),
-            RESTORED_STEP_TAG: str(result.restored_step or ""),
+            # Step 0 is a real restore (the untrained model was the best), not "none".
+            RESTORED_STEP_TAG: "" if result.restored_step is None else str(result.restored_step),
         }
         _record_finished(prepared, tracker, plugin, dataset, result, end_tags)
         emit(RunFinished(run_id, step, result.metrics, result.stopped_early, checkpoint))
@@ -393,6 +408,8 @@ def _trainer(prepared: PreparedRun, plugin, dataset, run_id, emit, should_stop):
         should_stop,
         checkpoint_path=checkpoint_dir / "last.ckpt" if config.checkpoints else None,
         checkpoint_extra={"dataset": config.dataset, "mlflow_run_id": run_id},
+        pause_at=config.pause_at,
+        retune=config.retune,
         # The cores others leave free, unless chosen; a run that must repeat exactly keeps
         # one count (CPU results depend on it).
         threads=ThreadGovernor(config.threads, follow_load=not prepared.hparams["deterministic"]),
@@ -421,7 +438,9 @@ def _tracked(tracker, emit: Callable[[Event], None]) -> Callable[[Event], None]:
             if isinstance(event, StepMetrics):
                 tracker.log_series(event.steps, event.metrics)
             elif isinstance(event, EvalMetrics):
-                tracker.log_metrics(event.step, event.metrics)
+                # Handed to the writer at once: a checkpoint may follow, and a run resumed
+                # from it after a kill -9 logs only the steps after it.
+                tracker.log_metrics(event.step, event.metrics, hand_off=True)
             elif isinstance(event, Snapshot):
                 tracker.log_json(event.data, f"snapshots/step_{event.step:07d}.json")
             elif isinstance(event, RolledBack):  # tagged as it happens: a run that then fails
@@ -444,10 +463,12 @@ def _record_finished(prepared: PreparedRun, tracker, plugin, dataset, result, ta
         # may have lost them with its killed process: the writer drops the ones the store
         # holds at that step already. With ``restore_best`` the model is an earlier
         # evaluation's: its val_* go last at the final step, so the value MLflow shows for
-        # the run is the model's (MLflow's latest is the last logged).
+        # the run is the model's (MLflow's latest is the last logged); so do they when the
+        # plugin changed the model after training (``Plugin.settle``).
         restored = result.restored_step is not None and result.restored_step != result.step
+        again = prepared.finish_only or restored or result.settled
         final = {k: v for k, v in result.metrics.items()
-                 if prepared.finish_only or restored or not k.startswith("val_")}  # fmt: skip
+                 if again or not k.startswith("val_")}  # fmt: skip
         tracker.log_metrics(result.step, final)
 
     def finish(tracker) -> None:
@@ -499,8 +520,10 @@ def _start_tracking(prepared: PreparedRun):
     config = prepared.config
     tracker = RunTracker(prepared.tracking_uri, prepared.workspace.artifacts_dir)
     resume_run_id = None
-    if prepared.resume_state and prepared.resume_state.get("mlflow_run_id"):
-        candidate = prepared.resume_state["mlflow_run_id"]
+    if prepared.resume_state and (
+        config.continue_run_id or prepared.resume_state.get("mlflow_run_id")
+    ):
+        candidate = config.continue_run_id or prepared.resume_state["mlflow_run_id"]
         if run_exists(tracker.client, candidate):
             resume_run_id = candidate
     params = {

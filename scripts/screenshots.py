@@ -18,13 +18,15 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SIZE = (1440, 900)
-FORM = ("gallery", "dataset_preview", "run_form_invalid", "busy", "url_dialog", "lr_finder")
+FORM = ("gallery", "dataset_preview", "dataset_preview_augmented", "run_form_invalid", "busy",
+        "url_dialog", "lr_finder")  # fmt: skip
 LIVE = ("live_run", "live_run_finished", "live_run_calibration", "live_run_mistakes")
 SWEEP = ("sweep_form", "sweep_trials", "sweep_history", "sweep_intermediate",
          "sweep_parallel", "sweep_slices", "sweep_importance")  # fmt: skip
 BROWSER = ("runs_comparison", "runs_params_diff", "curves_smoothing", "artifact_compare",
            "predict", "predict_explained", "organise_runs", "export_menu")  # fmt: skip
-SHOTS = (*FORM, *LIVE, "run_queue", *SWEEP, "sweep_hover", "forecast_baselines", *BROWSER)
+SHOTS = (*FORM, *LIVE, "run_queue", *SWEEP, "sweep_hover", "forecast_baselines", *BROWSER,
+         "runs_grouped")  # fmt: skip
 
 
 def write_series(path: Path) -> None:
@@ -131,6 +133,18 @@ def main(names: list[str]) -> int:
     shot("dataset_preview", window.train_splitter, widget=window.forms)
 
     fields = form.schema_form.fields
+    if needs("dataset_preview_augmented"):
+        # The same samples beside themselves as training batches would see them.
+        augmentation = {"augment_crop": 1, "augment_brightness": 0.4, "augment_cutout": 0.4}
+        for name, value in augmentation.items():
+            fields[name].set_value(value)
+        wait(lambda: form.preview.augmented_thumbnails.isVisible(), 120)
+        wait(lambda: not form.preview.busy.isVisible(), 120)
+        shot("dataset_preview_augmented", window.train_splitter, widget=window.forms)
+        for name in augmentation:
+            fields[name].set_value(0)
+        wait(lambda: not form.preview.augmented_thumbnails.isVisible(), 120)
+
     for name, value in (("channels", 16), ("depth", 2), ("batch_size", 32), ("eval_every", 20)):
         fields[name].set_value(value)
     fields["lr"].edit.setText("5")  # shows the inline error
@@ -415,6 +429,44 @@ def main(names: list[str]) -> int:
         wait(export.menu.isVisible, 10)
         shot("export_menu", window.browser_page, screen=True)
         export.menu.hide()
+
+    if needs("runs_grouped"):
+        # Three learning rates, each trained with three seeds (netyard sweep
+        # --seeds-per-config 3): grouped by configuration, a row per group and a mean curve
+        # in its ± std band per group.
+        from engine.sweeps import SweepRunner, SweepSpec, parse_search
+
+        fixed = {"steps": 300, "depth": 2, "channels": 8, "eval_every": 20}
+        SweepRunner(SweepSpec(
+            "cnn", "mnist1d", [parse_search("lr=0.0003,0.003,0.03")], fixed, sampler="grid",
+            pruner="none", parallel=2, threads=1, seeds_per_config=3, name="lr-by-seeds",
+            workspace=workspace,
+        )).run()  # fmt: skip
+        browser = window.browser
+        window.tabs.setCurrentWidget(window.browser_page)
+        window.jobs_dock.hide()
+        window.system_dock.hide()
+        browser.refresh()
+        wait(lambda: len(browser.model.rows) >= 9 and not browser.loading)
+        browser.splitter.setSizes([200, 590])
+        browser.group_by.setChecked(True)
+        browser.groups.metric.setCurrentText("val_accuracy")
+        table = browser.groups.table
+        for row in range(table.rowCount()):
+            if "lr=" in table.item(row, 0).text():  # the sweep's groups, not its parent run
+                table.selectionModel().select(
+                    table.model().index(row, 0),
+                    table.selectionModel().SelectionFlag.Select
+                    | table.selectionModel().SelectionFlag.Rows,
+                )
+        browser.compare_selected()
+        wait(lambda: len(browser.curves.rows) >= 9, 120)
+        browser.curves.metric.setCurrentText("val_accuracy")
+        wait(lambda: len(browser.curves.bands) >= 3, 10)
+        shot("runs_grouped", window.browser_page)
+        browser.group_by.setChecked(False)
+        window.jobs_dock.show()
+        window.system_dock.show()
 
     window.jobs.shutdown()
     window.web.stop_all()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -31,6 +33,7 @@ from app._tasks import run_in_background
 from app.browser._artifacts import ArtifactCompare
 from app.browser._compare import CompareCurves, ParamsDiff
 from app.browser._export import RunsExport
+from app.browser._group_table import GroupsTable
 from app.browser._model import STARTED_COLUMN, RunsFilter, RunsTableModel
 from app.browser._notes import RunNotes
 from app.browser._organise_menu import RunsOrganiser
@@ -76,6 +79,14 @@ class RunsBrowser(QWidget):
         self.pager.failed.connect(self._failed)
         self.model.fetch_requested.connect(self.pager.fetch_next)
 
+        self.group_by = QCheckBox("Group by configuration")
+        self.group_by.setObjectName("groupByConfig")
+        self.group_by.setToolTip(
+            "One row per configuration (the same params but the seed) of the loaded runs, "
+            "with the mean ± std of a metric; compared, each group is its mean curve in a "
+            "± std band"
+        )
+        self.group_by.toggled.connect(self._group_toggled)
         self.table = self._build_table()
         # A metric column's header menu: its runs' Last, Best, Min or Max value.
         self.summary_columns = SummaryColumns(
@@ -87,7 +98,13 @@ class RunsBrowser(QWidget):
         self.export_runs = RunsExport(self)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("browserSplitter")
-        self.splitter.addWidget(self.table)
+        # Grouped by configuration, a row per group of the loaded runs takes the table's place.
+        self.groups = GroupsTable()
+        self.groups.selection_changed.connect(self._selection_changed)
+        self.table_stack = QStackedWidget()
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.groups)
+        self.splitter.addWidget(self.table_stack)
         self.splitter.addWidget(self._build_tabs())
         self.splitter.setSizes([400, 300])
         self.status = QLabel()
@@ -157,7 +174,15 @@ class RunsBrowser(QWidget):
         for button in buttons:
             row.addWidget(button)
         row.addStretch(1)
+        row.addWidget(self.group_by)
         return row
+
+    def _group_toggled(self, grouped: bool) -> None:
+        if grouped:
+            self.groups.set_rows(self.model.rows)
+        self.table_stack.setCurrentWidget(self.groups if grouped else self.table)
+        self.curves.set_grouped(grouped)
+        self._selection_changed()
 
     def _build_table(self) -> QTableView:
         table = QTableView()
@@ -270,10 +295,14 @@ class RunsBrowser(QWidget):
             self.select_runs(*selected)
         self._selection_changed()
         self.show_current_names()
+        if self.group_by.isChecked():
+            self.groups.set_rows(self.model.rows)
         self.loaded.emit(len(self.model.rows))
 
     def _next_page(self, page: RunsPage) -> None:
         self.model.append_rows(page, self.pager.has_more)
+        if self.group_by.isChecked():
+            self.groups.set_rows(self.model.rows)
         self._show_count()
         self.loaded.emit(len(self.model.rows))
 
@@ -332,6 +361,9 @@ class RunsBrowser(QWidget):
 
     # -- selection ---------------------------------------------------------------------------
     def selected_rows(self) -> list[RunRecord]:
+        """The selected runs; grouped by configuration, every run of the selected groups."""
+        if self.group_by.isChecked():
+            return self.groups.selected_rows()
         indexes = self.table.selectionModel().selectedRows()
         source_rows = sorted({self.proxy.mapToSource(index).row() for index in indexes})
         return [self.model.rows[row] for row in source_rows]

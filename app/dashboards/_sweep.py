@@ -31,6 +31,7 @@ from app.dashboards._legend import outside_legend
 from app.dashboards._parallel import ParallelCoordinates
 from app.dashboards._plot_export import SweepExport
 from app.dashboards._plots import IntegerAxis, fast_plot, mark_lone_point, trial_color
+from app.dashboards._population import PopulationPage, is_population
 from app.dashboards._search_space import ParamScale, search_scales
 from app.dashboards._slices import SlicePlots
 from app.dashboards._sweep_math import best_so_far, pareto_mask, trial_tip
@@ -99,10 +100,10 @@ class TrialTable(QWidget):
         }
         for index, metric in enumerate(metrics):
             value = trial.values[index] if trial.values and index < len(trial.values) else None
-            cells[metric] = (
-                "" if value is None else f"{value:.4g}",
-                value if value is not None else float("nan"),
-            )
+            text = "" if value is None else f"{value:.4g}"
+            if value is not None and index < len(trial.std_errors):  # a mean over seeds
+                text += f" ± {trial.std_errors[index]:.2g}"
+            cells[metric] = (text, value if value is not None else float("nan"))
         for name, value in trial.params.items():
             sort = (
                 value
@@ -209,12 +210,14 @@ class SweepDashboard(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("sweepTabs")
         self.trial_curves = TrialCurves(self)  # the selected trials' curves below the table
+        self.population = PopulationPage()  # a population-based sweep's schedule and lineage
         pages = {"Trials": self.trial_curves.page, "History": self.history,
                  "Intermediate values": self.intermediate, "Parallel coordinates": self.parallel,
                  "Slices": self.slices, "Importance": self.importance,
-                 "Pareto front": self.pareto}  # fmt: skip
+                 "Pareto front": self.pareto, "Population": self.population}  # fmt: skip
         for title, page in pages.items():
             self.tabs.addTab(page, title)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.population), False)
         return self.tabs
 
     # -- sweeps ----------------------------------------------------------------------------------
@@ -237,6 +240,8 @@ class SweepDashboard(QWidget):
         self.intermediate_drawn = {}
         self.complete_drawn = None
         self.importance.show_sweep(self.sweep)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.population), is_population(self.sweep))
+        self.population.follow(self.sweep)
         self.table.columns = []
         self._enable_register()
         self.structure_dirty = True
@@ -257,6 +262,8 @@ class SweepDashboard(QWidget):
         if sweep is self.sweep:
             self.summary_dirty = True
             self._enable_register()
+            self.tabs.setTabVisible(self.tabs.indexOf(self.population), is_population(sweep))
+            self.population.refresh(force=True)
             if not sweep.active and sweep.storage and len(self._complete()) >= 2:
                 self.importance.compute()
 
@@ -279,6 +286,8 @@ class SweepDashboard(QWidget):
         metrics = sweep.metrics or ["value"]
         if self.table.set_columns(metrics, params) or self.structure_dirty:
             self.dirty |= set(sweep.trials)
+        if self.dirty and self.tabs.currentWidget() is self.population:
+            self.population.refresh()  # members paused, copied or went on
         for number in sorted(self.dirty):
             trial = sweep.trials[number]
             self.table.update_trial(trial, metrics)

@@ -3,8 +3,10 @@ balance and a few samples of the chosen dataset, as the run would split it.
 
 The engine's ``engine.data.preview`` loads the data (it imports torch and may read many
 files), so it runs on a pool thread a moment after the last change; only the latest answer
-is shown, and a busy bar moves under "Loading a preview…" until it comes. The panel never
-decides whether Start is enabled: the form does.
+is shown, and a busy bar moves under "Loading a preview…" until it comes. When the form
+switches on an augmentation, a second row shows the same samples as training would see them
+(``engine.augment.with_augmented``). The panel never decides whether Start is enabled: the
+form does.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from app._busy import BusyBar
 from app._catalog import check_dataset
 from app._tasks import LatestTask
 from app.form._schema_form import ERROR_STYLE
+from engine.augment import PREFIX as AUGMENT_PREFIX
 from engine.errors import UsageError
 from engine.options import TRAINING_SCHEMA
 
@@ -40,14 +43,26 @@ SPLIT_COLORS = {"train": "#0072B2", "val": "#E69F00", "test": "#009E73"}  # as a
 MUTED_STYLE = "color: gray;"
 
 
-def _load(dataset_id: str, workspace: str | None, seed: int, val_fraction: float) -> Any:
-    """The preview, or the ``UsageError`` sentence a run would fail with."""
-    from engine.data import preview
+def _load(
+    dataset_id: str,
+    workspace: str | None,
+    seed: int,
+    val_fraction: float,
+    augmentation: dict[str, Any],
+    progress: Callable[[str, int, int], None] = lambda what, done, total: None,
+) -> Any:
+    """The preview (with its samples augmented as ``augmentation`` asks), or the
+    ``UsageError`` sentence a run would fail with. A long load (decoding an image folder the
+    first time) tells ``progress(what, done, total)`` as it goes."""
+    from engine.augment import with_augmented
+    from engine.data import loading_progress, preview
     from engine.workspace import Workspace
 
     try:
         datasets_dir = Workspace.resolve(workspace).datasets_dir
-        return preview(dataset_id, datasets_dir, seed, SAMPLES, val_fraction)
+        with loading_progress(progress):
+            loaded = preview(dataset_id, datasets_dir, seed, SAMPLES, val_fraction)
+        return with_augmented(loaded, augmentation, seed)
     except UsageError as error:
         return str(error)
 
@@ -63,21 +78,33 @@ def beside(box: QWidget, panel: DatasetPreviewPanel) -> QLayout:
 class DatasetPreviewPanel(QGroupBox):
     """The preview of ``form.dataset``'s choice, split with ``form.seed`` and the
     ``val_fraction()`` the form holds; ``form`` is a run or sweep form (it has ``catalog``,
-    ``dataset``, ``seed``, ``plugin`` and ``workspace``). Call ``schedule()`` on any change.
+    ``dataset``, ``seed``, ``plugin`` and ``workspace``). ``setting(name)`` reads the form's
+    value of a hyperparameter (the augmentations are read through it; none are shown when
+    it is not given). Call ``schedule()`` on any change.
     ``shown(preview)`` once a preview is on screen; ``settled`` whenever the panel has
     stopped waiting (a preview, an error or a message is shown)."""
 
     shown = Signal(object)
     settled = Signal()
+    # (key, what, done, total) from the loading thread; shown if ``key`` is still awaited.
+    loading_step = Signal(object, str, int, int)
 
-    def __init__(self, form: Any, val_fraction: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        form: Any,
+        val_fraction: Callable[[], float],
+        setting: Callable[[str], Any] | None = None,
+    ) -> None:
         super().__init__("Dataset preview")
         self.setObjectName("datasetPreview")
         self.form = form
         self.val_fraction = val_fraction
+        self.setting = setting
         self.preview = None  # the DatasetPreview shown, if any
         self._shown_key: tuple | None = None
+        self._awaited_key: tuple | None = None  # the preview on its way, for its progress
         self._loading = LatestTask(self, "dataset-preview")
+        self.loading_step.connect(self._show_step)
 
         self.summary = QLabel()
         self.summary.setObjectName("datasetPreviewSummary")
@@ -97,6 +124,12 @@ class DatasetPreviewPanel(QGroupBox):
         self.thumbnails = QWidget()
         self.thumbnail_row = QHBoxLayout(self.thumbnails)
         self.thumbnail_row.setContentsMargins(0, 0, 0, 0)
+        self.augmented_caption = QLabel("Augmented as in training (new draws every batch):")
+        self.augmented_caption.setObjectName("datasetPreviewAugmentedCaption")
+        self.augmented_caption.setStyleSheet(MUTED_STYLE)
+        self.augmented_thumbnails = QWidget()
+        self.augmented_row = QHBoxLayout(self.augmented_thumbnails)
+        self.augmented_row.setContentsMargins(0, 0, 0, 0)
         self.excerpt = QPlainTextEdit()
         self.excerpt.setObjectName("datasetPreviewExcerpt")
         self.excerpt.setReadOnly(True)
@@ -112,6 +145,8 @@ class DatasetPreviewPanel(QGroupBox):
         self._slots = {"bars": QVBoxLayout(), "plot": QVBoxLayout()}
         self._layout.addLayout(self._slots["bars"])
         self._layout.addWidget(self.thumbnails)
+        self._layout.addWidget(self.augmented_caption)
+        self._layout.addWidget(self.augmented_thumbnails)
         self._layout.addLayout(self._slots["plot"])
         self._layout.addWidget(self.excerpt)
         self._layout.addStretch(1)
@@ -165,11 +200,12 @@ class DatasetPreviewPanel(QGroupBox):
             self._show_error(str(error))
             return
         val_fraction = self._val_fraction()
-        key = (dataset_id, seed, val_fraction, form.workspace)
-        if key != self._shown_key:
+        augmentation = self._augmentation()
+        key = (dataset_id, seed, val_fraction, form.workspace, tuple(augmentation.items()))
+        if self._shown_key is None or key[:-1] != self._shown_key[:-1]:
             self._show_loading(f"Loading a preview of {dataset_id}…")
         else:
-            self.busy.show()  # the same preview again: kept on screen meanwhile
+            self.busy.show()  # the same data again (augmented anew): kept on screen meanwhile
         workspace = form.workspace
 
         def done(result: Any) -> None:
@@ -186,7 +222,19 @@ class DatasetPreviewPanel(QGroupBox):
             self._show_error(f"Could not preview {dataset_id}: {message}")
             report_error("Could not preview the dataset", message, details)
 
-        self._loading.start(lambda: _load(dataset_id, workspace, seed, val_fraction), done, failed)
+        self._awaited_key = key
+
+        def progress(what: str, done: int, total: int) -> None:  # on the loading thread
+            try:
+                self.loading_step.emit(key, what, done, total)
+            except RuntimeError:  # the panel is gone (its window closed): the load goes on
+                pass
+
+        self._loading.start(
+            lambda: _load(dataset_id, workspace, seed, val_fraction, augmentation, progress),
+            done,
+            failed,
+        )
 
     def _val_fraction(self) -> float:
         """The form's validation share when it is a valid one, else the plugin's default."""
@@ -199,6 +247,20 @@ class DatasetPreviewPanel(QGroupBox):
         except (UsageError, KeyError):
             return float(default)
 
+    def _augmentation(self) -> dict[str, Any]:
+        """The form's valid augmentation settings (an invalid one is the form's to show)."""
+        plugin = self.form.plugin
+        if plugin is None or self.setting is None:
+            return {}
+        values = {}
+        for name in plugin.full_schema().names():
+            if name.startswith(AUGMENT_PREFIX):
+                try:
+                    values[name] = self.setting(name)
+                except (UsageError, KeyError, AttributeError):
+                    continue
+        return values
+
     # -- showing -----------------------------------------------------------------------------
     def _clear(self) -> None:
         self.preview, self._shown_key = None, None
@@ -208,14 +270,17 @@ class DatasetPreviewPanel(QGroupBox):
         self.balance_caption.hide()
         self.excerpt.hide()
         self.thumbnails.hide()
+        self.augmented_caption.hide()
+        self.augmented_thumbnails.hide()
         for plot in (self.bars, self.plot):
             if plot is not None:
                 plot.hide()
-        while self.thumbnail_row.count():
-            widget = self.thumbnail_row.takeAt(0).widget()
-            if widget is not None:
-                widget.setParent(None)
-                widget.deleteLater()
+        for row in (self.thumbnail_row, self.augmented_row):
+            while row.count():
+                widget = row.takeAt(0).widget()
+                if widget is not None:
+                    widget.setParent(None)
+                    widget.deleteLater()
 
     def _settle(self) -> None:
         self.busy.hide()
@@ -224,7 +289,17 @@ class DatasetPreviewPanel(QGroupBox):
     def _show_loading(self, text: str) -> None:
         """``text`` above the busy bar, until an answer comes."""
         self._show_message(text, settle=False)
+        self.busy.setRange(0, 0)  # moving, until a long load says how far it is
         self.busy.show()
+
+    def _show_step(self, key: tuple, what: str, done: int, total: int) -> None:
+        """How far a long load is (a folder's images decoded the first time), under the
+        "Loading a preview" line; steps of a preview no longer awaited are dropped."""
+        if key != self._awaited_key or not self._loading.running or not self.busy.isVisible():
+            return
+        self.summary.setText(f"Loading a preview of {key[0]}…\n{what}: {done:,} of {total:,}")
+        self.busy.setRange(0, max(1, total))
+        self.busy.setValue(done)
 
     def _show_message(self, text: str, settle: bool = True) -> None:
         self._clear()
@@ -261,13 +336,18 @@ class DatasetPreviewPanel(QGroupBox):
         self.details.show()
         if preview.class_counts:
             self._show_balance(preview)
-        if preview.kind == Kind.IMAGES:
-            for sample in preview.samples:
-                self._add_thumbnail(_image_pixmap(sample.data), sample.label)
-        elif preview.kind == Kind.SERIES:
+        if preview.kind in (Kind.IMAGES, Kind.SERIES):
             color = self.palette().color(self.foregroundRole())
-            for sample in preview.samples:
-                self._add_thumbnail(_series_pixmap(sample.data, color), sample.label)
+            for row, samples in (
+                (self.thumbnail_row, preview.samples),
+                (self.augmented_row, preview.augmented),
+            ):
+                for sample in samples:
+                    if preview.kind == Kind.IMAGES:
+                        pixmap = _image_pixmap(sample.data)
+                    else:
+                        pixmap = _series_pixmap(sample.data, color)
+                    self._add_thumbnail(pixmap, sample.label, row)
         elif preview.kind == Kind.FORECASTING:
             self._show_series(preview)
         elif preview.kind == Kind.POINTS:
@@ -282,16 +362,22 @@ class DatasetPreviewPanel(QGroupBox):
         self.thumbnails.setVisible(self.thumbnail_row.count() > 0)
         if self.thumbnails.isVisibleTo(self):
             self.thumbnail_row.addStretch(1)
+        augmented = self.augmented_row.count() > 0
+        self.augmented_caption.setVisible(augmented)
+        self.augmented_thumbnails.setVisible(augmented)
+        if augmented:
+            self.augmented_row.addStretch(1)
         self._settle()
         self.shown.emit(preview)
 
-    def _add_thumbnail(self, pixmap: QPixmap, caption: str) -> None:
+    def _add_thumbnail(self, pixmap: QPixmap, caption: str, row: QHBoxLayout) -> None:
         cell = QWidget()
         column = QVBoxLayout(cell)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         picture = QLabel()
-        picture.setObjectName("previewThumbnail")
+        original = row is self.thumbnail_row
+        picture.setObjectName("previewThumbnail" if original else "previewAugmentedThumbnail")
         picture.setPixmap(pixmap)
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         picture.setToolTip(caption)
@@ -299,7 +385,7 @@ class DatasetPreviewPanel(QGroupBox):
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         column.addWidget(picture)
         column.addWidget(label)
-        self.thumbnail_row.addWidget(cell)
+        row.addWidget(cell)
 
     def _plot_widget(self, attribute: str, height: int):
         import pyqtgraph as pg  # loaded lazily: the window opens without it

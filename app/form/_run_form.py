@@ -69,7 +69,9 @@ class RunForm(FormPage):
         run_rows.addRow("experiment", self.experiment)
         run_rows.addRow(self.run_error)
         self.preview = DatasetPreviewPanel(
-            self, lambda: self.schema_form.fields["val_fraction"].value()
+            self,
+            lambda: self.schema_form.fields["val_fraction"].value(),
+            lambda name: self.schema_form.fields[name].value(),
         )
         self.content.addLayout(beside(run_box, self.preview))
         self.form_holder = QVBoxLayout()

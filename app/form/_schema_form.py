@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
 from app.form._fields import ParamField, make_field
+from engine.augment import PREFIX as AUGMENT_PREFIX
 from engine.errors import UsageError
 from engine.options import TRAINING_SCHEMA
 from engine.schema import Schema
@@ -17,7 +18,7 @@ ERROR_STYLE = "color: #d03030;"
 
 
 class SchemaForm(QWidget):
-    """The plugin's own hyperparameters, then the shared training options."""
+    """The plugin's own hyperparameters, its augmentations, then the shared training options."""
 
     changed = Signal()
 
@@ -30,7 +31,10 @@ class SchemaForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         own = [p for p in schema if p.name not in TRAINING_SCHEMA and p.name != "monitor"]
         shared = [p for p in schema if p not in own]
-        for title, params in (("Model", own), ("Training", shared)):
+        augment = [p for p in own if p.name.startswith(AUGMENT_PREFIX)]
+        own = [p for p in own if p not in augment]
+        boxes = (("Model", own), ("Augmentation (training batches only)", augment))
+        for title, params in (*boxes, ("Training", shared)):
             if not params:
                 continue
             box = QGroupBox(title)

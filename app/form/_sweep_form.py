@@ -47,9 +47,19 @@ from engine.errors import UsageError
 from engine.plugin import Plugin
 from engine.runner import RunConfig
 from engine.states import State
-from engine.sweeps import PRUNERS, SAMPLERS, Objective, SearchParam, SweepSpec, valid_metrics
+from engine.sweeps import (
+    ALGORITHMS,
+    PRUNERS,
+    SAMPLERS,
+    WARM_START_CONFIGS,
+    Objective,
+    SearchParam,
+    SweepSpec,
+    valid_metrics,
+)
 
 AUTO = "auto"
+SAMPLE_AND_PRUNE = "sampler and pruner"
 CHECK_DELAY_MS = 250
 DIRECTIONS = (AUTO, "maximize", "minimize")
 
@@ -129,7 +139,11 @@ class SweepForm(FormPage):
 
         studies_box = self._build_studies()
 
-        self.preview = DatasetPreviewPanel(self, lambda: self.rows["val_fraction"].fixed.value())
+        self.preview = DatasetPreviewPanel(
+            self,
+            lambda: self.rows["val_fraction"].fixed.value(),
+            lambda name: self.rows[name].fixed.value(),  # a searched one: its fixed value
+        )
         self.content.addLayout(beside(settings_box, self.preview))
         for box in (self.objective_box, self.search_box, studies_box):
             self.content.addWidget(box)
@@ -156,7 +170,10 @@ class SweepForm(FormPage):
         self.watch(self.schedule_check, self.dataset, self.sampler, self.pruner, self.trials)
         self.watch(self.schedule_check, self.timeout, self.parallel, self.trials_per_gpu)
         self.watch(self.schedule_check, self.device, self.threads, self.seed, self.retries)
+        self.watch(self.schedule_check, self.trial_retries)
         self.watch(self.schedule_check, self.name, self.experiment)
+        self.watch(self.schedule_check, self.seeds_per_config, self.warm_start)
+        self.watch(self.schedule_check, self.algorithm, self.population, self.interval)
         self.log_models.toggled.connect(self.schedule_check)
         self.replace_stopped.toggled.connect(self.schedule_check)
         catalog.datasets_changed.connect(self.schedule_check)
@@ -170,6 +187,25 @@ class SweepForm(FormPage):
         self.sampler.addItems([AUTO, *SAMPLERS])
         self.pruner = QComboBox()
         self.pruner.addItems([AUTO, *PRUNERS])
+        self.algorithm = QComboBox()
+        self.algorithm.setObjectName("sweepAlgorithm")
+        self.algorithm.addItems([SAMPLE_AND_PRUNE, *ALGORITHMS])
+        self.algorithm.setToolTip(
+            "pbt: population-based training. The population trains side by side; every "
+            "interval the worst quarter copies a best member's weights and optimizer state "
+            "and perturbs its searched values (the sampler draws the first ones)"
+        )
+        self.population = QSpinBox()
+        self.population.setObjectName("sweepPopulation")
+        self.population.setRange(2, 256)
+        self.population.setValue(SweepSpec.population)
+        self.population.setToolTip("pbt: members trained side by side (the sweep's trials)")
+        self.interval = QSpinBox()
+        self.interval.setObjectName("sweepInterval")
+        self.interval.setRange(0, 10_000_000)
+        self.interval.setSuffix(" steps")
+        self.interval.setSpecialValueText("a fifth of the steps")
+        self.interval.setToolTip("pbt: steps between two exploits")
         self.trials = QSpinBox()
         self.trials.setObjectName("sweepTrials")
         self.trials.setRange(0, 100000)
@@ -202,6 +238,27 @@ class SweepForm(FormPage):
         )
         self.retries = QSpinBox()
         self.retries.setRange(0, 100)
+        self.trial_retries = QSpinBox()
+        self.trial_retries.setObjectName("sweepTrialRetries")
+        self.trial_retries.setRange(0, 100)
+        self.trial_retries.setValue(SweepSpec.trial_retries)
+        self.trial_retries.setToolTip(
+            "A trial whose worker dies (killed, out of memory) goes on from its last checkpoint "
+            "in the same run, up to this many times; then it fails"
+        )
+        self.seeds_per_config = QSpinBox()
+        self.seeds_per_config.setObjectName("sweepSeedsPerConfig")
+        self.seeds_per_config.setRange(1, 100)
+        self.seeds_per_config.setToolTip(
+            "Train each configuration with this many seeds (the sweep's seed, seed + 1, ...); "
+            "the sweep optimises their mean and shows its standard error"
+        )
+        self.warm_start = QLineEdit()
+        self.warm_start.setObjectName("sweepWarmStart")
+        self.warm_start.setPlaceholderText("none (STUDY or STUDY:N; or pick one below)")
+        self.warm_start.setToolTip(
+            "Run the N best configurations (default 5) of a past sweep in this storage first"
+        )
         self.name = QLineEdit()
         self.name.setObjectName("sweepName")
         self.name.setPlaceholderText("default: PLUGIN-DATASET-TIME (an existing name resumes it)")
@@ -212,6 +269,9 @@ class SweepForm(FormPage):
         rows.addRow("dataset", self.dataset)
         rows.addRow("sampler", self.sampler)
         rows.addRow("pruner", self.pruner)
+        rows.addRow("algorithm", self.algorithm)
+        rows.addRow("population", self.population)
+        rows.addRow("exploit interval", self.interval)
         rows.addRow("trials", self.trials)
         rows.addRow("timeout", self.timeout)
         rows.addRow("parallel workers", self.parallel)
@@ -220,6 +280,9 @@ class SweepForm(FormPage):
         rows.addRow("threads per trial", self.threads)
         rows.addRow("seed", self.seed)
         rows.addRow("retries", self.retries)
+        rows.addRow("resumes after a crash", self.trial_retries)
+        rows.addRow("seeds per configuration", self.seeds_per_config)
+        rows.addRow("warm start from", self.warm_start)
         rows.addRow("models", self.log_models)
         rows.addRow("stopped trials", self.replace_stopped)
         rows.addRow("name", self.name)
@@ -233,14 +296,21 @@ class SweepForm(FormPage):
         self.studies.setMaximumHeight(110)
         self.refresh_studies_button = QPushButton("Refresh")
         self.resume_button = QPushButton("Resume selected")
+        self.warm_start_button = QPushButton("Warm-start from selected")
+        self.warm_start_button.setObjectName("warmStartButton")
+        self.warm_start_button.setToolTip(
+            "A new sweep that first runs the selected sweep's 5 best configurations"
+        )
         self.refresh_studies_button.clicked.connect(self.refresh_studies)
         self.resume_button.clicked.connect(self.resume_selected)
+        self.warm_start_button.clicked.connect(self.warm_start_from_selected)
         studies_box = QGroupBox("Existing sweeps (studies)")
         studies_layout = QVBoxLayout(studies_box)
         studies_layout.addWidget(self.studies)
         study_buttons = QHBoxLayout()
         study_buttons.addWidget(self.refresh_studies_button)
         study_buttons.addWidget(self.resume_button)
+        study_buttons.addWidget(self.warm_start_button)
         study_buttons.addStretch(1)
         studies_layout.addLayout(study_buttons)
         return studies_box
@@ -326,6 +396,9 @@ class SweepForm(FormPage):
             objectives=[row.objective() for row in self.objectives],
             sampler=None if self.sampler.currentText() == AUTO else self.sampler.currentText(),
             pruner=None if self.pruner.currentText() == AUTO else self.pruner.currentText(),
+            algorithm=None if self.algorithm.currentIndex() == 0 else self.algorithm.currentText(),
+            population=self.population.value(),
+            interval=self.interval.value() or None,
             trials=self.trials.value() or None,
             timeout=self.timeout.value() or None,
             parallel=self.parallel.value(),
@@ -334,6 +407,9 @@ class SweepForm(FormPage):
             threads=self.threads.value() or None,
             seed=self.seed.value(),
             retries=self.retries.value(),
+            trial_retries=self.trial_retries.value(),
+            seeds_per_config=self.seeds_per_config.value(),
+            warm_start=self.warm_start.text().strip() or None,
             log_models=self.log_models.isChecked(),
             replace_stopped=self.replace_stopped.isChecked(),
             name=self.name.text().strip() or None,
@@ -364,6 +440,9 @@ class SweepForm(FormPage):
             self.add_objective(objective.metric, objective.direction)
         self.sampler.setCurrentText(spec.sampler or AUTO)
         self.pruner.setCurrentText(spec.pruner or AUTO)
+        self.algorithm.setCurrentText(spec.algorithm or SAMPLE_AND_PRUNE)
+        self.population.setValue(spec.population)
+        self.interval.setValue(spec.interval or 0)
         self.trials.setValue(spec.trials or 0)
         self.timeout.setValue(spec.timeout or 0)
         self.parallel.setValue(spec.parallel)
@@ -372,6 +451,9 @@ class SweepForm(FormPage):
         self.threads.setValue(spec.threads or 0)
         self.seed.set_value(spec.seed)
         self.retries.setValue(spec.retries)
+        self.trial_retries.setValue(spec.trial_retries)
+        self.seeds_per_config.setValue(spec.seeds_per_config)
+        self.warm_start.setText(spec.warm_start or "")
         self.log_models.setChecked(spec.log_models)
         self.replace_stopped.setChecked(spec.replace_stopped)
         self.name.setText(spec.name or "")
@@ -528,6 +610,12 @@ class SweepForm(FormPage):
             )
             item.setData(Qt.ItemDataRole.UserRole, study.name)
             self.studies.addItem(item)
+
+    def warm_start_from_selected(self) -> None:
+        """Start the next sweep from the selected study's best configurations."""
+        item = self.studies.currentItem()
+        if item is not None:
+            self.warm_start.setText(f"{item.data(Qt.ItemDataRole.UserRole)}:{WARM_START_CONFIGS}")
 
     def resume_selected(self) -> None:
         item = self.studies.currentItem()

@@ -47,6 +47,7 @@ class TrialJob(Job):
         self.trial_number = number
         self.params = dict(params)
         self.values: list[float] | None = None
+        self.std_errors: list[float] = []  # the values' standard errors over several seeds
         self.run_id: str | None = None
         self.pid: int | None = None
         self.state = State.RUNNING
@@ -192,19 +193,22 @@ class SweepJob(ProcessJob):
             trial.message = f"{where} {event.worker}" if not trial.remote else where
             if event.attempt > 1:
                 trial.message += f", attempt {event.attempt}"
+            if event.resumes:  # its worker died: it goes on from its checkpoint
+                trial.message += f", resumed from step {event.resumed_step} after a crash"
             trial.started_at, trial.ended_at = time.monotonic(), None
             trial.changed.emit()
         elif isinstance(event, TrialProgress):
             trial = self._trial(event.number)
             trial.progress, trial.total = event.step, event.total_steps
             trial.run_id = event.run_id or trial.run_id
-            if self.metrics and self.metrics[0] in event.metrics:
+            if self.metrics and self.metrics[0] in event.metrics and not event.seed_index:
                 trial.intermediate.append((event.step, event.metrics[self.metrics[0]]))
             trial.changed.emit()
         elif isinstance(event, TrialFinished):
             trial = self._trial(event.number, event.params)
             trial.run_id = event.run_id
             trial.progress = trial.total
+            trial.std_errors = list(event.std_errors)
             trial.end(State.FINISHED, "", event.values)
         elif isinstance(event, TrialPruned):
             trial = self._trial(event.number)

@@ -126,13 +126,16 @@ def run_config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.cli._load_progress import LoadProgress
     from engine.cli._progress import ProgressPrinter, format_metrics
     from engine.cli._status import clear, cleared_first, say
+    from engine.data import loading_progress
     from engine.runner import execute_run, prepare_run
 
     say(f"Loading plugin {args.plugin} and dataset {args.dataset}")
     config = run_config_from_args(args)
-    prepared = prepare_run(config)
+    with loading_progress(LoadProgress()):  # a folder's first decode, a large file: a bar
+        prepared = prepare_run(config)
     if prepared.finish_only:
         clear()
         state = prepared.resume_state or {}

@@ -10,6 +10,7 @@ from engine.cli import (
     _commands,
     _completion,
     _explain_command,
+    _gc_command,
     _lr_find_command,
     _model_commands,
     _queue_command,
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _queue_command.add_command(commands)
     _report_command.add_command(commands)
     _runs_command.add_command(commands)
+    _gc_command.add_command(commands)
     _lr_find_command.add_command(commands)
     _completion.add_command(commands, parser)
     return parser

@@ -72,7 +72,7 @@ def add_ui_command(ui_commands: argparse._SubParsersAction) -> None:
 
 
 def _add_sweep_command(commands: argparse._SubParsersAction) -> None:
-    from engine.sweeps import PRUNERS, SAMPLERS
+    from engine.sweeps import ALGORITHMS, PRUNERS, SAMPLERS
 
     sweep = commands.add_parser("sweep", help="search hyperparameters with Optuna")
     sweep.add_argument("plugin", nargs="?", help="plugin id (or give --config)")
@@ -92,6 +92,20 @@ def _add_sweep_command(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--sampler", help=f"one of {', '.join(SAMPLERS)} (default tpe)")
     sweep.add_argument("--pruner", help=f"one of {', '.join(PRUNERS)} (default median)")
     sweep.add_argument(
+        "--algorithm",
+        help=f"one of {', '.join(ALGORITHMS)}: pbt (population-based training: members copy "
+        "the best every --interval steps) or asha (successive halving whose promoted trials "
+        "resume from their checkpoints); default: the sampler and pruner",
+    )  # fmt: skip
+    sweep.add_argument(
+        "--population", type=int, metavar="N", help="pbt: members trained at once (default 8)"
+    )
+    sweep.add_argument(
+        "--interval", type=int, metavar="K",
+        help="pbt: steps between exploits (default a fifth of the steps); asha: the first "
+        "rung (default steps / 27)",
+    )  # fmt: skip
+    sweep.add_argument(
         "--metric",
         action="append",
         default=[],
@@ -105,6 +119,19 @@ def _add_sweep_command(commands: argparse._SubParsersAction) -> None:
     )
     sweep.add_argument("--seed", type=seed, help="seed of the sampler and of every trial")
     sweep.add_argument("--retries", type=int, help="rerun a failed trial up to N times")
+    sweep.add_argument(
+        "--trial-retries", type=int, metavar="N",
+        help="resume a trial whose worker died (killed, out of memory) from its last "
+        "checkpoint up to N times before it fails (default 2)",
+    )  # fmt: skip
+    sweep.add_argument(
+        "--seeds-per-config", type=positive_int, metavar="K",
+        help="train each configuration with K seeds and optimise their mean (default 1)",
+    )  # fmt: skip
+    sweep.add_argument(
+        "--warm-start", metavar="STUDY[:N]",
+        help="try the N best configurations of a past sweep first (default N 5)",
+    )  # fmt: skip
     sweep.add_argument("--name", help="study name; an existing name resumes that sweep")
     sweep.add_argument("--storage", metavar="URL", help="Optuna storage (default: workspace)")
     sweep.add_argument("--team-file", metavar="PATH", help=TEAM_FILE_HELP)
@@ -159,8 +186,10 @@ def spec_from_args(args: argparse.Namespace):
         directions = args.direction or [None] * len(args.metric)
         spec.objectives = [Objective(m, d) for m, d in zip(args.metric, directions, strict=True)]
     for name in ("trials", "timeout", "parallel", "trials_per_gpu", "threads", "device",
-                 "sampler", "pruner", "seed", "retries", "name", "storage", "experiment",
-                 "workspace", "tracking_uri", "log_models", "replace_stopped"):  # fmt: skip
+                 "sampler", "pruner", "seed", "retries", "trial_retries", "name", "storage",
+                 "experiment", "workspace", "tracking_uri", "log_models", "replace_stopped",
+                 "seeds_per_config", "warm_start", "algorithm", "population",
+                 "interval"):  # fmt: skip
         value = getattr(args, name)  # each flag is named as the spec's field
         if value is not None:
             setattr(spec, name, value)
@@ -184,7 +213,7 @@ def apply_team_file(args: argparse.Namespace) -> None:
 
 
 def sweep_command(args: argparse.Namespace) -> int:
-    from engine.sweeps import SweepRunner, resolve_spec
+    from engine.sweeps import resolve_spec, runner_for
     from engine.worker import JsonLines
 
     apply_team_file(args)
@@ -199,7 +228,7 @@ def sweep_command(args: argparse.Namespace) -> int:
         return 0
     say(f"Preparing the sweep of {spec.plugin} on {spec.dataset} (storage, MLflow run)")
     printer = JsonLines() if args.json else SweepProgress()
-    runner = SweepRunner(spec, cleared_first(printer))
+    runner = runner_for(spec, cleared_first(printer))
     return _run(runner)
 
 
@@ -359,7 +388,10 @@ class SweepProgress:
         if isinstance(event, SweepStarted):
             self._sweep_started(event)
         elif isinstance(event, TrialStarted):
-            self.running[event.number] = (0, 0)
+            self.running[event.number] = (event.resumed_step or 0, 0)
+            if event.resumes:
+                self._line(f"trial {event.number}: its worker died; resumed from its checkpoint "
+                           f"at step {event.resumed_step} (resume {event.resumes})")  # fmt: skip
             self._status()
         elif isinstance(event, TrialProgress):
             self.running[event.number] = (event.step, event.total_steps)
@@ -369,9 +401,12 @@ class SweepProgress:
             self.counts["done"] += 1
             self.counted += 1
             values = ", ".join(
-                f"{m} {v:.4g}" for m, v in zip(self.metrics, event.values, strict=False)
+                f"{m} {_value(v, event.std_errors, i)}"
+                for i, (m, v) in enumerate(zip(self.metrics, event.values, strict=False))
             )
-            self._line(f"trial {event.number} done: {values}  {_params(event.params)}", True)
+            seeds = f" (mean of {event.seeds} seeds)" if event.seeds > 1 else ""
+            line = f"trial {event.number} done: {values}{seeds}  {_params(event.params)}"
+            self._line(line, True)
         elif isinstance(event, TrialPruned):
             self.running.pop(event.number, None)
             self.counts["pruned"] += 1
@@ -409,6 +444,13 @@ class SweepProgress:
         if event.reconciled:
             numbers = ", ".join(str(n) for n in event.reconciled)
             self._line(f"Marked FAIL: trial(s) {numbers}, left running by a dead process")
+        if event.seeds_per_config > 1:
+            self._line(
+                f"Each configuration trains with {event.seeds_per_config} seeds; a trial's "
+                f"value is their mean (± its standard error)"
+            )
+        if event.warm_start:
+            self._line(event.warm_start[0].upper() + event.warm_start[1:])
         self._line(f"Storage: {event.storage}   MLflow parent run: {event.parent_run_id}")
 
     def _sweep_finished(self, event) -> None:
@@ -456,6 +498,13 @@ class SweepProgress:
             self.stream.write("  " + self.status_text() + "\n")
         self.stream.flush()
         self._status()
+
+
+def _value(value: float, std_errors: list[float], index: int) -> str:
+    """A trial's value, with ``± standard error`` when it is the mean of several seeds."""
+    if index < len(std_errors):
+        return f"{value:.4g} ± {std_errors[index]:.2g}"
+    return f"{value:.4g}"
 
 
 def _params(params: dict[str, Any] | None) -> str:

@@ -1,5 +1,9 @@
 """Datasets: built-in generators and loaders, held as tensors and batched by slicing.
 
+Image folders are decoded once into the workspace (``_image_cache``) and held as uint8 index
+views of that memory-mapped cache; a batch is float32 in [0, 1] (``Split.take``). Long loads
+report progress to whoever wraps them in ``loading_progress``.
+
 Every dataset is made or read locally (never downloaded), split into train / validation /
 test deterministically by seed, and described by a ``DataSpec`` that plugins build from.
 """
@@ -9,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from engine.data._characters import character_name
 from engine.data._folder import image_for
 from engine.data._preview import DatasetPreview, PreviewKind, PreviewSample, preview
+from engine.data._progress import Progress, loading_progress
 from engine.data._registry import (
     DatasetInfo,
     dataset_info,
@@ -32,6 +37,7 @@ __all__ = [
     "MNIST1D_CACHE_NAME",
     "PreviewKind",
     "PreviewSample",
+    "Progress",
     "Split",
     "character_name",
     "dataset_info",
@@ -40,6 +46,7 @@ __all__ = [
     "list_datasets",
     "list_sources",
     "load_dataset",
+    "loading_progress",
     "preview",
 ]
 

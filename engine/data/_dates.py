@@ -3,7 +3,8 @@
 Accepted cells: ISO dates and times (``2024-03-01``, ``2024-03-01 12:00``, ``...T12:00Z``),
 year-months (``2024-03``) and, for a column named with ``date=``, whole years (``1871``).
 Times with a zone are taken in UTC. Calendar steps (months, years) count as regular although
-their lengths in days differ.
+their lengths in days differ. The usual step also names the season a forecaster would try
+first (``season_from_dates``), the periods statsmodels and pandas give each frequency.
 """
 
 from __future__ import annotations
@@ -56,6 +57,14 @@ def _month_index(dates: np.ndarray) -> np.ndarray | None:
     return dates.astype("datetime64[M]").astype(np.int64)
 
 
+def _steps(dates: np.ndarray) -> tuple[np.ndarray, str]:
+    """The steps between sorted dates, in months when every date starts a month, else seconds."""
+    months = _month_index(dates)
+    if months is not None:
+        return np.diff(months), "month"
+    return np.diff(dates).astype("timedelta64[s]").astype(np.int64), "second"
+
+
 def _describe(seconds: float) -> str:
     for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
         if seconds >= size and seconds % size == 0:
@@ -68,11 +77,7 @@ def irregular_gaps(dates: np.ndarray) -> str | None:
     """A sentence on the steps between sorted ``dates`` that differ from the usual one."""
     if len(dates) < 3:
         return None
-    months = _month_index(dates)
-    if months is not None:
-        steps, unit = np.diff(months), "month"
-    else:
-        steps, unit = np.diff(dates).astype("timedelta64[s]").astype(np.int64), "second"
+    steps, unit = _steps(dates)
     usual = Counter(steps.tolist()).most_common(1)[0][0]
     odd = np.flatnonzero(steps != usual)
     if odd.size == 0:
@@ -88,3 +93,20 @@ def irregular_gaps(dates: np.ndarray) -> str | None:
         f"{odd.size} of {steps.size} steps between dates differ from the usual "
         f"{length(usual)} (largest {length(int(steps[largest]))}, before {iso(dates[largest + 1])})"
     )
+
+
+# The usual step's season: (months, seasonal rows, name) and (seconds, seasonal rows, name),
+# as statsmodels' ``freq_to_period`` gives them; yearly rows have none.
+MONTHLY_SEASONS = {1: (12, "monthly"), 3: (4, "quarterly")}
+TIMED_SEASONS = {86400: (7, "daily"), 7 * 86400: (52, "weekly"), 3600: (24, "hourly")}
+
+
+def season_from_dates(dates: np.ndarray) -> tuple[int, str] | None:
+    """(rows per season, the frequency's name) from the usual step between sorted ``dates``:
+    12 for monthly, 4 quarterly, 7 daily, 52 weekly, 24 hourly rows; None for others."""
+    if len(dates) < 3:
+        return None
+    steps, unit = _steps(dates)
+    step = int(Counter(steps.tolist()).most_common(1)[0][0])
+    table = MONTHLY_SEASONS if unit == "month" else TIMED_SEASONS
+    return table.get(step)

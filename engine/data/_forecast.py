@@ -12,7 +12,10 @@ The resulting ``DataSpec`` has kind ``timeseries`` and task ``forecasting``; its
 holds ``window``, ``horizon``, ``channels`` (names, target first), ``target``,
 ``target_mean`` and ``target_std`` (to turn standardised values back into the target's
 units) and ``boundaries`` (the time indices where validation and test begin); with a
-``season`` (steps per seasonal cycle) it holds ``season``; with dates (one per row, sorted)
+``season`` (steps per seasonal cycle) it holds ``season`` and ``season_source`` (``given``, or
+how it was detected: without a ``season``, regular monthly, quarterly, daily, weekly or hourly
+dates give 12, 4, 7, 52 or 24, as statsmodels would; a detected season longer than the window
+is not used and ``season_source`` says how to use it); with dates (one per row, sorted)
 it holds ``date_column``, ``first_date``, ``last_date``, ``test_dates`` (the time of each test
 sample's first target, up to ``MAX_TEST_DATES``) and, when steps vary, ``irregular_dates``.
 """
@@ -110,7 +113,7 @@ def forecasting_dataset(
     series = np.asarray(series, dtype=np.float64)
     if series.ndim == 1:
         series = series[:, None]
-    check_season(source or dataset_id, season, window)
+    season, season_extra = _season(source or dataset_id, season, dates, window)
     check_length(source or dataset_id, len(series), window, horizon, val_fraction, test_fraction)
     val_start, test_start = boundaries(len(series), val_fraction, test_fraction)
     train_part = series[:val_start]
@@ -137,6 +140,7 @@ def forecasting_dataset(
             "channel_stds": [float(d) for d in std],
             "boundaries": [val_start, test_start],
             **({"season": int(season)} if season else {}),
+            **season_extra,
             **_date_extra(dates, date_column, window, horizon, test_start),
         },
     )
@@ -150,6 +154,29 @@ def check_season(source: str, season: int | None, window: int) -> None:
             f"{source}: season {season} is longer than window {window}; the seasonal-naive "
             f"forecast looks one season back, so give window={season} or more"
         )
+
+
+def _season(
+    source: str, season: int | None, dates: np.ndarray | None, window: int
+) -> tuple[int | None, dict]:
+    """The season to use and how it was chosen (``spec.extra["season_source"]``)."""
+    if season:
+        check_season(source, season, window)
+        return season, {"season_source": "given"}
+    if dates is None:
+        return None, {}
+    from engine.data._dates import season_from_dates
+
+    detected = season_from_dates(dates)
+    if detected is None:
+        return None, {}
+    rows, frequency = detected
+    if rows > window:  # an explicit window wins; the user can ask for the season instead
+        return None, {
+            "season_source": f"{frequency} dates suggest a season of {rows} rows, longer than "
+            f"the window {window}, so none was used; give season={rows} to use it"
+        }
+    return rows, {"season_source": f"detected from {frequency} dates"}
 
 
 def _date_extra(

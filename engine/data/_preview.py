@@ -62,7 +62,8 @@ class DatasetPreview:
     ``class_counts`` maps each split to its count per class (in ``class_names`` order) where
     samples are labelled by class. ``series`` is a forecast target over time in its own
     units, with ``boundaries`` the times where validation and test begin; ``points`` some
-    training points of a 2-D set.
+    training points of a 2-D set. ``augmented`` holds ``samples`` as augmentation would
+    change them in training (``engine.augment.with_augmented``; empty when none is on).
     """
 
     dataset_id: str
@@ -74,6 +75,7 @@ class DatasetPreview:
     class_names: tuple[str, ...] = ()
     class_counts: dict[str, tuple[int, ...]] = field(default_factory=dict)
     samples: tuple[PreviewSample, ...] = ()
+    augmented: tuple[PreviewSample, ...] = ()
     series: np.ndarray | None = None
     boundaries: tuple[int, int] | None = None
     points: np.ndarray | None = None
@@ -110,7 +112,7 @@ def describe(dataset: Dataset, samples: int = 6) -> DatasetPreview:
     # Labelled by class: one class index per sample (sort's targets are whole sequences).
     labelled = bool(names) and dataset.train.y is not None and dataset.train.y.ndim == 1
     show = _SHOWN_BY_KIND.get(kind)
-    picked = _evenly(len(dataset.train.x), samples)
+    picked = _evenly(len(dataset.train), samples)
     shown = show(dataset, picked, names if labelled else ()) if show else {}
     counts = {}
     if labelled:
@@ -132,8 +134,12 @@ def describe(dataset: Dataset, samples: int = 6) -> DatasetPreview:
 # What each kind shows: the fields of ``DatasetPreview`` it fills, from the training samples
 # ``picked`` (labelled with ``names``, empty when the data is not labelled by class).
 def _labelled_samples(dataset: Dataset, picked: list[int], names: tuple[str, ...]) -> dict:
-    x, y = dataset.train.x.numpy(), dataset.train.y
-    samples = [PreviewSample(x[i], names[int(y[i])] if names else "") for i in picked]
+    import torch  # loaded with the data
+
+    # Only the rows shown: a large image set stays uint8 (``Split.inputs``), never whole floats.
+    rows = torch.as_tensor(picked, dtype=torch.long)
+    x, y = dataset.train.inputs(rows).numpy(), dataset.train.targets(rows)
+    samples = [PreviewSample(x[k], names[int(y[k])] if names else "") for k in range(len(picked))]
     return {"samples": tuple(samples)}
 
 

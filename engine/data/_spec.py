@@ -56,20 +56,82 @@ class Batch(NamedTuple):
 
 @dataclass(frozen=True)
 class Split:
-    """One split held whole in memory as tensors."""
+    """One split, held whole in memory (or memory-mapped from the workspace) as tensors.
 
-    x: torch.Tensor
-    y: torch.Tensor | None = None
+    ``stored_x`` and ``stored_y`` hold the samples. With ``rows``, the split is the rows
+    ``rows`` of a ``stored_x``/``stored_y`` that the dataset's other splits share: an index
+    view, so splitting copies nothing. Images are stored as uint8 (a quarter of float32: a
+    50 000-image 32x32 RGB folder holds 150 MB, not 600 MB) and become float32 in [0, 1] only
+    for the rows taken; ``inputs``, ``take`` and ``x`` always give what a model takes.
+
+    ``x`` and ``y`` are the whole split's inputs and targets (a copy for a view, so code
+    that needs a few rows asks ``inputs(rows)``, ``take(rows)`` or ``part(rows)``).
+    """
+
+    stored_x: torch.Tensor
+    stored_y: torch.Tensor | None = None
+    rows: torch.Tensor | None = None
 
     def __len__(self) -> int:
-        return int(self.x.shape[0])
+        return int(self.rows.shape[0]) if self.rows is not None else int(self.stored_x.shape[0])
 
-    def to(self, device: torch.device | str) -> Split:
-        y = self.y.to(device) if self.y is not None else None
-        return Split(self.x.to(device), y)
+    @property
+    def device(self) -> torch.device:
+        return self.stored_x.device
+
+    @property
+    def x(self) -> torch.Tensor:
+        return self.inputs()
+
+    @property
+    def y(self) -> torch.Tensor | None:
+        return self.targets()
+
+    def _positions(self, index: torch.Tensor | slice | None) -> torch.Tensor | slice | None:
+        if self.rows is None:
+            return index
+        return self.rows if index is None else self.rows[index]
+
+    def inputs(self, index: torch.Tensor | slice | None = None) -> torch.Tensor:
+        """The inputs of the split's rows ``index`` (all by default), as a model takes them."""
+        import torch  # loaded already: tensors are at hand
+
+        positions = self._positions(index)
+        x = self.stored_x if positions is None else self.stored_x[positions]
+        if x.dtype == torch.uint8:  # image pixels: 0..255 become [0, 1] as they are taken
+            return x.float().div_(255.0)
+        return x
+
+    def targets(self, index: torch.Tensor | slice | None = None) -> torch.Tensor | None:
+        if self.stored_y is None:
+            return None
+        positions = self._positions(index)
+        return self.stored_y if positions is None else self.stored_y[positions]
 
     def take(self, index: torch.Tensor | slice) -> Batch:
-        return Batch(self.x[index], self.y[index] if self.y is not None else None)
+        return Batch(self.inputs(index), self.targets(index))
+
+    def part(self, index: torch.Tensor | slice) -> Split:
+        """The rows ``index`` of this split as a split of their own (a view of the same store)."""
+        import torch
+
+        if isinstance(index, slice):
+            index = torch.arange(len(self), device=self.device)[index]
+        return Split(self.stored_x, self.stored_y, self._positions(index))
+
+    def to(self, device: torch.device | str, moved: dict[int, torch.Tensor] | None = None) -> Split:
+        """This split on ``device``; ``moved`` (shared by a dataset's splits) moves a store the
+        splits share once, so views stay views there too."""
+        moved = {} if moved is None else moved
+
+        def move(tensor: torch.Tensor | None) -> torch.Tensor | None:
+            if tensor is None:
+                return None
+            if id(tensor) not in moved:
+                moved[id(tensor)] = tensor.to(device)
+            return moved[id(tensor)]
+
+        return Split(move(self.stored_x), move(self.stored_y), move(self.rows))
 
 
 @dataclass(frozen=True)
@@ -83,8 +145,12 @@ class Dataset:
     test: Split
 
     def to(self, device: torch.device | str) -> Dataset:
+        moved: dict[int, torch.Tensor] = {}  # a store the splits share moves once
         return replace(
-            self, train=self.train.to(device), val=self.val.to(device), test=self.test.to(device)
+            self,
+            train=self.train.to(device, moved),
+            val=self.val.to(device, moved),
+            test=self.test.to(device, moved),
         )
 
     def sizes(self) -> dict[str, int]:

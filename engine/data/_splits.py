@@ -35,6 +35,26 @@ def three_splits(
     return train, val, to_split(x[test_index], y[test_index])
 
 
+def three_views(
+    x: np.ndarray, y: np.ndarray, val_fraction: float, seed: int, test_fraction: float = 0.2
+) -> tuple[Split, Split, Split]:
+    """The parts ``three_splits`` makes, as index views of one shared store: nothing is copied
+    (``x`` may be a memory-mapped cache; it stays one). Same samples in the same parts."""
+    import torch
+
+    order = permutation(len(x), 0)
+    n_test = max(1, int(round(len(x) * test_fraction)))
+    test_index, rest_index = order[:n_test], order[n_test:]
+    carve = permutation(len(rest_index), seed)
+    n_val = max(1, int(round(len(rest_index) * val_fraction)))
+    val_index, train_index = rest_index[carve[:n_val]], rest_index[carve[n_val:]]
+    stored_x, stored_y = torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y))
+    return tuple(
+        Split(stored_x, stored_y, torch.from_numpy(index.astype(np.int64)))
+        for index in (train_index, val_index, test_index)
+    )  # type: ignore[return-value]
+
+
 def to_split(x: np.ndarray, y: np.ndarray | None) -> Split:
     import torch  # here, not at the top: listing datasets (the app's form) stays free of it
 

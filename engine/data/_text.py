@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.data._progress import report
 from engine.data._registry import DatasetInfo, register_source
 from engine.data._spec import Dataset, DataSpec
 from engine.data._splits import to_split
@@ -35,8 +36,9 @@ MAX_BLOCK = 2048
 TEST_FRACTION = 0.1
 # Each split needs a few windows; the training part gets most of the file.
 MIN_WINDOWS = 10
-# Training windows overlap by half, so memory grows as 2 x 16 bytes per character.
-MAX_BYTES = 8 * 1024 * 1024
+# Training windows overlap by half, so memory grows as 2 x 16 bytes per character: a 16 MiB
+# file holds about 0.5 GB of windows.
+MAX_BYTES = 16 * 1024 * 1024
 
 
 def _source(path: Path) -> str:
@@ -99,23 +101,29 @@ def minimum_length(block: int) -> int:
 
 
 def _windows(codes: np.ndarray, block: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    # Whole rows of a sliding view are copied at once: several times faster than gathering
+    # the same values through a (windows x block) index array.
     starts = np.arange(0, len(codes) - block, stride)
-    index = starts[:, None] + np.arange(block)[None, :]
-    return codes[index], codes[index + 1]
+    view = sliding_window_view(codes, block)  # [s] = codes[s : s + block], no copy
+    return view[starts], view[starts + 1]
 
 
 def load(
     path: Path, block: int, dataset_id: str, cache_dir: Path, seed: int, val_fraction: float
 ) -> Dataset:
+    what = f"reading {path.name}"
+    report(what, 0, 3)
     text = read_text(path)
     if len(text) < minimum_length(block):
         raise UsageError(
             f"{_source(path)} holds {len(text)} characters; at least {minimum_length(block)} "
             f"are needed for block={block} (give a longer file or a smaller ?block=)"
         )
-    alphabet = "".join(sorted(set(text)))
-    lookup = {char: code for code, char in enumerate(alphabet)}
-    codes = np.fromiter((lookup[char] for char in text), dtype=np.int64, count=len(text))
+    report(what, 1, 3)
+    alphabet, codes = encode(text)
+    report(what, 2, 3)
     test_start = len(codes) - max(block + 1, int(len(codes) * TEST_FRACTION))
     val_start = test_start - max(block + 1, int(test_start * val_fraction))
     train = _windows(codes[:val_start], block, max(1, block // 2))
@@ -128,7 +136,21 @@ def load(
         vocab_size=len(alphabet),
         extra={"alphabet": alphabet, "block": block, "characters": len(text)},
     )
-    return Dataset(dataset_id, spec, to_split(*train), to_split(*val), to_split(*test))
+    dataset = Dataset(dataset_id, spec, to_split(*train), to_split(*val), to_split(*test))
+    report(what, 3, 3)
+    return dataset
+
+
+def encode(text: str) -> tuple[str, np.ndarray]:
+    """The sorted characters of ``text`` and each character's place among them (int64).
+
+    Vectorised over code points (a table indexed by code point), not a dictionary look-up per
+    character: 10 MB of text in a fraction of a second instead of several seconds."""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    present = np.flatnonzero(np.bincount(points))
+    table = np.zeros(int(present[-1]) + 1, dtype=np.int64)
+    table[present] = np.arange(len(present))
+    return "".join(map(chr, present)), table[points]
 
 
 def source(argument: str) -> DatasetInfo:

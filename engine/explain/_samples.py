@@ -20,8 +20,6 @@ def first_test_samples(trained, datasets_dir: Path, count: int) -> tuple[np.ndar
     """(inputs, labels) of the first ``count`` test samples of ``trained``'s run."""
     import torch
 
-    from engine.data import Split
-
     if count < 1:
         raise UsageError(f"invalid --test {count}: expected a whole number of samples >= 1")
     dataset = trained.run_dataset(datasets_dir)
@@ -29,7 +27,7 @@ def first_test_samples(trained, datasets_dir: Path, count: int) -> tuple[np.ndar
     count = min(count, len(test))
     plugin = trained.plugin
     inputs = np.stack(
-        [plugin.example_inputs(replace(dataset, test=Split(test.x[i : i + 1])))[0]
+        [plugin.example_inputs(replace(dataset, test=test.part(slice(i, i + 1))))[0]
          for i in range(count)]
     )  # fmt: skip
     targets = test.y[:count].cpu().numpy()

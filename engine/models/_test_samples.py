@@ -37,15 +37,13 @@ def test_samples(
 ) -> TestSamples:
     """``count`` samples of the run's own test part (noise for a generator), as ``predict``
     takes them (the plugin's ``example_inputs`` of each), with their names and truth."""
-    from engine.data import Split
-
     if trained.plugin.generative:
         return TestSamples(trained.noise(count, seed), [f"noise {i}" for i in range(count)])
     dataset = trained.run_dataset(datasets_dir)
     rng = np.random.default_rng(seed)
     picked = rng.choice(len(dataset.test), size=min(count, len(dataset.test)), replace=False)
     rows = [
-        trained.plugin.example_inputs(replace(dataset, test=Split(dataset.test.x[i : i + 1])))[0]
+        trained.plugin.example_inputs(replace(dataset, test=dataset.test.part(slice(i, i + 1))))[0]
         for i in picked
     ]
     names = [f"test #{int(i)}" for i in picked]

@@ -176,6 +176,19 @@ class Plugin(ABC):
         """
         return None
 
+    def summary_notes(self) -> list[str]:
+        """Sentences for the end-of-run summary about this run's own set-up (say, which season a
+        forecaster used), read after ``setup``; none by default."""
+        return []
+
+    def settle(self, model: torch.nn.Module, dataset: Dataset) -> bool:
+        """The plugin's last word on the trained ``model`` (after ``restore_best``, before the
+        final metrics), from the training and validation data only: say, a forecaster going
+        back to its linear path when its correction did not clearly help. Returns whether it
+        changed the model (the validation metrics are then measured again). Nothing by
+        default."""
+        return False
+
     def check(self) -> None:
         """Raise ``UsageError`` if these hyperparameters cannot work for ``self.spec``.
 
@@ -271,7 +284,7 @@ class Plugin(ABC):
 
     def example_inputs(self, dataset: Dataset) -> np.ndarray:
         """A few inputs, as ``predict`` takes them: the input example of the MLflow Model."""
-        return dataset.test.x[:EXAMPLE_INPUTS].cpu().numpy()
+        return dataset.test.inputs(slice(0, EXAMPLE_INPUTS)).cpu().numpy()
 
     def inference_module(self, model: torch.nn.Module) -> torch.nn.Module:
         """The network that predictions run and exports write (``model`` by default)."""

@@ -78,7 +78,7 @@ class ClassifierPlugin(Plugin):
         calibrated = calibration(probabilities, true)
         reliability_png(calibrated, out_dir / RELIABILITY_PNG)
         worst = confident_mistakes(probabilities, true)
-        inputs = dataset.test.x[_torch_index(worst)].cpu().numpy()
+        inputs = dataset.test.inputs(_torch_index(worst)).cpu().numpy()
         sureness = probabilities[worst].max(axis=1)
         mistakes_png(inputs, true[worst], predicted[worst], sureness, names, spec.kind,
                      out_dir / MISTAKES_PNG, spec.extra.get("alphabet"))  # fmt: skip

@@ -22,7 +22,7 @@ import threading
 def main() -> int:
     from engine.errors import UsageError
     from engine.states import State
-    from engine.sweeps import SweepRunner, SweepSpec
+    from engine.sweeps import SweepSpec, runner_for
     from engine.worker import (
         JsonLines,
         UsageProblem,
@@ -37,7 +37,7 @@ def main() -> int:
     try:
         if first.get("command") != "sweep":
             raise UsageError('the first command must be {"command": "sweep", "spec": {...}}')
-        runner = SweepRunner(SweepSpec.from_dict(first.get("spec")), emit)
+        runner = runner_for(SweepSpec.from_dict(first.get("spec")), emit)
     except (UsageError, TypeError, ValueError) as error:
         emit(UsageProblem(message=str(error)))
         return 2

@@ -13,6 +13,10 @@ from engine.errors import UsageError
 SAMPLERS = ("tpe", "random", "grid", "cmaes", "gp", "nsgaii")
 PRUNERS = ("median", "successive_halving", "hyperband", "none")
 _SINGLE_OBJECTIVE_ONLY = ("cmaes",)
+# Sweeps that pause trials and resume them from checkpoints: population-based training, and
+# asynchronous successive halving whose promoted trials resume.
+ALGORITHMS = ("pbt", "asha")
+INTERVALS_PER_RUN = 5  # a population's default interval: a fifth of the steps
 
 # The median pruner compares a trial with earlier trials at the same step; it waits for a few
 # complete trials and skips the first evaluations, whose values say little about the end.
@@ -35,6 +39,45 @@ def check_algorithms(sampler: str, pruner: str, multi_objective: bool) -> None:
             f"pruner {pruner!r} cannot prune a multi-objective sweep (Optuna prunes on one "
             f"value); use --pruner none"
         )
+
+
+def check_algorithm(spec, steps: int, multi_objective: bool, trials: int | None) -> int | None:
+    """The trial budget of ``spec.algorithm`` (pbt: its population), once its settings are
+    valid; else one ``UsageError`` naming the bad value and what is valid."""
+    algorithm = str(spec.algorithm).lower()
+    if algorithm not in ALGORITHMS:
+        raise UsageError(f"unknown algorithm {spec.algorithm!r}; valid: {', '.join(ALGORITHMS)}")
+    if multi_objective:
+        raise UsageError(f"algorithm {algorithm!r} optimises one objective only; give one --metric")
+    if spec.seeds_per_config != 1:
+        raise UsageError(f"algorithm {algorithm!r} trains each member with one seed: drop "
+                         f"--seeds-per-config {spec.seeds_per_config}")  # fmt: skip
+    population, interval = spec.population, spec.interval
+    if interval is not None and (
+        isinstance(interval, bool) or not isinstance(interval, int) or not 1 <= interval < steps
+    ):
+        what = "steps between exploits" if algorithm == "pbt" else "steps of the first rung"
+        raise UsageError(
+            f"invalid interval {interval!r}: expected a whole number of {what} from 1 to "
+            f"{steps - 1} (below the {steps} steps each trial trains)"
+        )
+    if algorithm == "asha":
+        return trials
+    if (
+        isinstance(population, bool)
+        or not isinstance(population, int)
+        or not 2 <= population <= 256
+    ):
+        raise UsageError(
+            f"invalid population {population!r}: expected a whole number of members from 2 to "
+            f"256 (members copy one another)"
+        )
+    return population
+
+
+def interval_steps(spec, steps: int) -> int:
+    """The steps between two exploits: ``spec.interval``, or a fifth of the training."""
+    return spec.interval or max(1, steps // INTERVALS_PER_RUN)
 
 
 def make_sampler(name: str, seed: int, grid: dict[str, list[Any]] | None = None):

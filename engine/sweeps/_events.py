@@ -29,6 +29,8 @@ class SweepStarted(Event):
     parent_run_id: str | None = None
     experiment_id: str | None = None
     tracking_uri: str | None = None
+    seeds_per_config: int = 1  # each trial trains this many seeds; its values are their mean
+    warm_start: str = ""  # what a warm start enqueued from a past study (one line), if any
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class TrialStarted(Event):
     pid: int  # the worker process (another coordinator's trial: that coordinator)
     attempt: int = 1
     host: str = ""  # another coordinator's trial: the machine it runs on
+    # Its worker died and it goes on from its checkpoint at this step (``resumes``-th time).
+    resumed_step: int | None = None
+    resumes: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,16 +57,22 @@ class TrialProgress(Event):
     total_steps: int
     metrics: dict[str, float]
     run_id: str | None = None
+    seed_index: int = 0  # which of the trial's seeds (0: the first, the one pruners watch)
 
 
 @dataclass(frozen=True)
 class TrialFinished(Event):
+    """A complete trial; with several seeds per configuration ``values`` are the seeds'
+    means and ``std_errors`` their standard errors (empty for one seed)."""
+
     kind: ClassVar[str] = "trial_finished"
     number: int
     values: list[float]
     params: dict[str, Any]
     run_id: str | None
     seconds: float
+    std_errors: list[float] = field(default_factory=list)
+    seeds: int = 1
 
 
 @dataclass(frozen=True)

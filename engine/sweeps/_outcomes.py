@@ -25,6 +25,7 @@ from engine.sweeps._reconcile import (
     RETRIED_ATTR,
     STOPPED_ATTR,
 )
+from engine.sweeps._seeds import SEED_RUNS_ATTR, SEED_VALUES_ATTR, STD_ERROR_ATTR, mean_and_error
 from engine.sweeps._spec import PARAM_COUNT, ResolvedSweep
 from engine.sweeps._tracking import ParentRun, finite, mark_trial_run
 from engine.worker import Worker
@@ -57,10 +58,22 @@ class RunningTrial:
     param_count: int | None = None
     last_step: int = 0
     reported: dict[int, float] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)  # the job's ``RunConfig``, as sent
+    checkpoint: str | None = None  # its last checkpoint, where a dead worker resumes it
+    checkpoint_step: int = 0
+    resumes: int = 0  # times resumed from its checkpoint after its worker died
+    seeds: list[int] = field(default_factory=list)  # several: one run each, in turn
+    seed_values: list[list[float]] = field(default_factory=list)  # the seeds run so far
+    seed_runs: list[str] = field(default_factory=list)
 
     @property
     def number(self) -> int:
         return self.trial.number
+
+    @property
+    def seed_index(self) -> int:
+        """Which of the trial's seeds runs now (0: the first, the one the pruner watches)."""
+        return len(self.seed_values)
 
 
 class TrialOutcomes:
@@ -76,8 +89,10 @@ class TrialOutcomes:
         self.emit, self.clock = emit, clock
         self._best = self._current_best()
 
-    def complete(self, running: RunningTrial, event: RunFinished) -> None:
-        """Tell Optuna the trial's objective values; one that is not finite fails it."""
+    def complete(self, running: RunningTrial, event: RunFinished) -> bool:
+        """One run of the trial finished: True when the trial goes on with its next seed,
+        else Optuna is told the objective values (the seeds' mean; a value that is not
+        finite fails the trial, a trial stopped between its seeds ends stopped)."""
         from optuna.trial import TrialState
 
         values = [
@@ -88,14 +103,40 @@ class TrialOutcomes:
             pairs = zip(self.resolved.metrics, values, strict=True)
             named = ", ".join(f"{m}={v}" for m, v in pairs)
             self.fail(running, f"the objective is not a finite number ({named})")
-            return
+            return False
+        running.seed_values.append(values)
+        if running.run_id:
+            running.seed_runs.append(running.run_id)
+        if running.seed_index < len(running.seeds):
+            if not running.cancelled:
+                self._tag_run(running, State.FINISHED)
+                return True
+            self.stop(running, event.step, counts=not running.interrupted)
+            return False
+        std_errors: list[float] = []
         with self.clock:
+            if len(running.seed_values) > 1:
+                values, std_errors = mean_and_error(running.seed_values)
+                running.trial.set_user_attr(SEED_VALUES_ATTR, running.seed_values)
+                running.trial.set_user_attr(STD_ERROR_ATTR, std_errors)
+                running.trial.set_user_attr(SEED_RUNS_ATTR, running.seed_runs)
             self.study.tell(running.trial, values, state=TrialState.COMPLETE)
         self._tag_run(running, State.FINISHED)
         seconds = time.monotonic() - running.started
         # BestChanged first, so a display of the finished trial already shows the new best.
         self._update_best(running.number, values, running.params)
-        self.emit(TrialFinished(running.number, values, running.params, running.run_id, seconds))
+        self.emit(
+            TrialFinished(
+                running.number,
+                values,
+                running.params,
+                running.run_id,
+                seconds,
+                std_errors,
+                max(1, len(running.seeds)),
+            )
+        )
+        return False
 
     def prune(self, running: RunningTrial) -> None:
         from optuna.trial import TrialState

@@ -19,10 +19,25 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from engine.checkpoint_files import BEST, LAST
 from engine.database_urls import hide_password
 from engine.errors import NO_SPACE_PREFIX, NoSpaceLeft, UsageError, as_no_space
-from engine.events import EvalMetrics, Event, RunCancelled, RunFailed, RunFinished, RunStarted
+from engine.events import (
+    Checkpointed,
+    EvalMetrics,
+    Event,
+    RunCancelled,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+)
 from engine.states import State
+from engine.sweeps._crash_resume import (
+    failure_after_crash,
+    may_resume,
+    retain_checkpoints,
+    wait_for_helpers,
+)
 from engine.sweeps._events import SweepFinished, SweepStarted, TrialProgress, TrialStarted
 from engine.sweeps._optuna_internals import trial_id
 from engine.sweeps._outcomes import RunningTrial, Stopwatch, TrialOutcomes
@@ -36,6 +51,7 @@ from engine.sweeps._reconcile import (
     heartbeat_seconds,
     reconcile_stale_trials,
 )
+from engine.sweeps._seeds import GROUP_TAG, SEED_TAG, group_id, trial_seeds
 from engine.sweeps._slots import slot_environments
 from engine.sweeps._spec import PARAM_COUNT, ResolvedSweep, SweepSpec, resolve_spec
 from engine.sweeps._study import (
@@ -47,6 +63,7 @@ from engine.sweeps._study import (
     open_study,
 )
 from engine.sweeps._tracking import TRIAL_ID_TAG, ParentRun
+from engine.sweeps._warm_start import WARM_START_ATTR
 from engine.tracking import (
     STUDY_TAG,
     SWEEP_TAG,
@@ -175,12 +192,17 @@ class SweepRunner:
             or attrs.get(EXPERIMENT_ATTR)
             or experiment_name(spec.plugin, spec.dataset)
         )
+        self._adopt_trials()
         reconciled = reconcile_stale_trials(self.study, self.tracking_uri)
         reconcile_dead_runs(self.tracking_uri)
         self.parent = ParentRun(self.tracking_uri, self.workspace.artifacts_dir)
         if self.join:
             self.parent.attach(attrs[PARENT_RUN_ATTR])
         return reconciled
+
+    def _adopt_trials(self) -> None:
+        """Take over trials a dead coordinator left RUNNING before they are failed: none
+        here; a population resumes its members (``_pbt``)."""
 
     def _announce(self, reconciled: list[int]) -> None:
         """Open the parent run (a coordinator), say where everything goes (``SweepStarted``)
@@ -210,6 +232,8 @@ class SweepRunner:
                 parent_run_id=self.parent.run_id,
                 experiment_id=self.parent.experiment_id,
                 tracking_uri=self.tracking_uri,
+                seeds_per_config=spec.seeds_per_config,
+                warm_start="" if self.join else self.study.user_attrs.get(WARM_START_ATTR, ""),
             )
         )
         self.outcomes.announce_best()
@@ -368,8 +392,6 @@ class SweepRunner:
                 running.worker.stop_job(running.number)
 
     def _start_trial(self, slot: int) -> None:
-        from engine.runner import RunConfig
-
         resolved = self.resolved
         with self.optuna_clock:
             trial = self.study.ask(resolved.distributions)
@@ -379,35 +401,77 @@ class SweepRunner:
             trial.set_user_attr(HEARTBEAT_ATTR, time.time())
         params = dict(trial.params)
         worker = self.slots.worker(slot, self.environments[slot])
+        running = RunningTrial(trial, worker, params, time.monotonic(), attempt)
+        if self.spec.seeds_per_config > 1:
+            running.seeds = trial_seeds(self.spec.seed, self.spec.seeds_per_config)
+        self._running[slot] = running
+        self._trials_started += 1
+        self._start_seed(slot, running)
+        self.emit(TrialStarted(trial.number, params, slot, worker.pid, attempt))
+
+    def _start_seed(self, slot: int, running: RunningTrial) -> None:
+        """The trial's next run: its only one, or the next of its seeds (``_seeds``)."""
+        from engine.runner import RunConfig
+
+        resolved, trial, params = self.resolved, running.trial, running.params
+        hparams = {**resolved.overrides, **params}
+        tags = {
+            SWEEP_TAG: resolved.name,
+            STUDY_TAG: resolved.name,
+            TRIAL_NUMBER_TAG: str(trial.number),
+            TRIAL_ID_TAG: str(trial_id(trial)),
+            TRIAL_STATE_TAG: State.RUNNING.trial_tag,
+        }
+        seed, run_name = self.spec.seed, f"{resolved.name}-trial-{trial.number}"
+        if running.seeds:
+            seed = running.seeds[running.seed_index]
+            run_name += f"-seed-{seed}"
+            tags[GROUP_TAG] = group_id(self.spec.plugin, self.spec.dataset, hparams)
+            tags[SEED_TAG] = str(seed)
         config = RunConfig(
             plugin=self.spec.plugin,
             dataset=self.spec.dataset,
-            hparams={**resolved.overrides, **params},
-            seed=self.spec.seed,
+            # A trial checkpoints at every evaluation: a worker that dies resumes it from there.
+            hparams={"checkpoint_every": resolved.eval_interval(), **hparams},
+            seed=seed,
             device="cuda" if "CUDA_VISIBLE_DEVICES" in self.environments[slot] else "cpu",
             threads=self.spec.threads,  # None: the cores the others leave free
             workspace=str(self.workspace.root),
             tracking_uri=self.tracking_uri,
             experiment=self.experiment,
-            run_name=f"{resolved.name}-trial-{trial.number}",
-            tags={
-                SWEEP_TAG: resolved.name,
-                STUDY_TAG: resolved.name,
-                TRIAL_NUMBER_TAG: str(trial.number),
-                TRIAL_ID_TAG: str(trial_id(trial)),
-                TRIAL_STATE_TAG: State.RUNNING.trial_tag,
-            },
+            run_name=run_name,
+            tags=tags,
             parent_run_id=self.parent.run_id,
-            checkpoints=False,
             log_model=self.spec.log_models,
             # The worker reports the trial and starts the next one while a helper process
             # draws this trial's artifacts and ends its MLflow run.
             finish_in_background=True,
         )
-        self._running[slot] = RunningTrial(trial, worker, params, time.monotonic(), attempt)
-        self._trials_started += 1
-        worker.start_job(trial.number, config.to_dict(), PARAM_COUNT in resolved.metrics)
-        self.emit(TrialStarted(trial.number, params, slot, worker.pid, attempt))
+        running.run_id = None  # the next seed's run says its id when it starts
+        count_params = PARAM_COUNT in resolved.metrics and not running.seed_index
+        running.config, running.checkpoint = self._segment(running, config.to_dict()), None
+        running.worker.start_job(trial.number, running.config, count_params)
+
+    def _segment(self, running: RunningTrial, config: dict[str, Any]) -> dict[str, Any]:
+        """The trial's next run's ``RunConfig`` (as a dict): as it is here; a population's
+        member trains a segment, from a checkpoint to a pause (``_pbt``)."""
+        return config
+
+    def _resume_trial(self, slot: int, running: RunningTrial) -> None:
+        """Go on with a trial whose worker died, from its last checkpoint, on a new worker in
+        the slot it left: the same Optuna trial and MLflow run (``RunConfig.resume``)."""
+        running.resumes += 1
+        wait_for_helpers(running.worker.pid)
+        running.worker = self.slots.worker(slot, self.environments[slot])
+        self._running[slot] = running
+        config = {**running.config, "resume": running.checkpoint}
+        count_params = PARAM_COUNT in self.resolved.metrics and not running.seed_index
+        running.worker.start_job(running.number, config, count_params)
+        self.emit(
+            TrialStarted(running.number, running.params, slot, running.worker.pid,
+                         running.attempt, resumed_step=running.checkpoint_step,
+                         resumes=running.resumes)
+        )  # fmt: skip
 
     # -- one worker event -------------------------------------------------------------------
     def _handle(self, slot: int, event: Any) -> None:
@@ -415,10 +479,16 @@ class SweepRunner:
         if isinstance(event, ProcessExited):
             self.slots.release(slot)
             if running is not None:
+                del self._running[slot]
                 tail = event.stderr_tail.strip().splitlines()
                 detail = f": {tail[-1]}" if tail else ""
                 reason = f"the worker process died (exit code {event.returncode}){detail}"
-                self.outcomes.fail(self._running.pop(slot), reason, fail_run=True)
+                retries = self.spec.trial_retries
+                if may_resume(running, retries, self._stopping):
+                    self._resume_trial(slot, running)
+                else:
+                    reason = failure_after_crash(running, reason, retries)
+                    self.outcomes.fail(running, reason, fail_run=True)
             return
         if running is None:
             return
@@ -429,14 +499,21 @@ class SweepRunner:
             if event.run_id:
                 with self.optuna_clock:
                     running.trial.set_user_attr(RUN_ATTR, event.run_id)
+        elif isinstance(event, Checkpointed):
+            running.checkpoint, running.checkpoint_step = event.path, event.step
         elif isinstance(event, EvalMetrics):
             self._report(running, event)
         elif isinstance(event, RunFinished):
-            self.outcomes.complete(self._running.pop(slot), event)
+            retain_checkpoints(event.checkpoint, BEST)  # what a finished trial is used from
+            if self.outcomes.complete(running, event):
+                self._start_seed(slot, running)  # the same configuration, its next seed
+            else:
+                del self._running[slot]
         elif isinstance(event, RunCancelled):
             del self._running[slot]
             if running.pruned_step is not None and not running.cancelled:
                 self.outcomes.prune(running)
+                retain_checkpoints(event.checkpoint, LAST)  # what a promotion resumes from
             elif running.cancelled:
                 # Stopped with the whole sweep: it does not count (the sweep run again runs it).
                 self.outcomes.stop(running, event.step, counts=not running.interrupted)
@@ -458,14 +535,23 @@ class SweepRunner:
         running.last_step = event.step
         self.emit(
             TrialProgress(
-                running.number, event.step, event.total_steps, dict(event.metrics), running.run_id
+                running.number,
+                event.step,
+                event.total_steps,
+                dict(event.metrics),
+                running.run_id,
+                running.seed_index,
             )
         )
         if self.resolved.multi_objective:  # Optuna keeps intermediate values for one objective
             return
+        if running.seed_index:  # the pruner watches the first seed (``_seeds`` says why)
+            return
         metric = _intermediate_metric(self.resolved.metrics[0])
         value = event.metrics.get(metric) if metric else None
         if value is None or running.pruned_step is not None or running.cancelled:
+            return
+        if event.step in running.reported:  # a resumed trial evaluates again what it had
             return
         with self.optuna_clock:
             running.trial.report(float(value), event.step)

@@ -18,7 +18,7 @@ from typing import Any
 from engine.database_urls import hide_password
 from engine.errors import UsageError
 from engine.options import DEFAULT_DEVICE, SEED, THREADS, check_run_options
-from engine.sweeps._algorithms import PRUNERS, SAMPLERS, check_algorithms
+from engine.sweeps._algorithms import PRUNERS, SAMPLERS, check_algorithm, check_algorithms
 from engine.sweeps._search import SearchParam, check_search, distribution, grid_values
 
 PARAM_COUNT = "param_count"
@@ -45,6 +45,12 @@ class SweepSpec:
     objectives: list[Objective] = field(default_factory=list)  # empty: the plugin's monitor
     sampler: str | None = None  # None: tpe, or nsgaii for several objectives
     pruner: str | None = None  # None: median, or none for several objectives
+    # How trials use checkpoints (``_algorithms.ALGORITHMS``): None samples and prunes;
+    # pbt trains ``population`` members that copy one another every ``interval`` steps;
+    # asha pauses trials at rungs (the first at ``interval``) and resumes the promoted ones.
+    algorithm: str | None = None
+    population: int = 8
+    interval: int | None = None  # steps; None: pbt a fifth of the steps, asha steps / 27
     trials: int | None = 20
     timeout: float | None = None  # seconds; no new trial starts after it
     parallel: int = 1
@@ -53,6 +59,13 @@ class SweepSpec:
     threads: int | None = THREADS.default  # per trial; None splits the cores among workers
     seed: int = SEED.default
     retries: int = 0  # run a failed trial again with the same parameters up to N times
+    # Resume a trial whose worker died (killed, out of memory) from its last checkpoint, in
+    # the same MLflow run, up to N times; then it fails.
+    trial_retries: int = 2
+    # Each configuration trains with this many seeds; the sweep optimises their mean.
+    seeds_per_config: int = 1
+    # STUDY[:N]: the N best configurations of a past study (same storage) are tried first.
+    warm_start: str | None = None
     # A trial you stop counts as one of the budget's trials (False), or another replaces it.
     replace_stopped: bool = False
     name: str | None = None  # None: PLUGIN-DATASET-TIMESTAMP; an existing name resumes
@@ -282,6 +295,9 @@ def resolve_spec(spec: SweepSpec, check_data: bool = True) -> ResolvedSweep:
     check_algorithms(sampler, pruner, multi)
     grid = None
     trials = spec.trials
+    if spec.algorithm is not None:
+        steps = int(fixed.get("steps", 0)) or int(schema["steps"].high)
+        trials, pruner = check_algorithm(spec, steps, multi, trials), "none"
     if sampler == "grid":
         grid = {s.name: grid_values(s, schema[s.name]) for s in search}
         size = math.prod(len(values) for values in grid.values())
@@ -338,6 +354,12 @@ def _check_settings(spec: SweepSpec, trials: int | None) -> None:
     _check_count("parallel", spec.parallel, 1, 256)
     _check_count("trials_per_gpu", spec.trials_per_gpu, 1, 64)
     _check_count("retries", spec.retries, 0, 100)
+    _check_count("trial_retries", spec.trial_retries, 0, 100)
+    _check_count("seeds_per_config", spec.seeds_per_config, 1, 100)
+    if spec.warm_start is not None:
+        from engine.sweeps._warm_start import parse_warm_start
+
+        parse_warm_start(spec.warm_start)
     check_run_options(spec)
     for flag in ("log_models", "replace_stopped"):
         if not isinstance(getattr(spec, flag), bool):

@@ -50,6 +50,10 @@ def open_study(resolved: ResolvedSweep, storage, join: bool):
         return optuna.load_study(
             study_name=resolved.name, storage=storage, sampler=sampler, pruner=pruner
         )
+    if spec.warm_start:  # a study to start from that is not there stops us before ours is made
+        from engine.sweeps._warm_start import best_configurations
+
+        best_configurations(storage, spec.warm_start)
     study = optuna.create_study(
         study_name=resolved.name,
         storage=storage,
@@ -75,6 +79,11 @@ def open_study(resolved: ResolvedSweep, storage, join: bool):
         study.set_user_attr(DATASET_ATTR, spec.dataset)
         study.set_user_attr(METRICS_ATTR, resolved.metrics)
     study.set_user_attr(SPEC_ATTR, {**spec.to_shareable_dict(), "name": resolved.name})
+    if spec.warm_start and not done_before:  # once, when the study is new
+        from engine.sweeps._warm_start import WARM_START_ATTR, enqueue_warm_start
+
+        line = enqueue_warm_start(study, storage, spec.warm_start, resolved.distributions)
+        study.set_user_attr(WARM_START_ATTR, line)
     return study
 
 

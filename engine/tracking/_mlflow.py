@@ -197,9 +197,13 @@ class RunTracker:
         assert self._writer is not None
         self._writer.add_series(steps, series)
 
-    def log_metrics(self, step: int, metrics: Mapping[str, float]) -> None:
+    def log_metrics(self, step: int, metrics: Mapping[str, float], hand_off: bool = False):
+        """``hand_off``: to the writer now, not after its batching delay: points a kill of
+        this process must not lose (those before a checkpoint, which a resume skips)."""
         assert self._writer is not None
         self._writer.add(step, metrics)
+        if hand_off:
+            self._writer.hand_off()
 
     def log_artifacts(self, folder: Path, artifact_path: str | None = None) -> None:
         self.client.log_artifacts(self.run_id, str(folder), artifact_path)

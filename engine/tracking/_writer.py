@@ -90,6 +90,13 @@ class MetricWriter:
             )
         self._maybe_hand_off()
 
+    def hand_off(self) -> None:
+        """Give what is buffered to the writer now: a forked writer writes it even if this
+        process is killed the next moment."""
+        if self._pending:
+            self._sink.put(self._pending)
+            self._pending, self._handed_at = [], time.monotonic()
+
     def _maybe_hand_off(self) -> None:
         now = time.monotonic()
         if len(self._pending) >= MAX_BATCH or now - self._handed_at >= FLUSH_SECONDS:

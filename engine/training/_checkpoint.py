@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic_files import is_no_space, write_atomically
+from engine.checkpoint_files import BEST, DEFAULT_KEEP, link_atomically, prune_steps, step_file
 from engine.errors import NoSpaceLeft, UsageError
 
 FORMAT = "netyard-checkpoint"
@@ -36,6 +37,28 @@ def save_checkpoint(state: dict[str, Any], path: Path) -> Path:
     # The previous checkpoint at ``path`` stays untouched unless the new one is whole.
     write_atomically(path, data)
     return path
+
+
+class CheckpointFolder:
+    """A run's checkpoints with their retention rule (``engine.checkpoint_files``): each save
+    replaces ``last.ckpt``, keeps the one before as ``step_N.ckpt`` while ``keep`` allows
+    more than one, and names the checkpoint of the best evaluation ``best.ckpt`` (hard links:
+    no step is written twice). ``last_step``: the step ``last.ckpt`` holds (a resumed run's)."""
+
+    def __init__(self, last: Path, keep: int = DEFAULT_KEEP, last_step: int | None = None):
+        self.last, self.folder, self.keep = last, last.parent, max(1, int(keep))
+        self.last_step = last_step
+
+    def save(self, state: dict[str, Any], step: int, best: bool) -> Path:
+        if self.keep > 1 and self.last_step is not None and self.last.is_file():
+            if self.last_step != step:
+                link_atomically(self.last, step_file(self.folder, self.last_step))
+        save_checkpoint(state, self.last)
+        self.last_step = step
+        if best:
+            link_atomically(self.last, self.folder / BEST)
+        prune_steps(self.folder, self.keep)
+        return self.last
 
 
 def training_done(state: dict[str, Any], steps: int) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from engine.augment import Augmenter
 from engine.data import BatchSampler, Dataset, Split
 from engine.events import (
     Checkpointed,
@@ -26,7 +27,7 @@ from engine.events import (
 )
 from engine.plugin import Plugin
 from engine.states import State
-from engine.training._checkpoint import save_checkpoint
+from engine.training._checkpoint import CheckpointFolder
 from engine.training._determinism import deterministic_mode
 from engine.training._divergence import (
     LR_FACTOR,
@@ -60,6 +61,7 @@ class TrainResult:
     model: torch.nn.Module | None = None
     restored_step: int | None = None  # the evaluation whose weights ended the run
     notes: list[str] = field(default_factory=list)  # health lines for the run's summary
+    settled: bool = False  # the plugin changed the model after training (``Plugin.settle``)
 
 
 class Trainer:
@@ -77,10 +79,16 @@ class Trainer:
         checkpoint_extra: dict[str, Any] | None = None,
         threads: ThreadGovernor | None = None,
         measure_health: bool = True,
+        pause_at: int | None = None,
+        retune: bool = False,
     ) -> None:
         """``threads``: sized to the idle cores when training begins and followed every step
         (``ThreadGovernor``); None leaves torch's thread count as it is. ``measure_health``:
-        gradient health at each evaluation (off only to measure what it costs)."""
+        gradient health at each evaluation (off only to measure what it costs).
+        ``pause_at``: evaluate, checkpoint and stop (``State.STOPPED``) at that step, a
+        segment of a population-based training or a successive halving's rung. ``retune``:
+        a resumed state keeps this plugin's optimizer settings (lr, weight decay...) and
+        learning-rate schedule bases, not the checkpoint's (an exploit's explored values)."""
         self.plugin = plugin
         self.threads = threads
         self.dataset = dataset
@@ -91,16 +99,24 @@ class Trainer:
         self.checkpoint_path = checkpoint_path
         self.checkpoint_extra = dict(checkpoint_extra or {})
         hp = plugin.hparams
+        self.checkpoints = (
+            CheckpointFolder(checkpoint_path, int(hp.get("keep_checkpoints", 1)))
+            if checkpoint_path is not None
+            else None
+        )
         self.total_steps = int(hp["steps"])
         self.eval_every = int(hp["eval_every"]) or max(1, self.total_steps // EVALUATIONS_PER_RUN)
         self.monitor = str(hp["monitor"])
         self.monitor_sign = 1.0 if plugin.metric_direction(self.monitor) == "max" else -1.0
         self.patience = int(hp["patience"])
         self.best: float | None = None
+        self.best_step: int | None = None  # the evaluation that set ``best``
         self.bad_evaluations = 0
         self.restore_best = bool(hp.get("restore_best", False))
         self.best_weights = BestWeights()
         self.measure_health = measure_health
+        self.pause_at = pause_at
+        self.retune = retune
         self.health: dict[str, float] = {}  # the step before the next evaluation's figures
         self.window_losses: list[float] = []  # train_loss since the last evaluation
         self.overfitting = OverfittingWatch()
@@ -135,6 +151,8 @@ class Trainer:
                 torch.optim.lr_scheduler.LambdaLR(opt, multiplier) for opt in optimizers
             ]
         self.sampler = BatchSampler(self.dataset.train, int(hp["batch_size"]), self.seed)
+        # Training batches only: evaluation, test and predictions see the data as it is.
+        self.augmenter = Augmenter.for_run(hp, self.dataset.spec, self.seed, self.device)
         self.layer_groups = layer_groups(self.model)
 
     # -- checkpoints ------------------------------------------------------------------------
@@ -153,36 +171,52 @@ class Trainer:
             "schedulers": [s.state_dict() for s in self.schedulers],
             "scaler": self.optimization.state_dict(),
             "sampler": self.sampler.state_dict(),
+            "augmenter": self.augmenter.state_dict() if self.augmenter else None,
             "rng": rng,
             "divergence": {"rollbacks": self.rollbacks, "lr_scale": self.lr_scale},
             "early_stopping": {
                 "best": self.best if self.best is not None else float("nan"),
+                "best_step": -1 if self.best_step is None else self.best_step,
                 "bad_evaluations": self.bad_evaluations,
                 "best_weights": self.best_weights.state_dict(),
             },
         }
 
-    def _restore(self, state: dict[str, Any]) -> int:
+    def _restore(self, state: dict[str, Any], retune: bool = False) -> int:
         self.model.load_state_dict(state["model"])
+        # The settings this plugin's hyperparameters gave its optimizers, before the saved
+        # state overwrites them (a retuned resume puts them back: the moments stay).
+        settings = [
+            [{k: v for k, v in group.items() if k != "params"} for group in opt.param_groups]
+            for opt in self.optimization.optimizers
+        ]
         for optimizer, saved in zip(self.optimization.optimizers, state["optimizers"], strict=True):
             optimizer.load_state_dict(saved)
         for scheduler, saved in zip(self.schedulers, state["schedulers"], strict=False):
             scheduler.load_state_dict(saved)
+        if retune:
+            _retune(self.optimization.optimizers, settings, self.schedulers)
         self.optimization.load_state_dict(state["scaler"])
         self.sampler.load_state_dict(state["sampler"])
+        if self.augmenter is not None and state.get("augmenter"):
+            self.augmenter.load_state_dict(state["augmenter"])
         torch.set_rng_state(state["rng"]["torch"])
         if "cuda" in state["rng"] and self.device.type == "cuda":
             torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
         best = float(state["early_stopping"]["best"])
         self.best = None if math.isnan(best) else best
+        best_step = int(state["early_stopping"].get("best_step", -1))
+        self.best_step = None if best_step < 0 else best_step
         self.bad_evaluations = int(state["early_stopping"]["bad_evaluations"])
         self.best_weights.load_state_dict(state["early_stopping"].get("best_weights"))
         return int(state["step"])
 
     def _checkpoint(self, step: int) -> Path | None:
-        if self.checkpoint_path is None:
+        """Save the last checkpoint; it is the best too where this step's evaluation set the
+        best value (a trial checkpoints at every evaluation, so its best is exact)."""
+        if self.checkpoints is None:
             return None
-        save_checkpoint(self.state_dict(step), self.checkpoint_path)
+        self.checkpoints.save(self.state_dict(step), step, best=step == self.best_step)
         self.emit(Checkpointed(step=step, path=str(self.checkpoint_path)))
         return self.checkpoint_path
 
@@ -211,6 +245,7 @@ class Trainer:
         self.emit(EvalMetrics(step=step, metrics=everything, total_steps=self.total_steps))
         self._snapshot(step)
         if self._improved(metrics):
+            self.best_step = step
             self.bad_evaluations = 0
             if self.restore_best:
                 self.best_weights.keep(self.model, step, metrics)
@@ -247,7 +282,9 @@ class Trainer:
 
     def _fit(self, resume_state: dict[str, Any] | None) -> TrainResult:
         self._build()
-        step = self._restore(resume_state) if resume_state else 0
+        step = self._restore(resume_state, self.retune) if resume_state else 0
+        if self.checkpoints is not None and resume_state:
+            self.checkpoints.last_step = step
         divergence = (resume_state or {}).get("divergence", {})
         self.rollbacks = int(divergence.get("rollbacks", 0))
         self.lr_scale = float(divergence.get("lr_scale", 1.0))
@@ -268,13 +305,18 @@ class Trainer:
         while step < self.total_steps:
             if self.threads is not None:
                 self.threads.tick()
+            if self.pause_at is not None and step >= self.pause_at:
+                # Resumed at its pause step already (a coordinator killed before it knew).
+                return self._pause(step, pending_steps, pending, last_eval)
             if self.should_stop():
                 self._flush(pending_steps, pending)
                 checkpoint = self._checkpoint(step)
                 return TrainResult(State.STOPPED, step, last_eval, checkpoint=checkpoint)
             step += 1
             self.step = step  # read by the runner to say where a failed run stopped
-            evaluate_now = step % self.eval_every == 0 or step == self.total_steps
+            evaluate_now = (
+                step % self.eval_every == 0 or step == self.total_steps or step == self.pause_at
+            )
             if evaluate_now and self.measure_health:
                 self.optimization.probe = HealthProbe(self.layer_groups)
             outputs = self._train_step(step)
@@ -307,11 +349,21 @@ class Trainer:
                 if self.patience and self.bad_evaluations >= self.patience:
                     stopped_early = True
                     break
+            if self.pause_at is not None and step >= self.pause_at and step < self.total_steps:
+                return self._pause(step, pending_steps, pending, last_eval)
             checkpoint_every = int(self.plugin.hparams["checkpoint_every"])
             if checkpoint_every and step % checkpoint_every == 0 and step < self.total_steps:
                 self._checkpoint(step)
 
         return self._result(step, last_eval, stopped_early, save_checkpoint=True)
+
+    def _pause(self, step: int, pending_steps, pending, last_eval) -> TrainResult:
+        """The end of a segment: evaluated (once), checkpointed, stopped to be resumed."""
+        self._flush(pending_steps, pending)
+        if not last_eval:
+            last_eval = self._validate(step)
+        checkpoint = self._checkpoint(step)
+        return TrainResult(State.STOPPED, step, last_eval, checkpoint=checkpoint)
 
     # -- divergence -------------------------------------------------------------------------
     def _keep_good_state(self, step: int) -> None:
@@ -353,6 +405,8 @@ class Trainer:
         """One optimizer step (the plugin's own steps where it optimizes manually) and the
         schedulers'; the step's outputs."""
         optimization, batch = self.optimization, self.sampler.next()
+        if self.augmenter is not None:
+            batch = batch._replace(x=self.augmenter(batch.x))
         if self.plugin.automatic_optimization:
             # No zero_grad first: optimization.step clears the gradients after every update,
             # so they are already None here (a second clear cost ~1 % of a step).
@@ -388,6 +442,9 @@ class Trainer:
         the last checkpoint (saved with those weights, or the one already there)."""
         restored = self.restore_best and self.best_weights.restore(self.model)
         final = dict(self.best_weights.metrics if restored else last_eval)
+        settled = self.plugin.settle(self.model, self.dataset)
+        if settled:
+            final.update(self.evaluate(self.dataset.val, "val"))
         final.pop("lr", None)
         final.update(self.evaluate(self.dataset.test, "test"))
         if save_checkpoint:
@@ -396,7 +453,7 @@ class Trainer:
             path = self.checkpoint_path
             checkpoint = path if path is not None and path.exists() else None
         restored_step = self.best_weights.step if restored else None
-        notes = list(self.notes)
+        notes = self.plugin.summary_notes() + list(self.notes)
         if self.overfitting.since is not None:
             kept = f"; restore_best kept step {restored_step}" if restored else ""
             notes.append(
@@ -405,7 +462,7 @@ class Trainer:
             )
         return TrainResult(
             State.FINISHED, step, final, stopped_early, checkpoint, self.model, restored_step,
-            notes,
+            notes, settled,
         )  # fmt: skip
 
     def _flush(self, steps: list[int], pending: dict[str, list[Any]]) -> None:
@@ -427,3 +484,18 @@ class Trainer:
                 self.spikes.observe("train_loss", steps, losses)
             self.window_losses.extend(losses)
         self.emit(StepMetrics(steps=list(steps), metrics=series, total_steps=self.total_steps))
+
+
+def _retune(optimizers, settings, schedulers) -> None:
+    """Give resumed ``optimizers`` the ``settings`` (their param groups' lr, weight decay...)
+    they were built with; a schedule's bases follow, at the step it had reached."""
+    for optimizer, groups in zip(optimizers, settings, strict=True):
+        for group, wanted in zip(optimizer.param_groups, groups, strict=True):
+            group.update(wanted)
+    for scheduler in schedulers:
+        groups = scheduler.optimizer.param_groups
+        scheduler.base_lrs = [group.get("initial_lr", group["lr"]) for group in groups]
+        lambdas = getattr(scheduler, "lr_lambdas", None)
+        if lambdas is not None:
+            for group, base, factor in zip(groups, scheduler.base_lrs, lambdas, strict=True):
+                group["lr"] = base * factor(scheduler.last_epoch)

@@ -1,4 +1,4 @@
-"""The CNN module, 1-D or 2-D by the rank of the input."""
+"""The plain CNN module (``architecture=plain``), 1-D or 2-D by the rank of the input."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from typing import Any
 import torch
 from torch import nn
 
-_ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU}
+ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU}
+
+
+def network_input_shape(input_shape: Sequence[int]) -> tuple[int, ...]:
+    """One sample as the convolutions take it: (channels, length) or (channels, h, w)."""
+    return tuple(input_shape) if len(input_shape) > 1 else (1, int(input_shape[0]))
 
 
 def _padding(hparams: Mapping[str, Any], kernel: int) -> int:
@@ -34,12 +39,18 @@ def output_extent(input_shape: Sequence[int], hparams: Mapping[str, Any]) -> int
 
 class ConvNet(nn.Module):
     def __init__(
-        self, input_shape: Sequence[int], num_classes: int, hparams: Mapping[str, Any]
+        self,
+        input_shape: Sequence[int],
+        num_classes: int,
+        hparams: Mapping[str, Any],
+        standardize: nn.Module | None = None,
     ) -> None:
         super().__init__()
         # Sequences arrive as (length,) or (channels, length); images as (channels, h, w).
         self.two_d = len(input_shape) == 3
-        self.in_shape = tuple(input_shape) if len(input_shape) > 1 else (1, input_shape[0])
+        self.in_shape = network_input_shape(input_shape)
+        # None when off: no state (weights saved before it existed load) and no call per step.
+        self.standardize = standardize
         conv = nn.Conv2d if self.two_d else nn.Conv1d
         norm = nn.BatchNorm2d if self.two_d else nn.BatchNorm1d
         pool_type = {
@@ -57,7 +68,7 @@ class ConvNet(nn.Module):
             )
             if hparams["batch_norm"]:
                 layers.append(norm(channels))
-            layers.append(_ACTIVATIONS[hparams["activation"]]())
+            layers.append(ACTIVATIONS[hparams["activation"]]())
             extent = (extent + 2 * padding - kernel) // int(hparams["stride"]) + 1
             if _pools_after(layer, hparams, extent):
                 layers.append(pool_type(2))
@@ -84,4 +95,6 @@ class ConvNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.reshape(x.shape[0], *self.in_shape)
+        if self.standardize is not None:
+            x = self.standardize(x)
         return self.classifier(self.dropout(self._features(x)))

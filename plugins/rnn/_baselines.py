@@ -7,8 +7,13 @@
   practitioners try first. The order p (1 to the window) is chosen by AIC on the training
   windows, as a practitioner would: the full window over-fits a short series (32 lags on the
   40 training windows of a 100-point series forecast worse than the last value), and a
-  baseline that weak would flatter the network. Plain numpy least squares, no library.
+  baseline that weak would flatter the network. With a ``season`` s, AIC also weighs each
+  order with the seasonal lags s, 2s, ... (and the step after each, as a seasonal AR's
+  ``(1 - a B)(1 - b B^s)`` product holds) that fit in the window, so the linear model knows
+  what the seasonal-naive forecast knows. Plain numpy least squares, no library.
 
+The same fit is the forecaster's linear path (``RecurrentNet.set_linear``): one least-squares
+solution serves as the baseline and as the network's starting point, never two.
 Nothing here sees the validation or test parts: ``fit_linear`` takes the training split alone.
 """
 
@@ -52,6 +57,7 @@ class LinearBaseline:
     weight: np.ndarray  # (horizon, window * channels): zero beyond the chosen lags
     bias: np.ndarray  # (horizon,)
     lags: int = 0  # the chosen order p
+    seasonal_lags: tuple[int, ...] = ()  # lags beyond 1..p that the season added
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         import torch
@@ -60,14 +66,29 @@ class LinearBaseline:
         bias = torch.as_tensor(self.bias, dtype=torch.float32, device=x.device)
         return x.float().flatten(1) @ weight.T + bias
 
+    def describe(self) -> str:
+        """``lags 1-3 and 12, 13`` for the summary."""
+        ordinary = "lag 1" if self.lags == 1 else f"lags 1-{self.lags}"
+        extra = [lag for lag in self.seasonal_lags if lag > self.lags]
+        return ordinary + (f" and {', '.join(map(str, extra))}" if extra else "")
+
 
 def linear_features(window: int, channels: int) -> int:
     return window * channels
 
 
-def _least_squares(windows: np.ndarray, targets: np.ndarray, lags: int):
-    """Coefficients on the latest ``lags`` steps of every channel (and a bias), and the RSS."""
-    inputs = windows[:, -lags:, :].reshape(len(windows), -1)
+def seasonal_lags(season: int | None, window: int) -> list[int]:
+    """Lags s, s + 1, 2s, 2s + 1, ... that fit in the window (none without a season)."""
+    if not season or season < 2:
+        return []
+    lags = {lag for k in range(1, window // season + 1) for lag in (k * season, k * season + 1)}
+    return sorted(lag for lag in lags if lag <= window)
+
+
+def _least_squares(windows: np.ndarray, targets: np.ndarray, lags: list[int]):
+    """Coefficients on the given lags of every channel (and a bias), and the RSS."""
+    window = windows.shape[1]
+    inputs = windows[:, [window - lag for lag in lags], :].reshape(len(windows), -1)
     design = np.hstack([inputs, np.ones((len(inputs), 1))])
     # lstsq returns the minimum-norm solution when there are fewer windows than features.
     solution, *_ = np.linalg.lstsq(design, targets, rcond=None)
@@ -75,30 +96,54 @@ def _least_squares(windows: np.ndarray, targets: np.ndarray, lags: int):
     return solution, float((residuals**2).sum())
 
 
-def fit_linear(train: Split) -> LinearBaseline | None:
-    """AR fit on the training windows, its order chosen by AIC; None when the window holds
-    too many features for a cheap fit (``MAX_LINEAR_FEATURES``)."""
+def fit_linear(train: Split, season: int | None = None) -> LinearBaseline | None:
+    """AR fit on the training windows, its order (and the seasonal lags, with a ``season``)
+    chosen by AIC; None when the window holds too many features for a cheap fit
+    (``MAX_LINEAR_FEATURES``)."""
     windows = train.x.detach().cpu().double().numpy()
     count, window, channels = windows.shape
     if window * channels > MAX_LINEAR_FEATURES:
         return None
     targets = train.y.detach().cpu().double().numpy()
-    best: tuple[float, int, np.ndarray] | None = None
-    for lags in range(1, window + 1):
-        parameters = lags * channels + 1
-        if parameters >= count:  # no degrees of freedom left: AIC means nothing
-            break
-        solution, rss = _least_squares(windows, targets, lags)
-        aic = count * np.log(max(rss, 1e-300) / count) + 2 * parameters * targets.shape[1]
-        if best is None or aic < best[0]:
-            best = (aic, lags, solution)
+    seasonal = seasonal_lags(season, window)
+    best: tuple[float, int, list[int], np.ndarray] | None = None
+    for order in range(1, window + 1):
+        candidates = [list(range(1, order + 1))]
+        with_season = sorted(set(candidates[0]) | set(seasonal))
+        if seasonal and with_season != candidates[0]:
+            candidates.append(with_season)
+        for lags in candidates:
+            parameters = len(lags) * channels + 1
+            if parameters >= count:  # no degrees of freedom left: AIC means nothing
+                continue
+            solution, rss = _least_squares(windows, targets, lags)
+            aic = count * np.log(max(rss, 1e-300) / count) + 2 * parameters * targets.shape[1]
+            if best is None or aic < best[0]:
+                best = (aic, order, lags, solution)
     if best is None:  # fewer windows than two parameters: the last value's lag alone
-        best = (0.0, 1, _least_squares(windows, targets, 1)[0])
-    _, lags, solution = best
+        best = (0.0, 1, [1], _least_squares(windows, targets, [1])[0])
+    _, order, lags, solution = best
     weight = np.zeros((targets.shape[1], window, channels))
-    weight[:, window - lags :, :] = solution[:-1].T.reshape(-1, lags, channels)
+    weight[:, [window - lag for lag in lags], :] = solution[:-1].T.reshape(-1, len(lags), channels)
     return LinearBaseline(
         weight=weight.reshape(targets.shape[1], -1),
         bias=np.ascontiguousarray(solution[-1]),
-        lags=lags,
+        lags=order,
+        seasonal_lags=tuple(lag for lag in lags if lag > order),
     )
+
+
+def seasonal_profile(train: Split, season: int) -> np.ndarray:
+    """The mean standardised target at each position of the season over the training part.
+
+    The training windows are consecutive in time (``engine.data._forecast``): window ``i``
+    holds times ``i .. i + window - 1``, so the target's own past rebuilds the series from time
+    0, and position ``t % season`` is consistent across the part (its origin is arbitrary:
+    ``SeasonalPhase`` matches the profile at every shift).
+    """
+    target = train.x[:, :, TARGET_CHANNEL].detach().cpu().double().numpy()
+    series = np.concatenate([target[0], target[1:, -1]])
+    positions = np.arange(len(series)) % season
+    sums = np.bincount(positions, weights=series, minlength=season)
+    counts = np.bincount(positions, minlength=season)
+    return sums / np.maximum(counts, 1)

@@ -30,7 +30,13 @@ if TYPE_CHECKING:
     from engine.data import DataSpec, Split
 
 __all__ = ["TARGET_CHANNEL", "last_value_forecast", "forecast_metrics", "squared_errors"]
+# How clearly (standard errors of the paired difference, window by window) the network's
+# correction must beat the linear path on validation to be kept (``RNNPlugin.settle``).
+EVIDENCE = 2.0
 PLOTTED_POINTS = 500
+# Relative difference of squared errors below which the forecast is the linear one (the run
+# kept its untrained model, whose blend is zero); float sums of the same values agree closer.
+SAME_FORECAST = 1e-9
 TITLE_CHARS = 100  # a title line's most characters: the 9-inch plot shows about 125
 
 
@@ -66,6 +72,36 @@ def squared_errors(
     return sums
 
 
+def window_errors(
+    model: torch.nn.Module, split: Split, batch_size: int, linear: LinearBaseline
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's mean squared error (standardised units): the model's and the linear
+    baseline's, in the split's order."""
+    import torch
+
+    from engine.data import iterate_batches
+
+    model_errors, linear_errors = [], []
+    for batch in iterate_batches(split, batch_size):
+        model_errors.append(((model(batch.x).float() - batch.y) ** 2).mean(dim=1))
+        linear_errors.append(((linear.predict(batch.x) - batch.y) ** 2).mean(dim=1))
+    as_array = lambda parts: torch.cat(parts).double().cpu().numpy()  # noqa: E731
+    return as_array(model_errors), as_array(linear_errors)
+
+
+def correction_evidence(model_errors: np.ndarray, linear_errors: np.ndarray) -> float:
+    """The paired t statistic of the model's errors against the linear baseline's, window by
+    window: negative where the model is better, in standard errors of the mean difference."""
+    differences = np.asarray(model_errors) - np.asarray(linear_errors)
+    if len(differences) < 2:
+        return 0.0
+    spread = float(differences.std(ddof=1))
+    mean = float(differences.mean())
+    if spread == 0.0:
+        return 0.0 if mean == 0.0 else math.copysign(math.inf, mean)
+    return mean / (spread / math.sqrt(len(differences)))
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else float("nan")
 
@@ -93,6 +129,11 @@ def verdict(metrics: Mapping[str, float], split: str = "test") -> str | None:
     ratio = metrics.get(f"{split}_mse_ratio_linear")
     if ratio is None or not math.isfinite(ratio):
         return None
+    if abs(ratio - 1) < SAME_FORECAST:
+        return (
+            f"the network's forecast on {split} is the linear AR model's: no correction of the "
+            "linear path clearly helped on validation, so the run kept the linear path alone"
+        )
     if ratio < 1:
         return (
             f"the network beats the linear AR baseline on {split} "

@@ -1,7 +1,9 @@
-"""The recurrent module: a GRU or LSTM stack and a linear head on a readout of its states."""
+"""The recurrent module: a GRU or LSTM stack and a linear head on a readout of its states;
+for forecasting, beside a linear autoregressive path, and with the seasonal phase as input."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,6 +11,7 @@ import torch
 from torch import nn
 
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
+BLEND_LIMIT = 0.5
 
 
 def time_major_shape(kind: str, input_shape: Sequence[int]) -> tuple[int, int]:
@@ -29,10 +32,28 @@ class RecurrentNet(nn.Module):
 
     ``residual_channel``: when set (forecasting), the head predicts the change from that
     input channel's last value, so an untrained model starts as the last-value forecast.
-    ``linear_features``: when set (forecasting), a frozen linear map of the flattened window
-    (buffers ``linear_weight`` and ``linear_bias``, filled by ``set_linear`` with the
-    least-squares AR fit) is added to the head, which starts at zero: the untrained model is
-    the linear forecast and the network learns its residual.
+    ``linear_features``: when set (forecasting), the forecast is a linear AR path (LSTNet's
+    "highway", Lai et al. 2018): a frozen linear map of the flattened window (buffers
+    ``linear_weight`` and ``linear_bias``, filled by ``set_linear`` with the least-squares AR
+    fit) plus the network's correction ``blend * (network - linear)``, where ``network`` is the
+    recurrent forecast on its own and ``blend`` (one weight per horizon step,
+    ``BLEND_LIMIT * tanh`` of a parameter) starts at zero: the untrained model is exactly the
+    linear forecast. The limit keeps at least half of the linear forecast: the equal-weight
+    combination is the classic robust one, and a network that fits the training windows
+    closely would otherwise take the blend to 1 and bring its seed-to-seed spread with it.
+    ``parts`` gives both forecasts, and training fits each (the network's own loss keeps it
+    learning while ``blend`` is zero), so the blend is a combination of two forecasts with
+    partly independent errors, learned on the training windows and kept by early stopping
+    only where it helps on validation.
+    Why not the usual residual head on top of the linear map: measured on short real series
+    (benchmarks/bench_forecast_vs_linear.py) a network trained on the least-squares fit's
+    residuals fits their noise and only ever made validation worse, while the network
+    trained on the target (from the last value, as without a linear path) learns a different,
+    smoother forecast worth blending. Why frozen: the least-squares solution already is the
+    training optimum of a linear map, so a learned one could only drift with the batch order;
+    frozen, every seed starts from, and can fall back to, the same linear forecast.
+    ``season``: when set (forecasting), each step also reads the sine and cosine of its
+    position in the season (``SeasonalPhase``).
     """
 
     def __init__(
@@ -43,10 +64,14 @@ class RecurrentNet(nn.Module):
         hparams: Mapping[str, Any],
         residual_channel: int | None = None,
         linear_features: int | None = None,
+        season: int | None = None,
     ) -> None:
         super().__init__()
         self.kind = kind
         self.steps, features = time_major_shape(kind, input_shape)
+        self.phase = SeasonalPhase(season, self.steps) if season and season >= 2 else None
+        if self.phase is not None:
+            features += 2
         layers, hidden = int(hparams["layers"]), int(hparams["hidden_size"])
         dropout = float(hparams["dropout"])
         self.directions = 2 if hparams["bidirectional"] else 1
@@ -66,9 +91,10 @@ class RecurrentNet(nn.Module):
         self.residual_channel = residual_channel
         self.linear = linear_features is not None
         if self.linear:
-            self.residual_channel = None  # the linear map holds the last value already
             self.register_buffer("linear_weight", torch.zeros(outputs, int(linear_features)))
             self.register_buffer("linear_bias", torch.zeros(outputs))
+            self.blend_parameter = nn.Parameter(torch.zeros(outputs))
+            # The network starts as the last-value forecast (or zero): the same for every seed.
             nn.init.zeros_(self.head.weight)
             nn.init.zeros_(self.head.bias)
 
@@ -96,11 +122,64 @@ class RecurrentNet(nn.Module):
         return final[-self.directions :].transpose(0, 1).flatten(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.parts(x)[0]
+
+    def parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The forecast and, with a linear path, the network's own forecast (else None)."""
         sequence = self._time_major(x)
-        outputs, state = self.rnn(sequence)
+        inputs = sequence
+        if self.phase is not None:
+            inputs = torch.cat([sequence, self.phase(sequence[:, :, 0])], dim=2)
+        outputs, state = self.rnn(inputs)
         prediction = self.head(self.dropout(self._read(outputs, state)))
-        if self.linear:
-            prediction = prediction + sequence.flatten(1) @ self.linear_weight.T + self.linear_bias
         if self.residual_channel is not None:
             prediction = prediction + sequence[:, -1, self.residual_channel].unsqueeze(1)
-        return prediction
+        if not self.linear:
+            return prediction, None
+        linear = sequence.flatten(1) @ self.linear_weight.T + self.linear_bias
+        return linear + self.blend * (prediction - linear), prediction
+
+    @property
+    def blend(self) -> torch.Tensor:
+        """The network's weight in the forecast, per horizon step (within +-BLEND_LIMIT)."""
+        return BLEND_LIMIT * torch.tanh(self.blend_parameter)
+
+
+class SeasonalPhase(nn.Module):
+    """The sine and cosine of each step's position in the season, read off the window itself.
+
+    A window carries no clock: dates are never model inputs, and a forecast asked for later
+    (``netyard predict``) gets a bare window. So the phase is estimated from the window, the
+    same way in training and prediction: the window's latest whole seasons, averaged, are
+    matched against the training part's seasonal profile (the mean standardised target at each
+    position, buffer ``profile``, filled by ``set_profile``) at every shift, and the best
+    shift gives the phase of the window's last step. On a clearly seasonal series that is the
+    true phase; on a weak season it is noisy, and the network learns to ignore it.
+    """
+
+    def __init__(self, season: int, window: int) -> None:
+        super().__init__()
+        self.season, self.window = season, window
+        self.register_buffer("profile", torch.zeros(season))
+        # shifts[k, j]: the profile position of the j-th of the last seasons' steps when the
+        # window's last step sits at position k.
+        positions = torch.arange(season)
+        self.register_buffer(
+            "shifts", (positions[:, None] - (season - 1) + positions[None, :]) % season
+        )
+
+    def set_profile(self, profile: Any) -> None:
+        with torch.no_grad():
+            values = torch.as_tensor(profile, dtype=torch.float32)
+            self.profile.copy_(values - values.mean())
+
+    def forward(self, target: torch.Tensor) -> torch.Tensor:
+        """(batch, window) standardised target -> (batch, window, 2) phase features."""
+        seasons = self.window // self.season  # the window holds one season at least
+        recent = target[:, -seasons * self.season :].float()
+        recent = recent.reshape(len(target), seasons, -1).mean(dim=1)
+        recent = recent - recent.mean(dim=1, keepdim=True)
+        last = (recent @ self.profile[self.shifts].T).argmax(dim=1)  # (batch,)
+        back = torch.arange(self.window - 1, -1, -1, device=target.device)
+        angle = (2 * math.pi / self.season) * ((last[:, None] - back) % self.season).float()
+        return torch.stack([angle.sin(), angle.cos()], dim=2)

@@ -107,3 +107,61 @@ def test_the_sweep_form_says_when_the_plugin_cannot_take_the_data(qtbot, catalog
     qtbot.waitUntil(lambda: form.preview.error.text() == problem, timeout=WAIT_MS)
     qtbot.waitUntil(form.check_settled, timeout=WAIT_MS)
     assert problem in form.status.text()
+
+
+def test_an_augmentation_shows_the_samples_augmented_beside_the_originals(qtbot, catalog, tmp_path):
+    from app.form import RunForm
+
+    form = make_form(qtbot, catalog, RunForm, "cnn", tmp_path)
+    form.dataset.set_dataset_id("digits")
+    panel = form.preview
+    qtbot.waitUntil(lambda: len(thumbnails(panel)) == 6, timeout=WAIT_MS)
+    assert not panel.augmented_caption.isVisible()
+
+    type_into(qtbot, form.schema_form.fields["augment_cutout"].edit, "0.5")
+    qtbot.waitUntil(lambda: len(augmented(panel)) == 6, timeout=WAIT_MS)
+    assert panel.augmented_caption.isVisible() and len(thumbnails(panel)) == 6
+    originals = [label.pixmap().toImage() for label in thumbnails(panel)]
+    assert [label.pixmap().toImage() for label in augmented(panel)] != originals
+    assert [label.toolTip() for label in augmented(panel)] == [
+        label.toolTip() for label in thumbnails(panel)
+    ]
+
+    type_into(qtbot, form.schema_form.fields["augment_cutout"].edit, "0")
+    qtbot.waitUntil(lambda: augmented(panel) == [], timeout=WAIT_MS)
+    assert not panel.augmented_caption.isVisible() and len(thumbnails(panel)) == 6
+    assert not panel.busy.isVisible()
+
+
+def augmented(panel) -> list[QLabel]:
+    found = panel.findChildren(QLabel, "previewAugmentedThumbnail")
+    return [label for label in found if label.isVisible()]
+
+
+def test_a_new_image_folder_shows_how_far_its_decoding_is(qtbot, catalog, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from app.form import RunForm
+
+    root = tmp_path / "pictures"
+    for label in ("a", "b"):
+        (root / label).mkdir(parents=True)
+        for index in range(4):
+            Image.fromarray(np.full((4, 4), 60 * index, np.uint8), "L").save(
+                root / label / f"{index}.png"
+            )
+    form = make_form(qtbot, catalog, RunForm, "cnn", tmp_path)
+    panel = form.preview
+    seen = []  # each step as the panel showed it (connected after the panel's own slot)
+    panel.loading_step.connect(
+        lambda _key, what, done, total: seen.append(
+            (what, done, total, panel.summary.text(), panel.busy.maximum(), panel.busy.value())
+        )
+    )
+    choose_user_data(qtbot, form, "folder", root)
+    qtbot.waitUntil(lambda: "8 samples: train" in panel.summary.text(), timeout=WAIT_MS)
+    decoding = [step for step in seen if step[0].startswith("decoding 8 images")]
+    assert decoding and decoding[-1][1:3] == (8, 8)
+    assert "decoding 8 images" in decoding[-1][3] and "8 of 8" in decoding[-1][3]
+    assert decoding[-1][4:] == (8, 8)  # the bar, full

@@ -28,7 +28,11 @@ BAD_RUNS = {
     ),
     "unknown-hyperparameter": (
         ["run", "cnn", "--dataset", "digits", "--set", "chanels=8"],
-        ["unknown hyperparameter 'chanels'", "did you mean channels?", "valid: channels, depth"],
+        [
+            "unknown hyperparameter 'chanels'",
+            "did you mean channels?",
+            "valid: architecture, channels, depth",
+        ],
     ),
     "ill-typed": (
         ["run", "cnn", "--dataset", "digits", "--set", "depth=three"],

@@ -96,18 +96,20 @@ def test_a_disk_that_fills_during_a_run_or_sweep_ends_it_failed_with_exit_3(
     wait_while_running(lambda: _has_metrics(workspace / "mlflow.db"), process, "metrics", 120)
     fill_disk(disk_for_a_run)
     out, err = process.communicate(timeout=120)
+    # The folder named is the workspace, or (a sweep's trials checkpoint at every evaluation)
+    # the trial's checkpoint folder in it, whichever write met the full disk first.
     reason = f"no space left on {workspace}"
     assert process.returncode == 3, err[-3000:]
     assert "Traceback" not in err + out
     if command == "sweep":
-        assert err.endswith(f"netyard: error: {reason}\n")
+        last = err.splitlines()[-1]
+        assert last.startswith(f"netyard: error: {reason}") and "\n" not in last
     else:
         assert f"Error: {reason}\n" in out
     client = MlflowClient(f"sqlite:///{workspace / 'mlflow.db'}")
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
-    assert runs and {(r.info.status, r.data.tags.get("netyard.error")) for r in runs} == {
-        ("FAILED", reason)
-    }
+    assert runs and {r.info.status for r in runs} == {"FAILED"}
+    assert all(r.data.tags.get("netyard.error", "").startswith(reason) for r in runs)
     if command == "sweep":
         import optuna
 
@@ -118,7 +120,7 @@ def test_a_disk_that_fills_during_a_run_or_sweep_ends_it_failed_with_exit_3(
             study_name="full", storage=open_storage(f"journal:{workspace / 'optuna.journal'}")
         )
         assert {t.state.name for t in study.trials} == {"FAIL"}
-        assert {t.user_attrs["netyard.fail_reason"] for t in study.trials} == {reason}
+        assert all(t.user_attrs["netyard.fail_reason"].startswith(reason) for t in study.trials)
         capsys.readouterr()
         again = netyard_here("sweep", *args, "--steps", "30")
         err = capsys.readouterr().err

@@ -135,12 +135,13 @@ def test_the_html_report_explains_each_run_or_says_why_not(trained_runs, model_w
     title = "Explanations: Integrated gradients on the first 2 test samples"
     for key in ("cnn", "rnn"):  # pictures: the digits under heat maps, the windows coloured
         assert title in sections[key]
-        assert 'alt="integrated_gradients attributions" src="data:image/png;base64,' in (
-            sections[key]
+        assert (
+            'alt="integrated_gradients attributions" src="data:image/png;base64,' in (sections[key])
         )
     assert title in sections["sort"] and sections["sort"].count("background-color: rgb(") >= 2
-    assert "Not explained by Integrated gradients: plugin &#x27;gan&#x27; generates from " in (
-        sections["gan"]
+    assert (
+        "Not explained by Integrated gradients: plugin &#x27;gan&#x27; generates from "
+        in (sections["gan"])
     )
 
 
@@ -148,7 +149,11 @@ def test_explanations_go_in_the_html_report_only(trained_runs, model_workspace, 
     out = tmp_path / "runs.csv"
     done = report(model_workspace, trained_runs["cnn"], "--out", out, "--explain", "saliency")
     assert done.returncode == 2
-    assert without_status(done.stderr).strip().endswith(
-        "explanations go in the HTML report only: give a .html file, or leave out --explain"
+    assert (
+        without_status(done.stderr)
+        .strip()
+        .endswith(
+            "explanations go in the HTML report only: give a .html file, or leave out --explain"
+        )
     )
     assert not out.exists()

@@ -89,15 +89,124 @@ def test_linear_metrics_sit_beside_the_naive_ones(tmp_path):
     assert "seasonal_naive_mse" not in metrics  # no season given
 
 
-def test_a_linear_head_starts_as_the_linear_forecast(tmp_path):
+def test_the_untrained_forecaster_is_the_linear_fit(tmp_path):
+    """The linear path is on by default: before any step the forecast is the baseline's."""
     path = write_series(tmp_path, ar2_series())
     dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
-    plugin = forecasting_plugin(dataset, linear_head=True)
+    plugin = forecasting_plugin(dataset)
     plugin.setup(dataset)
     model = plugin.build_model().eval()
     with torch.no_grad():
+        forecast = model(dataset.test.x)
         metrics = plugin.evaluate(model, dataset.val)
-    assert metrics["mse_ratio_linear"] == pytest.approx(1.0, abs=1e-5)
+    torch.testing.assert_close(forecast, plugin.linear_baseline.predict(dataset.test.x))
+    assert metrics["mse_ratio_linear"] == pytest.approx(1.0, abs=1e-9)
+    assert RNNPlugin.run_notes({"test_mse_ratio_linear": 1.0})[0].startswith(
+        "The network's forecast on test is the linear AR model's"
+    )
+
+
+def test_a_training_step_moves_the_forecast_off_the_linear_fit(tmp_path):
+    path = write_series(tmp_path, ar2_series(200))
+    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
+    plugin = forecasting_plugin(dataset)
+    plugin.setup(dataset)
+    model = plugin.build_model()
+    (optimizer,) = [plugin.configure_optimizers(model)]
+    batch = next(iter(__import__("engine.data", fromlist=["iterate_batches"]).iterate_batches(
+        dataset.train, 32)))  # fmt: skip
+    plugin.training_step(model, batch, 1)["loss"].backward()
+    optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        forecast, network = model.parts(dataset.test.x)
+    linear = plugin.linear_baseline.predict(dataset.test.x)
+    assert float(model.blend.detach().abs().max()) > 0  # one step already blends the network in
+    assert not torch.equal(forecast, linear) and not torch.equal(network, linear)
+
+
+def test_the_evidence_is_the_paired_t_statistic_of_window_errors():
+    from plugins.rnn._forecasting import correction_evidence
+
+    rng = np.random.default_rng(0)
+    linear = rng.uniform(1.0, 2.0, 200)
+    assert correction_evidence(linear * 0.5, linear) < -10  # better on every window
+    assert correction_evidence(linear * 2.0, linear) > 10
+    noise = linear + rng.normal(0.0, 0.5, 200)  # better here, worse there: no evidence
+    assert abs(correction_evidence(noise, linear)) < 2
+    assert correction_evidence(linear, linear) == 0.0
+
+
+def test_a_correction_that_does_not_clearly_beat_the_linear_path_is_dropped(tmp_path):
+    path = write_series(tmp_path, ar2_series())
+    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
+    plugin = forecasting_plugin(dataset)
+    plugin.setup(dataset)
+    model = plugin.build_model()
+    assert not plugin.settle(model, dataset)  # untrained: the linear path already
+    assert plugin.settled.endswith("the linear path alone.")
+    with torch.no_grad():  # a network share that only adds error
+        model.blend_parameter.fill_(1.0)
+        torch.nn.init.normal_(model.head.weight, std=3.0)
+    assert plugin.settle(model, dataset)
+    assert float(model.blend.detach().abs().max()) == 0.0
+    with torch.no_grad():
+        torch.testing.assert_close(model(dataset.val.x),
+                                   plugin.linear_baseline.predict(dataset.val.x))  # fmt: skip
+    note = plugin.summary_notes()[-1]
+    assert note.startswith("The network's correction was dropped: ") and "worse than" in note
+
+
+def test_linear_head_off_builds_the_network_alone(tmp_path):
+    path = write_series(tmp_path, ar2_series())
+    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
+    plugin = forecasting_plugin(dataset, linear_head=False)
+    plugin.setup(dataset)  # the baseline is still fitted, for the metrics
+    model = plugin.build_model().eval()
+    assert not model.linear and not hasattr(model, "blend_parameter")
+    with torch.no_grad():
+        # Its zero-free head makes it neither the linear nor the last-value forecast.
+        forecast = model(dataset.test.x)
+    assert not torch.allclose(forecast, plugin.linear_baseline.predict(dataset.test.x))
+    assert "linear AR baseline uses lag" in plugin.summary_notes()[0]
+
+
+def seasonal_series(length: int = 480, season: int = 12, seed: int = 0) -> np.ndarray:
+    """A seasonal AR process, y[t] = 0.9 y[t - season] + noise: lag ``season`` predicts."""
+    rng = np.random.default_rng(seed)
+    series = rng.normal(0.0, 2.0, length)
+    for t in range(season, length):
+        series[t] = 0.9 * series[t - season] + 0.3 * rng.standard_normal()
+    return series
+
+
+def test_a_season_puts_its_lags_in_the_linear_path(tmp_path):
+    path = write_series(tmp_path, seasonal_series())
+    dataset = load_dataset(f"csv:{path}?window=16&season=12", tmp_path, val_fraction=0.1)
+    plain = fit_linear(dataset.train)
+    seasonal = fit_linear(dataset.train, season=12)
+    assert plain.seasonal_lags == () and 12 in seasonal.seasonal_lags
+    assert seasonal.lags < 12  # the season came from its own lags, not a 12-step order
+    plugin = forecasting_plugin(dataset)
+    plugin.setup(dataset)
+    with torch.no_grad():
+        metrics = plugin.evaluate(plugin.build_model().eval(), dataset.test)
+    assert metrics["linear_mse"] < metrics["seasonal_naive_mse"]
+
+
+def test_the_seasonal_phase_is_read_off_the_window():
+    from plugins.rnn._model import SeasonalPhase
+
+    season, window = 12, 24
+    profile = np.sin(2 * np.pi * np.arange(season) / season)
+    phase = SeasonalPhase(season, window)
+    phase.set_profile(profile)
+    starts = torch.tensor([0, 5, 7])  # the profile position of each window's first step
+    steps = (starts[:, None] + torch.arange(window)) % season
+    windows = torch.as_tensor(profile, dtype=torch.float32)[steps]
+    features = phase(windows)
+    angle = 2 * np.pi * steps.float() / season
+    torch.testing.assert_close(features, torch.stack([angle.sin(), angle.cos()], dim=2))
 
 
 def test_seasonal_naive_looks_whole_seasons_back():
@@ -166,9 +275,10 @@ def test_a_run_that_restores_its_best_weights_shows_their_metrics_in_mlflow(
     """MLflow's value of a metric is its last point: with restore_best that must be the
     restored model's, which the CLI prints, not the last evaluation's."""
     path = write_series(tmp_path, ar2_series(300))
+    # Without the linear path, whose settling after the restore would change the metrics.
     hparams = {"hidden_size": 8, "amp": False, "monitor": "val_mse_ratio", "lr": 0.05,
                "lr_schedule": "none", "steps": 60, "eval_every": 5, "restore_best": True,
-               "patience": 0}  # fmt: skip
+               "patience": 0, "linear_head": False}  # fmt: skip
     config = RunConfig("rnn", f"csv:{path}?window=8", hparams,
                        workspace=str(tracked_workspace), threads=1, log_model=False)  # fmt: skip
     outcome = execute_run(prepare_run(config))
@@ -216,7 +326,9 @@ def test_a_dated_series_run_logs_baselines_and_plots_them(tracked_workspace, tmp
     expected = {"test_linear_mse", "test_mse_ratio_linear", "val_linear_mse",
                 "test_seasonal_naive_mse", "val_mse_ratio_linear", "test_naive_mse"}  # fmt: skip
     assert expected <= set(run.data.metrics)
-    assert run.data.tags["mlflow.note.content"].startswith("The ")
+    summary = run.data.tags["mlflow.note.content"]
+    assert summary.startswith("The ")
+    assert "Season: 12 rows (given); the linear path uses lag" in summary
     assert run.data.tags["netyard.restored_step"]
     folder = Path(client.download_artifacts(outcome.run_id, "forecast.csv", str(tmp_path)))
     header, first = folder.read_text().splitlines()[:2]
@@ -243,3 +355,71 @@ def test_the_summary_goes_below_the_note_the_user_wrote(tracked_workspace, tmp_p
     before, heading, after = note.partition(f"\n\n{SUMMARY_HEADING}\n")
     assert (before, heading) == ("try season=12 next", f"\n\n{SUMMARY_HEADING}\n")
     assert after.startswith("The ") and SUMMARY_HEADING not in after
+
+
+# -- seasons from dates ---------------------------------------------------------------------------
+def dated_csv(folder: Path, dates: list[str], name: str) -> Path:
+    values = seasonal_series(len(dates), season=7)
+    path = folder / name
+    path.write_text(
+        "day,value\n" + "\n".join(f"{d},{v:.5f}" for d, v in zip(dates, values, strict=True))
+    )
+    return path
+
+
+def test_a_season_is_detected_from_daily_and_weekly_dates(tmp_path):
+    days = [str(d) for d in np.arange("2020-01-01", "2020-09-01", dtype="datetime64[D]")]
+    daily = load_dataset(f"csv:{dated_csv(tmp_path, days, 'd.csv')}", tmp_path, val_fraction=0.1)
+    assert daily.spec.extra["season"] == 7
+    assert daily.spec.extra["season_source"] == "detected from daily dates"
+
+    weeks = [str(d) for d in np.arange("2000-01-03", "2008-01-03", 7, dtype="datetime64[D]")]
+    path = dated_csv(tmp_path, weeks, "w.csv")
+    weekly = load_dataset(f"csv:{path}?window=52", tmp_path, val_fraction=0.1)
+    assert weekly.spec.extra["season"] == 52
+    # A detected season longer than the window is not used; the summary says how to use it.
+    short = load_dataset(f"csv:{path}?window=20", tmp_path, val_fraction=0.1)
+    assert "season" not in short.spec.extra
+    plugin = forecasting_plugin(short)
+    plugin.setup(short)
+    assert plugin.summary_notes()[0].startswith(
+        "Season: none (weekly dates suggest a season of 52 rows, longer than the window 20, "
+        "so none was used; give season=52 to use it)"
+    )
+    # Given, a season wins over the dates (season=1: none, the detection switched off).
+    given = load_dataset(f"csv:{path}?window=20&season=1", tmp_path, val_fraction=0.1)
+    assert (given.spec.extra["season"], given.spec.extra["season_source"]) == (1, "given")
+
+
+def test_the_summary_names_a_detected_season(tracked_workspace, tmp_path):
+    days = [str(d) for d in np.arange("2021-01-01", "2021-06-01", dtype="datetime64[D]")]
+    config = RunConfig(
+        "rnn",
+        f"csv:{dated_csv(tmp_path, days, 'daily.csv')}?window=14",
+        {"steps": 2, "eval_every": 1, "amp": False, "hidden_size": 4},
+        workspace=str(tracked_workspace),
+        threads=1,
+        log_model=False,
+    )
+    outcome = execute_run(prepare_run(config))
+    summary = MlflowClient(outcome.tracking_uri).get_run(outcome.run_id).data.tags
+    assert (
+        "Season: 7 rows (detected from daily dates); the linear path uses lag"
+        in (summary["mlflow.note.content"])
+    )
+
+
+def test_a_dropped_correction_shows_in_mlflow_and_the_summary(tracked_workspace, tmp_path):
+    """On a linear process the network's share cannot clearly help: the run ends as the
+    linear path, and MLflow's values of the val metrics are that model's."""
+    path = write_series(tmp_path, ar2_series(300))
+    hparams = {"hidden_size": 8, "amp": False, "lr": 0.05, "steps": 20, "eval_every": 10,
+               "restore_best": False, "patience": 0}  # fmt: skip
+    config = RunConfig("rnn", f"csv:{path}?window=8", hparams,
+                       workspace=str(tracked_workspace), threads=1, log_model=False)  # fmt: skip
+    outcome = execute_run(prepare_run(config))
+    run = MlflowClient(outcome.tracking_uri).get_run(outcome.run_id)
+    assert "The network's correction was dropped: " in run.data.tags["mlflow.note.content"]
+    assert outcome.metrics["val_mse_ratio_linear"] == pytest.approx(1.0, abs=1e-6)
+    assert run.data.metrics["val_mse_ratio_linear"] == pytest.approx(1.0, abs=1e-6)
+    assert outcome.metrics["test_mse_ratio_linear"] == pytest.approx(1.0, abs=1e-6)
