@@ -26,7 +26,7 @@ SWEEP = ("sweep_form", "sweep_trials", "sweep_history", "sweep_intermediate",
 BROWSER = ("runs_comparison", "runs_params_diff", "curves_smoothing", "artifact_compare",
            "predict", "predict_explained", "organise_runs", "export_menu")  # fmt: skip
 SHOTS = (*FORM, *LIVE, "run_queue", *SWEEP, "sweep_hover", "forecast_baselines", *BROWSER,
-         "runs_grouped")  # fmt: skip
+         "runs_grouped", "sweep_population")  # fmt: skip
 
 
 def write_series(path: Path) -> None:
@@ -467,6 +467,31 @@ def main(names: list[str]) -> int:
         browser.group_by.setChecked(False)
         window.jobs_dock.show()
         window.system_dock.show()
+
+    if needs("sweep_population"):
+        # A real population (netyard sweep --algorithm pbt): 6 members, an exploit every 40
+        # steps; the sweep dashboard's Population tab, read back from the study.
+        from app.dashboards._population import PopulationPage
+        from engine.sweeps import (
+            SweepSpec,
+            default_storage_url,
+            parse_search,
+            read_population,
+            runner_for,
+        )
+
+        fixed = {"steps": 240, "depth": 2, "channels": 8, "eval_every": 20}
+        runner_for(SweepSpec(
+            "cnn", "mnist1d", [parse_search("lr=1e-4:1e-1:log")], fixed, algorithm="pbt",
+            population=6, interval=40, parallel=2, threads=1, name="lr-population",
+            workspace=workspace,
+        )).run()  # fmt: skip
+        page = PopulationPage()
+        page.resize(1200, 760)
+        page.show_population(read_population(default_storage_url(Path(workspace)), "lr-population"))
+        page.show()
+        shot("sweep_population", widget=page)
+        page.close()
 
     window.jobs.shutdown()
     window.web.stop_all()

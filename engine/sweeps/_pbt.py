@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic_files import write_atomically
+from engine.errors import UsageError
 from engine.events import EvalMetrics, RunCancelled, RunFinished, RunStarted
 from engine.sweeps._algorithms import interval_steps
 from engine.sweeps._events import TrialStarted
@@ -74,11 +75,48 @@ def ranges_of(distributions: dict[str, Any]) -> dict[str, Range]:
     return ranges
 
 
+def check_shapes_kept(resolved, datasets_dir: Path) -> None:
+    """One ``UsageError`` for a searched hyperparameter that changes the network's shapes:
+    an exploit copies a member's weights into another member's network, which must take
+    them whatever values each holds. Each searched value is tried at its ends (or each
+    choice) with the others at their lows, on the sweep's dataset; tiny next to a sweep."""
+    from engine.runner import dataset_for
+
+    spec, plugin_cls = resolved.spec, resolved.plugin_cls
+    ranges = ranges_of(resolved.distributions)
+    if not ranges:
+        return
+    dataset = dataset_for(plugin_cls, spec.dataset).load(
+        datasets_dir, spec.seed, float(resolved.fixed.get("val_fraction", 0.1))
+    )
+    lows = {name: where.choices[0] if where.choices else where.low
+            for name, where in ranges.items()}  # fmt: skip
+
+    def shapes(values: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+        plugin = plugin_cls({**resolved.fixed, **lows, **values}, dataset.spec)
+        plugin.setup(dataset)
+        return {key: tuple(v.shape) for key, v in plugin.build_model().state_dict().items()}
+
+    base = shapes({})
+    for name, where in ranges.items():
+        tried = where.choices if where.choices else (where.high,)
+        if any(shapes({name: value}) != base for value in tried):
+            raise UsageError(
+                f"population-based training cannot search {name!r}: its values change the "
+                f"network's shapes, and an exploit copies one member's weights into another; "
+                f"fix {name} (--set {name}=...) and search what keeps the shapes (lr, "
+                f"weight_decay, dropout...), or use another --algorithm"
+            )
+
+
 class PbtRunner(SweepRunner):
     """A ``SweepRunner`` whose trials are a population trained in segments."""
 
     def __init__(self, spec, emit=lambda event: None, *, join: bool = False) -> None:
         super().__init__(spec, emit, join=join)
+        from engine.workspace import Workspace
+
+        check_shapes_kept(self.resolved, Workspace.resolve(spec.workspace).datasets_dir)
         self.interval = interval_steps(spec, self.resolved.steps)
         self.members: list[Member] = []
         self.generation = 0

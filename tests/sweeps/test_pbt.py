@@ -136,3 +136,11 @@ def test_a_killed_coordinator_resumes_the_population(workspace):
     members = _check_members(workspace, "pbt-killed")
     assert [m["run_id"] for m in members] == [m["run_id"] for m in before["members"]]
     assert sum(len(m["exploits"]) for m in members) == len(range(INTERVAL, STEPS, INTERVAL))
+
+
+def test_a_search_that_changes_the_networks_shapes_is_refused(workspace):
+    spec = tiny_spec(workspace, "pbt-shapes", "channels=4,8", algorithm="pbt", population=2,
+                     interval=2, fixed={"steps": 4})  # fmt: skip
+    with pytest.raises(UsageError, match="population-based training cannot search 'channels'"):
+        runner_for(spec)
+    runner_for(_pbt_spec(workspace, "pbt-lr"))  # lr keeps every shape: accepted
