@@ -26,6 +26,10 @@ START_SECONDS = 240  # mlflow server can take 30+ s to answer on a small machine
 EXIT_SECONDS = 60
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _read_lines(process: subprocess.Popen, count: int, deadline: float) -> list[str]:
     """``count`` lines of its stdout; select on the raw pipe, since a buffered readline
     may already hold the next lines (the CLI prints them in one write)."""
@@ -100,6 +104,9 @@ def test_a_signal_stops_the_whole_server(tmp_path, signum, status):
         [sys.executable, "-c", CLI, "ui", "mlflow", "--workspace", workspace],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # Ctrl-C as a terminal delivers it: a suite started in the background by a
+        # non-interactive shell inherits SIGINT ignored, and so would netyard.
+        preexec_fn=_sigint_default,
     )
     groups: set[int] = set()
     try:
