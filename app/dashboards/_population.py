@@ -117,16 +117,25 @@ class PopulationPage(QWidget):
                                     name=name)  # fmt: skip
             self.schedule_plot.addItem(curve)
 
+    def _best_line(self, member: int, start: float, stop: float) -> None:
+        pen = pg.mkPen(BEST_PEN, width=2)
+        self.lineage_plot.addItem(pg.PlotDataItem([start, stop], [member, member], pen=pen))
+
     def _draw_lineage(self, population, best: int | None) -> None:
         end = population.last_step()
         for member in population.members:
             index = member["index"]
-            pen = pg.mkPen(
-                BEST_PEN if index == best else "#777777", width=2 if index == best else 1
-            )
-            self.lineage_plot.addItem(pg.PlotDataItem([0, end], [index, index], pen=pen))
-        ancestry = set(population.ancestry(best)) if best is not None else set()
+            grey = pg.mkPen("#777777", width=1)
+            self.lineage_plot.addItem(pg.PlotDataItem([0, end], [index, index], pen=grey))
+        path = population.ancestry(best) if best is not None else []
+        ancestry = set(path)
         reach = population.interval * 0.4  # an arrow leans forward a little: readable
+        if best is not None:  # the best weights' own path: along a line until its copy
+            line, since = (path[0][1] if path else best), 0.0
+            for step, _source, copier in path:
+                self._best_line(line, since, step)
+                line, since = copier, step + reach
+            self._best_line(line, since, end)
         for exploit in population.exploits():
             step, source, copier = exploit
             on_line = exploit in ancestry
