@@ -229,7 +229,25 @@ def sweep_command(args: argparse.Namespace) -> int:
     say(f"Preparing the sweep of {spec.plugin} on {spec.dataset} (storage, MLflow run)")
     printer = JsonLines() if args.json else SweepProgress()
     runner = runner_for(spec, cleared_first(printer))
+    build_data_cache(spec)
     return _run(runner)
+
+
+def build_data_cache(spec) -> None:
+    """A dataset whose first load builds a workspace cache (an image folder's first decode)
+    is loaded here once, with a progress bar, so the trials map it at once instead of
+    waiting, silently, on the one that decodes it."""
+    from engine.cli._load_progress import LoadProgress
+    from engine.data import dataset_info, loading_progress
+    from engine.workspace import Workspace
+
+    info = dataset_info(spec.dataset)
+    if not info.cached:
+        return
+    datasets_dir = Workspace.resolve(spec.workspace).ensure().datasets_dir
+    val_fraction = float(spec.fixed.get("val_fraction", 0.1))
+    with loading_progress(LoadProgress()):
+        info.load(datasets_dir, spec.seed, val_fraction)
 
 
 def worker_command(args: argparse.Namespace) -> int:

@@ -158,6 +158,7 @@ def folder_source(argument: str) -> DatasetInfo:
         task="classification",
         description=f"images in {root} ({len(classes)} classes)",
         loader=load,
+        cached=True,
     )
 
 

@@ -23,6 +23,9 @@ class DatasetInfo:
     task: str
     description: str
     loader: Loader
+    # Its first load builds a cache in the workspace that later loads map (an image folder's
+    # decoded pixels): a sweep's coordinator builds it once, with progress, before any trial.
+    cached: bool = False
 
     def load(self, cache_dir: Path, seed: int = 0, val_fraction: float = 0.1) -> Dataset:
         if not 0.0 < val_fraction < 0.9:

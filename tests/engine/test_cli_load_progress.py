@@ -45,3 +45,25 @@ def test_a_run_on_a_new_image_folder_shows_its_decoding(workspace, tmp_path: Pat
     assert code == 0
     err = capsys.readouterr().err
     assert f"Decoding 8 images in {root} [" in err and "(8 of 8)" in err
+
+
+def test_a_sweep_decodes_a_new_image_folder_once_before_its_trials(
+    workspace, tmp_path: Path, capsys
+):
+    from engine.cli._sweep_commands import build_data_cache
+    from engine.sweeps import SweepSpec, parse_search
+
+    root = tmp_path / "pictures"
+    for label in ("a", "b"):
+        (root / label).mkdir(parents=True)
+        for index in range(4):
+            Image.fromarray(np.full((4, 4), 60 * index, dtype=np.uint8), "L").save(
+                root / label / f"{index}.png"
+            )
+    spec = SweepSpec("cnn", f"folder:{root}", [parse_search("lr")], {}, workspace=str(workspace))
+    build_data_cache(spec)
+    clear()
+    assert f"Decoding 8 images in {root} [" in capsys.readouterr().err
+    build_data_cache(spec)  # the trials (and a second sweep) map the cache: nothing to show
+    clear()
+    assert "Decoding" not in capsys.readouterr().err
