@@ -213,6 +213,8 @@ def apply_team_file(args: argparse.Namespace) -> None:
 
 
 def sweep_command(args: argparse.Namespace) -> int:
+    from engine.cli._load_progress import LoadProgress
+    from engine.data import loading_progress
     from engine.sweeps import resolve_spec, runner_for
     from engine.worker import JsonLines
 
@@ -228,7 +230,8 @@ def sweep_command(args: argparse.Namespace) -> int:
         return 0
     say(f"Preparing the sweep of {spec.plugin} on {spec.dataset} (storage, MLflow run)")
     printer = JsonLines() if args.json else SweepProgress()
-    runner = runner_for(spec, cleared_first(printer))
+    with loading_progress(LoadProgress()):  # PBT's shape check may be the first to load it
+        runner = runner_for(spec, cleared_first(printer))
     build_data_cache(spec)
     return _run(runner)
 

@@ -49,7 +49,7 @@ _LAZY = {
 }
 _MODULE_OF = {name: module for module, names in _LAZY.items() for name in names}
 
-__all__ = [  # the names of _LAZY too (tests/explain checks that they agree)
+__all__ = [  # the names of _LAZY too (tests/models/test_explain.py checks they agree)
     "BATCH",
     "COLOUR_KEY",
     "FRACTIONS",

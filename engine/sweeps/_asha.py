@@ -15,7 +15,6 @@ keeping their last checkpoint (``retain_checkpoints``).
 from __future__ import annotations
 
 import math
-import queue
 import time
 from typing import Any
 
@@ -24,7 +23,7 @@ from engine.events import EvalMetrics, RunCancelled
 from engine.sweeps._crash_resume import retain_checkpoints
 from engine.sweeps._events import TrialStarted
 from engine.sweeps._outcomes import RunningTrial
-from engine.sweeps._runner import POLL_SECONDS, SweepRunner, _intermediate_metric
+from engine.sweeps._runner import SweepRunner, _intermediate_metric
 
 ETA = 3  # the reduction factor: one trial in three goes on to the next rung
 RUNGS_BELOW_THE_TOP = 3  # the default smallest rung: steps / eta^3
@@ -77,12 +76,7 @@ class AshaRunner(SweepRunner):
             if not self._running:
                 self._end_paused()
                 return
-            self._keep_alive()
-            try:
-                slot, event = self.slots.events.get(timeout=POLL_SECONDS)
-            except queue.Empty:
-                continue
-            self._handle(slot, event)
+            self._next_event()
 
     # -- promotions -------------------------------------------------------------------------
     def _promotion(self) -> RunningTrial | None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import queue
 import random
 import socket
 import time
@@ -39,7 +38,7 @@ from engine.sweeps._events import TrialStarted
 from engine.sweeps._outcomes import RunningTrial
 from engine.sweeps._pbt_policy import Range, decide
 from engine.sweeps._reconcile import HEARTBEAT_ATTR, HOST_ATTR, PID_ATTR
-from engine.sweeps._runner import POLL_SECONDS, SweepRunner, _intermediate_metric
+from engine.sweeps._runner import SweepRunner, _intermediate_metric
 
 PBT_ATTR = "netyard.pbt"  # the study's user attr holding the population
 MEMBER_TAG = "netyard.pbt.member"
@@ -195,12 +194,7 @@ class PbtRunner(SweepRunner):
                     self._start_member(slot, waiting.pop(0))
             if not self._running:
                 return
-            self._keep_alive()
-            try:
-                slot, event = self.slots.events.get(timeout=POLL_SECONDS)
-            except queue.Empty:
-                continue
-            self._handle(slot, event)
+            self._next_event()
 
     def _start_member(self, slot: int, member: Member) -> None:
         trial = self._trials[member.trial]

@@ -323,16 +323,21 @@ class SweepRunner:
                     self._drain_commands()
                 accepting = deadline is None or time.monotonic() < deadline
                 continue
-            self._keep_alive()
             wait = POLL_SECONDS
             if deadline is not None and accepting:
                 wait = max(0.01, min(wait, deadline - time.monotonic()))
             self._drain_commands()
-            try:
-                slot, event = self.slots.events.get(timeout=wait)
-            except queue.Empty:
-                continue
-            self._handle(slot, event)
+            self._next_event(wait)
+
+    def _next_event(self, wait: float = POLL_SECONDS) -> None:
+        """Keep the trials alive, then handle the next worker event, waiting ``wait`` seconds
+        at most: the tail of every coordinator's loop (this one, PBT's, ASHA's)."""
+        self._keep_alive()
+        try:
+            slot, event = self.slots.events.get(timeout=wait)
+        except queue.Empty:
+            return
+        self._handle(slot, event)
 
     def _keep_alive(self) -> None:
         """Every few seconds: stamp this process's running trials (so other machines see

@@ -157,3 +157,11 @@ def test_explanations_go_in_the_html_report_only(trained_runs, model_workspace, 
         )
     )
     assert not out.exists()
+
+
+def test_every_lazily_loaded_name_of_engine_explain_is_public_and_loads():
+    import engine.explain as explained
+
+    eager = {"METHODS", "METHOD_NAMES", "applicable_methods", "check_method"}
+    assert set(explained.__all__) == set(explained._MODULE_OF) | eager
+    assert all(getattr(explained, name) is not None for name in explained.__all__)
