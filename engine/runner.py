@@ -184,6 +184,9 @@ class RunOutcome:
     checkpoint: str | None = None
     experiment_id: str | None = None
     tracking_uri: str | None = None
+    # A finished run's summary, a sentence each: the plugin's verdict on the metrics and what
+    # training and the plugin noted (the run's description in MLflow).
+    notes: list[str] = field(default_factory=list)
 
 
 def experiment_name(plugin_id: str, dataset_id: str) -> str:
@@ -353,10 +356,10 @@ def _execute_run(
     )
     trainer = _trainer(prepared, plugin, dataset, run_id, _tracked(tracker, emit), should_stop)
 
-    def outcome(status: State, metrics=None, error=None, checkpoint=None) -> RunOutcome:
+    def outcome(status: State, metrics=None, error=None, checkpoint=None, notes=()) -> RunOutcome:
         experiment_id = tracker.experiment_id if tracker else None
         return RunOutcome(status, run_id, step, metrics or {}, error, checkpoint,
-                          experiment_id, prepared.tracking_uri)  # fmt: skip
+                          experiment_id, prepared.tracking_uri, list(notes))  # fmt: skip
 
     try:
         if prepared.finish_only:
@@ -377,9 +380,9 @@ def _execute_run(
             # Step 0 is a real restore (the untrained model was the best), not "none".
             RESTORED_STEP_TAG: "" if result.restored_step is None else str(result.restored_step),
         }
-        _record_finished(prepared, tracker, plugin, dataset, result, end_tags)
+        notes = _record_finished(prepared, tracker, plugin, dataset, result, end_tags)
         emit(RunFinished(run_id, step, result.metrics, result.stopped_early, checkpoint))
-        return outcome(State.FINISHED, result.metrics, checkpoint=checkpoint)
+        return outcome(State.FINISHED, result.metrics, checkpoint=checkpoint, notes=notes)
     except BaseException as error:
         step = max(step, getattr(trainer, "step", step))
         if isinstance(error, NonFiniteLoss):
@@ -453,9 +456,10 @@ def _tracked(tracker, emit: Callable[[Event], None]) -> Callable[[Event], None]:
     return forward
 
 
-def _record_finished(prepared: PreparedRun, tracker, plugin, dataset, result, tags) -> None:
+def _record_finished(prepared: PreparedRun, tracker, plugin, dataset, result, tags) -> list[str]:
     """A finished run's final metrics, artifacts, notes and FINISHED status; the artifacts and
-    the status in a helper process where the worker may take its next job meanwhile."""
+    the status in a helper process where the worker may take its next job meanwhile. Returns
+    the notes."""
     notes = prepared.plugin_cls.run_notes(result.metrics) + result.notes
     if tracker is not None:
         # The val_* values were logged at the last evaluation; again here they would appear
@@ -485,6 +489,7 @@ def _record_finished(prepared: PreparedRun, tracker, plugin, dataset, result, ta
         and tracker.finish_in_background(_in_one_thread(finish))
     ):
         finish(tracker)
+    return notes
 
 
 def run(

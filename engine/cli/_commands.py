@@ -161,7 +161,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"Error: {outcome.error}")
     if outcome.metrics:
         print(f"Metrics: {format_metrics(outcome.metrics)}")
-        for note in prepared.plugin_cls.run_notes(outcome.metrics):
+        # The run's summary (its description in MLflow); a stopped run has none of its own.
+        notes = outcome.notes or prepared.plugin_cls.run_notes(outcome.metrics)
+        for note in notes:
             print(f"Note: {note}")
     if outcome.checkpoint:
         print(f"Checkpoint: {outcome.checkpoint}")
@@ -273,8 +275,12 @@ def serve(start: Callable[[], str], wait: Callable[[], int], stop: Callable[[], 
     """
     previous_handlers = _install_server_stop_handlers()
     try:
-        print(start(), flush=True)
+        started = start()
+        # Serving from the moment the address is out: a Ctrl-C that lands while the print
+        # returns (a loaded machine can pause the process right after its write) is a stop
+        # like any other, not an interrupted start.
         try:
+            print(started, flush=True)
             return wait()
         except KeyboardInterrupt:
             return 0

@@ -31,9 +31,12 @@ def format_duration(seconds: float) -> str:
 
 
 def format_metrics(metrics: dict[str, float]) -> str:
+    """``key value`` pairs: four decimals, or four significant digits where the decimals
+    would round a small value to nothing (an MSE of 2e-05) or a large one is wide."""
     parts = []
     for key, value in metrics.items():
-        parts.append(f"{key} {value:.4f}" if abs(value) < 1e4 else f"{key} {value:.4g}")
+        readable = value == 0 or 1e-2 <= abs(value) < 1e4
+        parts.append(f"{key} {value:.4f}" if readable else f"{key} {value:.4g}")
     return "  ".join(parts)
 
 
