@@ -13,7 +13,7 @@ Figures, all from this one invocation:
   with one thread it is what the wall time would be on an idle one;
 - per forecasting series (three real ones, see ``benchmarks._forecast_series``, and
   ``sines``), over the seeds: the mean test MSE of the defaults beside the naive,
-  seasonal-naive and linear AR (least squares on the training windows, order by AIC)
+  seasonal-naive and linear AR (least squares on the training windows, order by AICc)
   baselines, and ``mse_ratio_linear`` (goal < 1 on every real series).
 
     python -m benchmarks.bench_rnn --threads 1

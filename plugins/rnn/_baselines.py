@@ -4,16 +4,23 @@
 - seasonal naive: the target one season earlier (needs the dataset's ``season``);
 - linear: an autoregression AR(p) (every input channel's latest p values and a bias, one
   least-squares fit per horizon step) on the standardised training windows, the linear model
-  practitioners try first. The order p (1 to the window) is chosen by AIC on the training
-  windows, as a practitioner would: the full window over-fits a short series (32 lags on the
-  40 training windows of a 100-point series forecast worse than the last value), and a
-  baseline that weak would flatter the network. With a ``season`` s, AIC also weighs each
-  order with the seasonal lags s, 2s, ... (and the step after each, as a seasonal AR's
-  ``(1 - a B)(1 - b B^s)`` product holds) that fit in the window, so the linear model knows
-  what the seasonal-naive forecast knows. Plain numpy least squares, no library.
+  practitioners try first. The order p (1 to the window) is chosen by AICc on the training
+  windows: Akaike's criterion with Hurvich and Tsai's small-sample correction (1989), derived
+  for exactly this choice and the default of R's ``auto.arima``. The full window over-fits a
+  short series (32 lags on the 40 training windows of a 100-point series forecast worse than
+  the last value), and a baseline that weak would flatter the network; so did plain AIC (and
+  BIC, ``ar_select_order``'s default) once the lags neared the windows' count, where the fit
+  turns exact: on 45 windows of German quarterly inflation AIC chose 29 lags and forecast the
+  test part 8.6x worse than AICc's 4 lags. Elsewhere AICc chose what AIC did. With a
+  ``season`` s, AICc also weighs each order with the seasonal lags s, 2s, ... (and the step
+  after each, as a seasonal AR's ``(1 - a B)(1 - b B^s)`` product holds) that fit in the
+  window, so the linear model knows what the seasonal-naive forecast knows. (Candidates with
+  the lags of only the first P seasons, as a seasonal AR's order P, were tried: AICc then
+  chose worse-forecasting lags for quarterly inflation and sunspots, test error +11% and +8%.)
+  Plain numpy least squares, no library.
 
 The same fit is the forecaster's linear path (``RecurrentNet.set_linear``): one least-squares
-solution serves as the baseline and as the network's starting point, never two.
+solution serves as the baseline and as the path the network's forecast is combined with.
 Nothing here sees the validation or test parts: ``fit_linear`` takes the training split alone.
 """
 
@@ -58,6 +65,8 @@ class LinearBaseline:
     bias: np.ndarray  # (horizon,)
     lags: int = 0  # the chosen order p
     seasonal_lags: tuple[int, ...] = ()  # lags beyond 1..p that the season added
+    # (horizon,): the fit's root-mean-square error on the training windows, per horizon step
+    residual_rms: np.ndarray | None = None
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         import torch
@@ -86,19 +95,20 @@ def seasonal_lags(season: int | None, window: int) -> list[int]:
 
 
 def _least_squares(windows: np.ndarray, targets: np.ndarray, lags: list[int]):
-    """Coefficients on the given lags of every channel (and a bias), and the RSS."""
+    """Coefficients on the given lags of every channel (and a bias), and the RSS of each
+    target column."""
     window = windows.shape[1]
     inputs = windows[:, [window - lag for lag in lags], :].reshape(len(windows), -1)
     design = np.hstack([inputs, np.ones((len(inputs), 1))])
     # lstsq returns the minimum-norm solution when there are fewer windows than features.
     solution, *_ = np.linalg.lstsq(design, targets, rcond=None)
     residuals = targets - design @ solution
-    return solution, float((residuals**2).sum())
+    return solution, (residuals**2).sum(axis=0)
 
 
 def fit_linear(train: Split, season: int | None = None) -> LinearBaseline | None:
     """AR fit on the training windows, its order (and the seasonal lags, with a ``season``)
-    chosen by AIC; None when the window holds too many features for a cheap fit
+    chosen by AICc; None when the window holds too many features for a cheap fit
     (``MAX_LINEAR_FEATURES``)."""
     windows = train.x.detach().cpu().double().numpy()
     count, window, channels = windows.shape
@@ -106,7 +116,7 @@ def fit_linear(train: Split, season: int | None = None) -> LinearBaseline | None
         return None
     targets = train.y.detach().cpu().double().numpy()
     seasonal = seasonal_lags(season, window)
-    best: tuple[float, int, list[int], np.ndarray] | None = None
+    best: tuple[float, int, list[int], np.ndarray, np.ndarray] | None = None
     for order in range(1, window + 1):
         candidates = [list(range(1, order + 1))]
         with_season = sorted(set(candidates[0]) | set(seasonal))
@@ -114,15 +124,18 @@ def fit_linear(train: Split, season: int | None = None) -> LinearBaseline | None
             candidates.append(with_season)
         for lags in candidates:
             parameters = len(lags) * channels + 1
-            if parameters >= count:  # no degrees of freedom left: AIC means nothing
+            if parameters >= count - 1:  # no degrees of freedom left: AICc means nothing
                 continue
-            solution, rss = _least_squares(windows, targets, lags)
-            aic = count * np.log(max(rss, 1e-300) / count) + 2 * parameters * targets.shape[1]
-            if best is None or aic < best[0]:
-                best = (aic, order, lags, solution)
+            solution, column_rss = _least_squares(windows, targets, lags)
+            rss = float(column_rss.sum())
+            correction = 2 * parameters * (parameters + 1) / (count - parameters - 1)
+            penalty = (2 * parameters + correction) * targets.shape[1]
+            aicc = count * np.log(max(rss, 1e-300) / count) + penalty
+            if best is None or aicc < best[0]:
+                best = (aicc, order, lags, solution, column_rss)
     if best is None:  # fewer windows than two parameters: the last value's lag alone
-        best = (0.0, 1, [1], _least_squares(windows, targets, [1])[0])
-    _, order, lags, solution = best
+        best = (0.0, 1, [1], *_least_squares(windows, targets, [1]))
+    _, order, lags, solution, column_rss = best
     weight = np.zeros((targets.shape[1], window, channels))
     weight[:, [window - lag for lag in lags], :] = solution[:-1].T.reshape(-1, len(lags), channels)
     return LinearBaseline(
@@ -130,6 +143,7 @@ def fit_linear(train: Split, season: int | None = None) -> LinearBaseline | None
         bias=np.ascontiguousarray(solution[-1]),
         lags=order,
         seasonal_lags=tuple(lag for lag in lags if lag > order),
+        residual_rms=np.sqrt(column_rss / count),
     )
 
 

@@ -30,12 +30,10 @@ if TYPE_CHECKING:
     from engine.data import DataSpec, Split
 
 __all__ = ["TARGET_CHANNEL", "last_value_forecast", "forecast_metrics", "squared_errors"]
-# How clearly (standard errors of the paired difference, window by window) the network's
-# correction must beat the linear path on validation to be kept (``RNNPlugin.settle``).
-EVIDENCE = 2.0
 PLOTTED_POINTS = 500
 # Relative difference of squared errors below which the forecast is the linear one (the run
-# kept its untrained model, whose blend is zero); float sums of the same values agree closer.
+# kept the linear path alone, the network's share zero); float sums of the same values agree
+# closer.
 SAME_FORECAST = 1e-9
 TITLE_CHARS = 100  # a title line's most characters: the 9-inch plot shows about 125
 
@@ -131,8 +129,8 @@ def verdict(metrics: Mapping[str, float], split: str = "test") -> str | None:
         return None
     if abs(ratio - 1) < SAME_FORECAST:
         return (
-            f"the network's forecast on {split} is the linear AR model's: no correction of the "
-            "linear path clearly helped on validation, so the run kept the linear path alone"
+            f"the forecast on {split} is the linear AR model's: the network did not improve on "
+            "it on validation, so the run kept the linear path alone"
         )
     if ratio < 1:
         return (

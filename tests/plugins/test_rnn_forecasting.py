@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from mlflow.tracking import MlflowClient
+from netyard_test_support import tracking_uri
 
 from engine.data import load_dataset
 from engine.events import EvalMetrics
@@ -40,16 +42,34 @@ def forecasting_plugin(dataset, **hparams) -> RNNPlugin:
     return RNNPlugin(resolved, dataset.spec)
 
 
+def ar2_forecaster(folder: Path, **hparams):
+    """An AR(2) series in 8-step windows, and a forecasting plugin set up on it (its
+    baselines fitted)."""
+    path = write_series(folder, ar2_series())
+    dataset = load_dataset(f"csv:{path}?window=8", folder, val_fraction=0.1)
+    plugin = forecasting_plugin(dataset, **hparams)
+    plugin.setup(dataset)
+    return dataset, plugin
+
+
 # -- baselines -----------------------------------------------------------------------------------
 def test_the_linear_baseline_recovers_a_linear_process(tmp_path):
     path = write_series(tmp_path, ar2_series())
     dataset = load_dataset(f"csv:{path}?window=4", tmp_path, val_fraction=0.1)
     baseline = fit_linear(dataset.train)
-    # AIC on the training windows picks the process's order out of the window's four lags.
+    # AICc on the training windows picks the process's order out of the window's four lags.
     assert baseline.lags == 2
     # Standardisation scales inputs and target alike: the lag weights are the process's own.
     assert baseline.weight[0, -2:] == pytest.approx([-0.5, 1.2], abs=0.15)
     assert baseline.weight[0, :2] == pytest.approx([0.0, 0.0])
+
+
+def test_the_linear_baseline_does_not_spend_a_short_series_on_lags(tmp_path):
+    """90 points, 32-step windows: plain AIC (and BIC) chose 30 lags on the 33 training
+    windows, where the fit turns exact; AICc the process's own 2."""
+    path = write_series(tmp_path, ar2_series(90, seed=3))
+    dataset = load_dataset(f"csv:{path}?window=32", tmp_path, val_fraction=0.1)
+    assert fit_linear(dataset.train).lags == 2
 
 
 def test_the_linear_baseline_is_fitted_on_the_training_part_only(tmp_path):
@@ -76,10 +96,7 @@ def test_the_linear_baseline_is_fitted_on_the_training_part_only(tmp_path):
 
 
 def test_linear_metrics_sit_beside_the_naive_ones(tmp_path):
-    path = write_series(tmp_path, ar2_series())
-    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
-    plugin = forecasting_plugin(dataset)
-    plugin.setup(dataset)
+    dataset, plugin = ar2_forecaster(tmp_path)
     model = plugin.build_model().eval()
     with torch.no_grad():
         metrics = plugin.evaluate(model, dataset.test)
@@ -89,29 +106,32 @@ def test_linear_metrics_sit_beside_the_naive_ones(tmp_path):
     assert "seasonal_naive_mse" not in metrics  # no season given
 
 
-def test_the_untrained_forecaster_is_the_linear_fit(tmp_path):
-    """The linear path is on by default: before any step the forecast is the baseline's."""
-    path = write_series(tmp_path, ar2_series())
-    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
-    plugin = forecasting_plugin(dataset)
-    plugin.setup(dataset)
+def test_a_network_that_never_learned_leaves_the_linear_fit(tmp_path):
+    """Untrained (early stopping kept its start), the network is the last-value forecast, a
+    baseline: settling leaves the forecast to the linear path alone."""
+    dataset, plugin = ar2_forecaster(tmp_path)
     model = plugin.build_model().eval()
+    with torch.no_grad():  # while it trains the forecast is the network's own
+        torch.testing.assert_close(model(dataset.test.x), dataset.test.x[:, -1, :1])
+    assert plugin.settle(model, dataset)
     with torch.no_grad():
         forecast = model(dataset.test.x)
         metrics = plugin.evaluate(model, dataset.val)
     torch.testing.assert_close(forecast, plugin.linear_baseline.predict(dataset.test.x))
     assert metrics["mse_ratio_linear"] == pytest.approx(1.0, abs=1e-9)
+    assert plugin.summary_notes()[-1].startswith("The network never beat its untrained start")
     assert RNNPlugin.run_notes({"test_mse_ratio_linear": 1.0})[0].startswith(
-        "The network's forecast on test is the linear AR model's"
+        "The forecast on test is the linear AR model's"
     )
 
 
-def test_a_training_step_moves_the_forecast_off_the_linear_fit(tmp_path):
+def test_the_network_trains_on_its_own_and_the_linear_path_stays_frozen(tmp_path):
     path = write_series(tmp_path, ar2_series(200))
     dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
     plugin = forecasting_plugin(dataset)
     plugin.setup(dataset)
     model = plugin.build_model()
+    frozen = model.linear_weight.clone(), model.linear_bias.clone()
     (optimizer,) = [plugin.configure_optimizers(model)]
     batch = next(iter(__import__("engine.data", fromlist=["iterate_batches"]).iterate_batches(
         dataset.train, 32)))  # fmt: skip
@@ -120,9 +140,9 @@ def test_a_training_step_moves_the_forecast_off_the_linear_fit(tmp_path):
     model.eval()
     with torch.no_grad():
         forecast, network = model.parts(dataset.test.x)
-    linear = plugin.linear_baseline.predict(dataset.test.x)
-    assert float(model.blend.detach().abs().max()) > 0  # one step already blends the network in
-    assert not torch.equal(forecast, linear) and not torch.equal(network, linear)
+    torch.testing.assert_close(forecast, network)  # the share is 1 until settled
+    assert not torch.equal(network, dataset.test.x[:, -1, :1])  # it moved off the last value
+    assert torch.equal(model.linear_weight, frozen[0]) and torch.equal(model.linear_bias, frozen[1])
 
 
 def test_the_evidence_is_the_paired_t_statistic_of_window_errors():
@@ -137,33 +157,87 @@ def test_the_evidence_is_the_paired_t_statistic_of_window_errors():
     assert correction_evidence(linear, linear) == 0.0
 
 
-def test_a_correction_that_does_not_clearly_beat_the_linear_path_is_dropped(tmp_path):
-    path = write_series(tmp_path, ar2_series())
-    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
-    plugin = forecasting_plugin(dataset)
-    plugin.setup(dataset)
+def test_a_combination_that_does_not_beat_the_linear_path_on_validation_is_dropped(tmp_path):
+    dataset, plugin = ar2_forecaster(tmp_path)
     model = plugin.build_model()
-    assert not plugin.settle(model, dataset)  # untrained: the linear path already
-    assert plugin.settled.endswith("the linear path alone.")
-    with torch.no_grad():  # a network share that only adds error
-        model.blend_parameter.fill_(1.0)
-        torch.nn.init.normal_(model.head.weight, std=3.0)
+    # A network far off on the side the linear path already errs to on validation: even its
+    # capped difference only adds error.
+    residual = dataset.val.y - plugin.linear_baseline.predict(dataset.val.x)
+    with torch.no_grad():
+        model.head.bias.fill_(-50.0 if float(residual.mean()) >= 0 else 50.0)
     assert plugin.settle(model, dataset)
-    assert float(model.blend.detach().abs().max()) == 0.0
+    assert float(model.blend.abs().max()) == 0.0
     with torch.no_grad():
         torch.testing.assert_close(model(dataset.val.x),
                                    plugin.linear_baseline.predict(dataset.val.x))  # fmt: skip
     note = plugin.summary_notes()[-1]
-    assert note.startswith("The network's correction was dropped: ") and "worse than" in note
+    assert note.startswith("The network's 25% share was dropped: ")
+    assert "worse than" in note
+
+
+def test_a_combination_that_beats_the_linear_path_on_validation_is_kept(tmp_path):
+    """A weak linear path (the mean) and a network that repeats the last value of a
+    persistent process: their combination beats the linear path, so the forecast is it."""
+    from plugins.rnn._baselines import LinearBaseline
+    from plugins.rnn._model import COMBINED_SHARE
+
+    path = write_series(tmp_path, ar2_series())
+    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
+    plugin = forecasting_plugin(dataset)
+    plugin.linear_baseline = LinearBaseline(weight=np.zeros((1, 8)), bias=np.zeros(1), lags=1)
+    model = plugin.build_model()
+    with torch.no_grad():  # trained, as far as settling can tell: the last value, nearly
+        model.head.bias.fill_(1e-6)
+    assert plugin.settle(model, dataset)
+    assert model.blend.tolist() == [COMBINED_SHARE]
+    with torch.no_grad():
+        forecast, network = model.parts(dataset.val.x)
+    torch.testing.assert_close(forecast, COMBINED_SHARE * network)  # the linear path is 0
+    assert plugin.summary_notes()[-1].startswith(
+        "The forecast is the linear path plus 25% of the network's difference from it: "
+    )
+
+
+def test_the_network_moves_the_kept_forecast_only_a_little_off_the_linear_one(tmp_path):
+    """However far the network's own forecast strays, the combined forecast (as ``settle``
+    sets it) stays within the share of the limit (in the linear fit's training error) of the
+    linear one."""
+    from plugins.rnn._model import COMBINED_SHARE, DIFFERENCE_LIMIT
+
+    dataset, plugin = ar2_forecaster(tmp_path)
+    model = plugin.build_model()
+    with torch.no_grad():  # the last value, pushed far off
+        model.head.bias.fill_(50.0)
+    model.set_share(COMBINED_SHARE, DIFFERENCE_LIMIT * plugin.linear_baseline.residual_rms)
+    with torch.no_grad():
+        forecast, network = model.parts(dataset.test.x)
+    linear = plugin.linear_baseline.predict(dataset.test.x)
+    bound = COMBINED_SHARE * DIFFERENCE_LIMIT * float(plugin.linear_baseline.residual_rms[0])
+    assert float((network - linear).min()) > 40  # the network alone is far off
+    torch.testing.assert_close(forecast, linear + bound)
+    # The bound is a fraction of the fit's own training error, recomputed here.
+    residuals = dataset.train.y - plugin.linear_baseline.predict(dataset.train.x)
+    assert bound == pytest.approx(
+        COMBINED_SHARE * DIFFERENCE_LIMIT * float(residuals.pow(2).mean().sqrt()), rel=1e-4
+    )
+
+
+def test_runs_saved_with_a_learned_share_load_with_the_same_forecast(tmp_path):
+    """Runs saved before the share was fixed hold ``blend_parameter`` (share 0.5 tanh)."""
+    dataset, plugin = ar2_forecaster(tmp_path)
+    model = plugin.build_model()
+    state = {k: v for k, v in model.state_dict().items() if k != "blend"}
+    state["blend_parameter"] = torch.tensor([0.3])
+    del state["difference_limit"]
+    model.load_state_dict(state)
+    assert model.blend.tolist() == pytest.approx([0.5 * np.tanh(0.3)])
+    assert model.difference_limit.tolist() == [float("inf")]  # they had no limit
 
 
 def test_linear_head_off_builds_the_network_alone(tmp_path):
-    path = write_series(tmp_path, ar2_series())
-    dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.1)
-    plugin = forecasting_plugin(dataset, linear_head=False)
-    plugin.setup(dataset)  # the baseline is still fitted, for the metrics
+    dataset, plugin = ar2_forecaster(tmp_path, linear_head=False)  # the baseline still fitted
     model = plugin.build_model().eval()
-    assert not model.linear and not hasattr(model, "blend_parameter")
+    assert not model.linear and not hasattr(model, "blend")
     with torch.no_grad():
         # Its zero-free head makes it neither the linear nor the last-value forecast.
         forecast = model(dataset.test.x)
@@ -251,9 +325,11 @@ def test_the_forecast_plots_title_wraps_its_note_to_fit_the_plot():
 def test_early_stopping_restores_the_best_weights(tmp_path):
     path = write_series(tmp_path, ar2_series(300))
     dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.2)
+    # Without the linear path, whose settling after the restore would change the metrics.
     hparams = RNNPlugin.full_schema().resolve(
         {"hidden_size": 8, "amp": False, "monitor": "val_mse_ratio", "lr": 0.05,
-         "lr_schedule": "none", "steps": 60, "eval_every": 5, "restore_best": True}
+         "lr_schedule": "none", "steps": 60, "eval_every": 5, "restore_best": True,
+         "linear_head": False}
     )  # fmt: skip
     run = train_tiny(RNNPlugin, hparams, dataset)
     evaluations = [e for e in run.events if isinstance(e, EvalMetrics)]
@@ -409,9 +485,9 @@ def test_the_summary_names_a_detected_season(tracked_workspace, tmp_path):
     )
 
 
-def test_a_dropped_correction_shows_in_mlflow_and_the_summary(tracked_workspace, tmp_path):
-    """On a linear process the network's share cannot clearly help: the run ends as the
-    linear path, and MLflow's values of the val metrics are that model's."""
+def test_a_dropped_combination_shows_in_mlflow_and_the_summary(tracked_workspace, tmp_path):
+    """On a linear process a barely trained network does not help the linear path: the run
+    ends as the linear path, and MLflow's values of the val metrics are that model's."""
     path = write_series(tmp_path, ar2_series(300))
     hparams = {"hidden_size": 8, "amp": False, "lr": 0.05, "steps": 20, "eval_every": 10,
                "restore_best": False, "patience": 0}  # fmt: skip
@@ -419,7 +495,29 @@ def test_a_dropped_correction_shows_in_mlflow_and_the_summary(tracked_workspace,
                        workspace=str(tracked_workspace), threads=1, log_model=False)  # fmt: skip
     outcome = execute_run(prepare_run(config))
     run = MlflowClient(outcome.tracking_uri).get_run(outcome.run_id)
-    assert "The network's correction was dropped: " in run.data.tags["mlflow.note.content"]
+    assert "The network's 25% share was dropped: " in (run.data.tags["mlflow.note.content"])
     assert outcome.metrics["val_mse_ratio_linear"] == pytest.approx(1.0, abs=1e-6)
     assert run.data.metrics["val_mse_ratio_linear"] == pytest.approx(1.0, abs=1e-6)
     assert outcome.metrics["test_mse_ratio_linear"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_netyard_run_prints_the_whole_summary_of_a_forecast(tracked_workspace, tmp_path, capsys):
+    """What the run's MLflow description says (the verdict, the season and lags, what became
+    of the network's share), ``netyard run`` prints as Note lines; small MSEs stay readable."""
+    from engine.cli import main
+
+    path = write_series(tmp_path, 1e-3 * ar2_series(150))  # MSEs of about 1e-06
+    argv = ["run", "rnn", "--dataset", f"csv:{path}?window=8", "--workspace",
+            str(tracked_workspace), "--set", "steps=20", "--set", "eval_every=10",
+            "--set", "hidden_size=4", "--threads", "1"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    notes = [line.removeprefix("Note: ") for line in out.splitlines() if line.startswith("Note: ")]
+    run_id = re.search(r"MLflow run: ([0-9a-f]{32})", out).group(1)
+    description = MlflowClient(tracking_uri(tracked_workspace)).get_run(run_id).data.tags
+    assert notes == description["mlflow.note.content"].splitlines()
+    assert any(note.startswith("Season: none") for note in notes)
+    assert any(note.startswith(("The network's", "The network never", "The forecast is"))
+               for note in notes)  # fmt: skip
+    test_mse = re.search(r" test_mse (\S+)", out).group(1)
+    assert float(test_mse) > 0 and "e-" in test_mse  # not 0.0000
