@@ -45,6 +45,8 @@ def write_series(path: Path) -> None:
 
 
 def main(names: list[str]) -> int:
+    from engine.states import State
+
     unknown = [name for name in names if name not in SHOTS]
     if unknown:
         print(f"unknown shot {unknown[0]!r}: choose from {', '.join(SHOTS)}", file=sys.stderr)
@@ -113,7 +115,7 @@ def main(names: list[str]) -> int:
         return series.size if series is not None else 0
 
     def progressed(jobs, steps: int) -> bool:
-        failed = [f"{job.title}: {job.message}" for job in jobs if job.state == "FAILED"]
+        failed = [f"{job.title}: {job.message}" for job in jobs if job.state == State.FAILED]
         if failed:
             raise RuntimeError("; ".join(failed))
         return all(job.progress >= steps for job in jobs)
@@ -328,7 +330,7 @@ def main(names: list[str]) -> int:
         form.start()
         forecaster = window.jobs.jobs[-1]
         wait(lambda: not forecaster.active)
-        if forecaster.state != "FINISHED":
+        if forecaster.state != State.FINISHED:
             raise RuntimeError(f"{forecaster.title}: {forecaster.state} {forecaster.message}")
         window.tabs.setCurrentWidget(window.live_page)
         window.live.show_job(forecaster)
