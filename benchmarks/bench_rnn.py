@@ -11,8 +11,8 @@ Figures, all from this one invocation:
   this process just before) (goal <= 5; the paper reports its GRU at >= 10x its CNN). The
   CPU-time ratio is printed beside it: on a shared machine it is the steadier figure, and
   with one thread it is what the wall time would be on an idle one;
-- per forecasting series (three real ones, see ``benchmarks._forecast_series``, and
-  ``sines``), over the seeds: the mean test MSE of the defaults beside the naive,
+- per forecasting series (the real ones of ``benchmarks._forecast_series``, and ``sines``),
+  over the seeds: the mean test MSE of the defaults beside the naive,
   seasonal-naive and linear AR (least squares on the training windows, order by AICc)
   baselines, and ``mse_ratio_linear`` (goal < 1 on every real series).
 
