@@ -66,7 +66,7 @@ def timed_run(
     wall = time.perf_counter() - start
     if outcome.status != State.FINISHED:
         raise RuntimeError(f"rnn on {dataset} ended {outcome.status}: {outcome.error}")
-    starts = ("The network's", "The network never", "The forecast is")
+    starts = ("The network's", "The network is untrained", "The forecast is")
     settled = [note for note in outcome.notes if note.startswith(starts)]
     return outcome.metrics, wall, " ".join(settled) or "(no settling sentence)"
 

@@ -184,10 +184,16 @@ class Plugin(ABC):
     def settle(self, model: torch.nn.Module, dataset: Dataset) -> bool:
         """The plugin's last word on the trained ``model`` (after ``restore_best``, before the
         final metrics), from the training and validation data only: say, a forecaster going
-        back to its linear path when its correction did not clearly help. Returns whether it
-        changed the model (the validation metrics are then measured again). Nothing by
-        default."""
+        back to its linear path when its network did not help. Returns whether it changed
+        the model (the validation metrics are then measured again). Nothing by default."""
         return False
+
+    def untrained_is_a_candidate(self) -> bool:
+        """Whether ``restore_best`` may end the run with its untrained model (the evaluation
+        at step 0), so that a model built to start as a baseline ends no worse than it on
+        validation. True by default; a plugin whose ``settle`` does that judging itself, and
+        needs a trained network to judge, says False."""
+        return True
 
     def check(self) -> None:
         """Raise ``UsageError`` if these hyperparameters cannot work for ``self.spec``.

@@ -236,14 +236,17 @@ class Trainer:
         if data:
             self.emit(Snapshot(step=step, data=data))
 
-    def _validate(self, step: int) -> dict[str, float]:
-        """Evaluate on the validation split, report it and update early stopping's state."""
+    def _validate(self, step: int, candidate: bool = True) -> dict[str, float]:
+        """Evaluate on the validation split, report it and, for a ``candidate`` model, update
+        early stopping's state."""
         metrics = self.evaluate(self.dataset.val, "val")
         metrics["lr"] = self.optimization.optimizers[0].param_groups[0]["lr"]
         health = self._health_metrics(step, metrics)
         everything = {**metrics, **health}
         self.emit(EvalMetrics(step=step, metrics=everything, total_steps=self.total_steps))
         self._snapshot(step)
+        if not candidate:
+            return metrics
         if self._improved(metrics):
             self.best_step = step
             self.bad_evaluations = 0
@@ -295,9 +298,10 @@ class Trainer:
         last_eval: dict[str, float] = {}
         self.model.train()
         if self.restore_best and step == 0:
-            # The untrained model is a candidate too: one that starts as a baseline (the
-            # forecaster's linear head) then ends no worse than it on validation.
-            last_eval = self._validate(step)
+            # The untrained model is a candidate too, unless the plugin says otherwise: one
+            # that starts as a baseline (a forecaster's last value) then ends no worse than it
+            # on validation. Evaluated either way: the curves start at step 0.
+            last_eval = self._validate(step, self.plugin.untrained_is_a_candidate())
         self._keep_good_state(step)
 
         if self.threads is not None:

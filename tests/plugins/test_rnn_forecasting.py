@@ -52,6 +52,14 @@ def ar2_forecaster(folder: Path, **hparams):
     return dataset, plugin
 
 
+def fast_forecaster_hparams(**hparams) -> dict:
+    """A small forecaster trained fast, its early stopping on ``val_mse_ratio``."""
+    return RNNPlugin.full_schema().resolve(
+        {"hidden_size": 8, "amp": False, "monitor": "val_mse_ratio", "lr": 0.05,
+         "lr_schedule": "none", "restore_best": True, **hparams}
+    )  # fmt: skip
+
+
 # -- baselines -----------------------------------------------------------------------------------
 def test_the_linear_baseline_recovers_a_linear_process(tmp_path):
     path = write_series(tmp_path, ar2_series())
@@ -119,7 +127,7 @@ def test_a_network_that_never_learned_leaves_the_linear_fit(tmp_path):
         metrics = plugin.evaluate(model, dataset.val)
     torch.testing.assert_close(forecast, plugin.linear_baseline.predict(dataset.test.x))
     assert metrics["mse_ratio_linear"] == pytest.approx(1.0, abs=1e-9)
-    assert plugin.summary_notes()[-1].startswith("The network never beat its untrained start")
+    assert plugin.summary_notes()[-1].startswith("The network is untrained (it forecasts the last")
     assert RNNPlugin.run_notes({"test_mse_ratio_linear": 1.0})[0].startswith(
         "The forecast on test is the linear AR model's"
     )
@@ -326,11 +334,7 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
     path = write_series(tmp_path, ar2_series(300))
     dataset = load_dataset(f"csv:{path}?window=8", tmp_path, val_fraction=0.2)
     # Without the linear path, whose settling after the restore would change the metrics.
-    hparams = RNNPlugin.full_schema().resolve(
-        {"hidden_size": 8, "amp": False, "monitor": "val_mse_ratio", "lr": 0.05,
-         "lr_schedule": "none", "steps": 60, "eval_every": 5, "restore_best": True,
-         "linear_head": False}
-    )  # fmt: skip
+    hparams = fast_forecaster_hparams(steps=60, eval_every=5, linear_head=False)
     run = train_tiny(RNNPlugin, hparams, dataset)
     evaluations = [e for e in run.events if isinstance(e, EvalMetrics)]
     assert evaluations[0].step == 0  # the untrained model is a candidate as well
@@ -343,6 +347,25 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
     with torch.no_grad():
         again = run.trainer.plugin.evaluate(run.model.eval(), run.trainer.dataset.val)
     assert again["mse_ratio"] == pytest.approx(ratios[best], rel=1e-5)
+
+
+def test_with_the_linear_path_the_untrained_network_is_no_candidate(tmp_path):
+    """On a random walk the last value is the best forecast, and a network trained this fast
+    never beats it: alone (no linear path) it ends as its untrained start; beside the linear
+    path it ends as its best trained state, the one its combination with the linear path is
+    judged by."""
+    walk = np.cumsum(np.random.default_rng(5).standard_normal(300))
+    dataset = load_dataset(f"csv:{write_series(tmp_path, walk)}?window=8", tmp_path,
+                           val_fraction=0.2)  # fmt: skip
+    restored = {}
+    for linear_head in (False, True):
+        hparams = fast_forecaster_hparams(lr=0.3, steps=40, eval_every=10,
+                                          linear_head=linear_head)  # fmt: skip
+        run = train_tiny(RNNPlugin, hparams, dataset)
+        assert [e.step for e in run.events if isinstance(e, EvalMetrics)][0] == 0  # drawn
+        restored[linear_head] = run.result.restored_step
+    assert restored[False] == 0
+    assert restored[True] in (10, 20, 30, 40)
 
 
 def test_a_run_that_restores_its_best_weights_shows_their_metrics_in_mlflow(
@@ -517,7 +540,7 @@ def test_netyard_run_prints_the_whole_summary_of_a_forecast(tracked_workspace, t
     description = MlflowClient(tracking_uri(tracked_workspace)).get_run(run_id).data.tags
     assert notes == description["mlflow.note.content"].splitlines()
     assert any(note.startswith("Season: none") for note in notes)
-    assert any(note.startswith(("The network's", "The network never", "The forecast is"))
+    assert any(note.startswith(("The network's", "The network is untrained", "The forecast is"))
                for note in notes)  # fmt: skip
     test_mse = re.search(r" test_mse (\S+)", out).group(1)
     assert float(test_mse) > 0 and "e-" in test_mse  # not 0.0000
