@@ -58,20 +58,61 @@ class PlainAxis(pg.AxisItem):
 
 
 class ReadableLogAxis(PlainAxis):
-    """An axis whose log scale labels, over more than a decade, only the 1-2-5 ticks.
+    """An axis whose log scale labels only ticks far enough apart to be read.
 
     pyqtgraph labels every minor tick (1, 2, ... 9 times a power of ten); at the top of each
     decade they are a few pixels apart and their labels overprint one another (a learning
-    rate decaying from 3e-3 to 5e-5). The other ticks keep their marks.
+    rate decaying from 3e-3 to 5e-5), and on a short plot within a decade 0.08 and 0.09 sit
+    on the 0.1 of the level above (a gradient norm). So over more than a decade only the
+    1-2-5 ticks are labelled, and at any range a label is dropped where it would come closer
+    to a kept one, or to a power of ten in view, than the text is tall (wide, on an x axis);
+    powers of ten win, then 2 and 5, then the rest. The other ticks keep their marks.
     """
 
     def logTickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
         strings = super().logTickStrings(values, scale, spacing)
-        if len(values) < 2 or max(values) - min(values) <= 1.0:
-            return strings  # within a decade every label fits
+        if len(values) < 2:
+            return strings
         leading = [round(10 ** (value - math.floor(value)), 3) for value in values]
-        pairs = zip(strings, leading, strict=True)
-        return [text if digit in (1, 2, 5) else "" for text, digit in pairs]
+        if max(values) - min(values) > 1.0:
+            pairs = zip(strings, leading, strict=True)
+            strings = [text if digit in (1, 2, 5) else "" for text, digit in pairs]
+        return self._spaced(values, strings, leading)
+
+    def _spaced(self, values, strings, leading) -> list[str]:
+        """``strings`` with those too close to a kept one (or a power of ten) blanked."""
+        from PySide6.QtGui import QFontMetricsF
+
+        vertical = self.orientation in ("left", "right")
+        length = self.geometry().height() if vertical else self.geometry().width()
+        low, high = sorted(self.range)
+        if length <= 0 or high <= low:
+            return strings  # not laid out yet: nothing to measure against
+        pixels = length / (high - low)  # per decade
+        metrics = QFontMetricsF(self.style.get("tickFont") or self.font())
+
+        def size(text: str) -> float:
+            return metrics.height() if vertical else metrics.horizontalAdvance(text) + 6
+
+        # A level of minor ticks alone (no power of ten among them) is drawn beside the
+        # powers of ten in view, which pyqtgraph's major level labels.
+        whole = any(abs(value - round(value)) < 1e-9 for value in values)
+        powers = () if whole else range(math.ceil(low), math.floor(high) + 1)
+        kept = [(float(power), size(f"1e{power}")) for power in powers]
+        rank = {1.0: 0, 2.0: 1, 5.0: 1}
+        order = sorted(range(len(values)), key=lambda i: (rank.get(leading[i], 2), i))
+        shown = [""] * len(strings)
+        for i in order:
+            text, here = strings[i], size(strings[i])
+            if text and all(abs(values[i] - v) * pixels >= (here + width) / 2
+                            for v, width in kept):  # fmt: skip
+                shown[i] = text
+                kept.append((values[i], here))
+        if whole and not any(shown):  # a level of powers of ten keeps one label at least
+            first = next((i for i in order if strings[i]), None)
+            if first is not None:
+                shown[first] = strings[first]
+        return shown
 
 
 class IntegerAxis(PlainAxis):

@@ -211,6 +211,34 @@ def test_a_log_axis_over_decades_labels_only_its_1_2_5_ticks(qtbot):
     assert all(axis.logTickStrings(one_decade, 1, None))
 
 
+def test_a_short_log_axis_drops_labels_that_would_overprint(qtbot):
+    """60 pixels from 0.06 to 0.14: 0.07, 0.08 and 0.09 would sit on one another and on the
+    0.1 of the level above; those a text height apart stay."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QFontMetricsF
+
+    from app.dashboards._plots import ReadableLogAxis
+
+    axis = ReadableLogAxis("left")
+    axis.setLogMode(False, True)
+    axis.setRange(math.log10(0.06), math.log10(0.14))
+    axis.setGeometry(QRectF(0, 0, 50, 60))
+    minor = [math.log10(v) for v in (0.06, 0.07, 0.08, 0.09)]
+    strings = axis.logTickStrings(minor, 1, None)
+    labelled = [v for v, text in zip(minor, strings, strict=True) if text]
+    per_decade = 60 / (math.log10(0.14) - math.log10(0.06))
+    height = QFontMetricsF(axis.font()).height()
+    assert labelled and len(labelled) < len(minor)
+    for value in (*labelled, -1.0):  # the 0.1 above them
+        others = [v for v in (*labelled, -1.0) if v != value]
+        assert min(abs(value - v) for v in others) * per_decade >= height - 1e-6
+    tall = ReadableLogAxis("left")  # room for all of them: all labelled
+    tall.setLogMode(False, True)
+    tall.setRange(math.log10(0.06), math.log10(0.14))
+    tall.setGeometry(QRectF(0, 0, 50, 600))
+    assert all(tall.logTickStrings(minor, 1, None))
+
+
 # -- plots that say what they mean (issue 25, part 3) ---------------------------------------
 def _record(index: int) -> RunRecord:
     return RunRecord(f"run{index}abcdef", "0", "curves", f"r{index}", "FINISHED", 0, None)
