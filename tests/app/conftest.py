@@ -99,6 +99,24 @@ def window(qtbot, app_workspace: Path, errors) -> Iterator:
         job.wait(10000)
 
 
+@pytest.fixture
+def cnn_sweep_form(qtbot, errors, tmp_path) -> Iterator:
+    """A sweep form on its own, for the CNN, its workspace a fresh folder."""
+    from app._catalog import Catalog
+    from app.form import SweepForm
+
+    catalog = Catalog()
+    catalog.load_in_background()
+    qtbot.waitUntil(lambda: catalog.datasets_loaded, timeout=LONG_MS)
+    sweep_form = SweepForm(catalog)
+    qtbot.addWidget(sweep_form)
+    sweep_form.workspace = str(tmp_path / "ws")
+    sweep_form.set_plugin(next(e.plugin for e in catalog.plugins if e.id == "cnn"))
+    yield sweep_form
+    wait_for_background_tasks()
+    assert errors == []
+
+
 def answer_next_dialog(button: QMessageBox.StandardButton) -> list[str]:
     """Click ``button`` on the next modal message box as soon as it is open; returns its text."""
     seen: list[str] = []

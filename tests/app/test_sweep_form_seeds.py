@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import optuna
 import pytest
 
-from app._tasks import wait_for_background_tasks
 from engine.sweeps import open_storage
 
 WAIT_MS = 60_000
 
 
 @pytest.fixture
-def form(qtbot, errors, tmp_path) -> Iterator:
-    from app._catalog import Catalog
-    from app.form import SweepForm
-
-    catalog = Catalog()
-    catalog.load_in_background()
-    qtbot.waitUntil(lambda: catalog.datasets_loaded, timeout=WAIT_MS)
-    sweep_form = SweepForm(catalog)
-    qtbot.addWidget(sweep_form)
-    sweep_form.workspace = str(tmp_path / "ws")
-    sweep_form.set_plugin(next(e.plugin for e in catalog.plugins if e.id == "cnn"))
-    yield sweep_form
-    wait_for_background_tasks()
-    assert errors == []
+def form(cnn_sweep_form):
+    return cnn_sweep_form
 
 
 def test_seeds_and_a_warm_start_go_into_the_spec_and_back(qtbot, form, tmp_path):

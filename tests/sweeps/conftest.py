@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from netyard_test_support import installed_plugins
 
 from engine.sweeps import SweepSpec, parse_search
 
@@ -52,27 +53,12 @@ def workspace(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def trap_plugin(tmp_path, monkeypatch):
+def trap_plugin(tmp_path):
     """Install the ``trap`` plugin through a real entry point, visible to worker processes."""
-    from engine.plugin import discover_plugins
-
-    site = tmp_path / "site"
-    (site / "trapplug-0.1.dist-info").mkdir(parents=True)
-    (site / "trapplug.py").write_text(textwrap.dedent(TRAP_PLUGIN))
-    (site / "trapplug-0.1.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: trapplug\nVersion: 0.1\n"
-    )
-    (site / "trapplug-0.1.dist-info" / "entry_points.txt").write_text(
-        "[netyard.plugins]\ntrap = trapplug:TrapPlugin\n"
-    )
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
-    )
-    discover_plugins(refresh=True)
-    yield "trap"
-    monkeypatch.undo()
-    discover_plugins(refresh=True)
+    modules = {"trapplug": textwrap.dedent(TRAP_PLUGIN)}
+    with installed_plugins(tmp_path / "site", {"trap": "trapplug:TrapPlugin"}, modules,
+                           name="trapplug", processes=True):  # fmt: skip
+        yield "trap"
 
 
 def tiny_spec(workspace: Path, name: str, *search: str, **fields) -> SweepSpec:

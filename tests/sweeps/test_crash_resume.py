@@ -14,6 +14,7 @@ import time
 
 import optuna
 import pytest
+from netyard_test_support import installed_plugins
 
 from engine.cli._sweep_commands import SweepProgress
 from engine.states import State
@@ -54,25 +55,9 @@ class GatePlugin(CNNPlugin):
 def gate(tmp_path, monkeypatch):
     """The ``gate`` plugin through a real entry point, and its FIFO: ``gate(holds)`` arms it
     for that many kills; ``gate.next_pid()`` waits for the held worker's pid."""
-    from engine.plugin import discover_plugins
-
-    site = tmp_path / "site"
-    (site / "gateplug-0.1.dist-info").mkdir(parents=True)
-    (site / "gateplug.py").write_text(textwrap.dedent(GATE_PLUGIN))
-    (site / "gateplug-0.1.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: gateplug\nVersion: 0.1\n"
-    )
-    (site / "gateplug-0.1.dist-info" / "entry_points.txt").write_text(
-        "[netyard.plugins]\ngate = gateplug:GatePlugin\n"
-    )
     fifo = tmp_path / "gate"
     os.mkfifo(fifo)
-    monkeypatch.syspath_prepend(str(site))
-    monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
-    )
     monkeypatch.setenv("NETYARD_TEST_GATE", str(fifo))
-    discover_plugins(refresh=True)
 
     class Gate:
         def arm(self, holds: int) -> None:
@@ -94,9 +79,10 @@ def gate(tmp_path, monkeypatch):
                 if data.strip():
                     return int(data)
 
-    yield Gate()
-    monkeypatch.undo()
-    discover_plugins(refresh=True)
+    modules = {"gateplug": textwrap.dedent(GATE_PLUGIN)}
+    with installed_plugins(tmp_path / "site", {"gate": "gateplug:GatePlugin"}, modules,
+                           name="gateplug", processes=True):  # fmt: skip
+        yield Gate()
 
 
 def _sweep_killing(workspace, gate, name: str, kills: int, **fields):
